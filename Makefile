@@ -1,0 +1,40 @@
+# Two commands on a fresh machine: `make report` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup report test lint lab synth bench notebooks clean-reports
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+report: $(STAMP)
+	$(VENV)/bin/fupin report --config reports.yml
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m ruff check fupin_analysis tests benchmarks
+
+lab: $(STAMP)
+	$(PY) -m ipykernel install --user --name fupin-analysis --display-name "Python (fupin_analysis)"
+	$(VENV)/bin/jupyter lab notebooks/
+
+synth: $(STAMP)
+	$(VENV)/bin/fupin synth --out data/raw
+
+notebooks: $(STAMP)
+	$(VENV)/bin/jupytext --sync notebooks/*.py
+
+bench: $(STAMP)
+	$(PY) benchmarks/run.py
+
+clean-reports:
+	rm -rf reports/

@@ -1,0 +1,33 @@
+"""fupin_analysis: township-level analysis of targeted poverty alleviation (精准扶贫) data.
+
+The package cleans registration (建档立卡) rosters and village geography, and provides
+the analysis functions behind the project's notebooks. See ``docs/architecture.md``.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .errors import (
+    ConfigError,
+    FupinError,
+    GeographyError,
+    PrivacyError,
+    ReferenceDataError,
+    RosterFormatError,
+)
+
+try:
+    __version__ = version("fupin_analysis")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "__version__",
+    "ConfigError",
+    "FupinError",
+    "GeographyError",
+    "PrivacyError",
+    "ReferenceDataError",
+    "RosterFormatError",
+]

@@ -1,0 +1,110 @@
+"""The ``fupin`` command: ``synth``, ``clean``, ``report``, ``check``.
+
+Errors of the :class:`~fupin_analysis.errors.FupinError` family are printed as one line
+on stderr and exit with status 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import FupinError
+
+__all__ = ["main", "build_parser"]
+
+
+def _cmd_synth(args: argparse.Namespace) -> int:
+    raise FupinError("fupin synth is not available yet")
+
+
+def _cmd_clean(args: argparse.Namespace) -> int:
+    raise FupinError("fupin clean is not available yet")
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    raise FupinError("fupin report is not available yet")
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    raise FupinError("fupin check is not available yet")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``fupin`` command."""
+    parser = argparse.ArgumentParser(
+        prog="fupin",
+        description="Clean and analyse targeted poverty alleviation (精准扶贫) roster data.",
+    )
+    parser.add_argument("--version", action="version", version=f"fupin_analysis {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("synth", help="(re)generate the embedded synthetic township dataset")
+    p.add_argument("--out", type=Path, default=Path("data/raw"), help="output folder")
+    p.add_argument("--seed", type=int, default=None, help="random seed (default: the dataset's)")
+    p.add_argument(
+        "--households",
+        type=int,
+        default=None,
+        help="scale mode: write about this many households over many townships (CSV, parquet)",
+    )
+    p.set_defaults(func=_cmd_synth)
+
+    p = sub.add_parser("clean", help="clean a roster export into members/households tables")
+    p.add_argument("input", type=Path, help="roster file (.xlsx, .xls, .csv, .parquet)")
+    p.add_argument("--sheet", default=None, help="sheet name (default: found by its headers)")
+    p.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
+    p.add_argument("--salt", default=None, help="salt of the pseudonymous keys")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.set_defaults(func=_cmd_clean)
+
+    p = sub.add_parser("report", help="run the report notebooks listed in a config")
+    p.add_argument("--config", type=Path, default=Path("reports.yml"))
+    p.add_argument("--out", type=Path, default=None, help="report folder (default: reports/<run>)")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks run at once")
+    p.add_argument("--only", default=None, help="run only this notebook (name in the config)")
+    p.add_argument(
+        "-p",
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter (repeatable)",
+    )
+    p.add_argument(
+        "--villages",
+        default=None,
+        help="fan-out of the village profile: all, designated, or CODE,CODE,...",
+    )
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("check", help="scan a folder for personal data (IDs, phones, names)")
+    p.add_argument("path", type=Path, help="folder or file to scan")
+    p.add_argument("--roster", type=Path, default=None, help="roster whose names to look for")
+    p.set_defaults(func=_cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``fupin`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except FupinError as exc:
+        if args.debug:
+            raise
+        print(f"fupin {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

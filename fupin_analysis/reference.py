@@ -1,0 +1,328 @@
+"""Reference tables under ``data/reference/``: typed loaders, validated on load.
+
+Tables (compiled from the project's FACTS; each row carries ``source`` and ``verified``):
+
+``villages.csv``
+    The 30 NBS village-level units of 寨市苗族侗族乡 (code 430527203): ``code`` (12 digits),
+    ``name``, ``urban_rural`` (NBS urban-rural code), ``lon_gcj02``/``lat_gcj02`` (GCJ-02
+    point where published), ``designated`` (a provincial-designated poor village),
+    ``designated_name`` (the seed's name for it), ``designation_link`` (``same_name`` or
+    ``assumed``).
+``crosswalk.csv``
+    Every name a roster may use for a unit → ``code``, with ``evidence``
+    (``official_name``, ``same_name``, ``code_shift``, ``variant_spelling``, ``renamed``,
+    ``assumed``) and ``old_code`` for pre-2016 codes.
+``poverty_lines.csv``
+    ``year``, ``line_yuan``, ``scope`` (``national`` or ``hunan``).
+``policy.csv``
+    ``key``, ``value``, ``unit``: policy constants and published figures.
+
+Examples
+--------
+>>> ref = load_reference()
+>>> len(ref.villages), int(ref.villages["designated"].sum())
+(30, 11)
+>>> resolve_village_names(pd.Series(["寨市乡李家村", "利试", "火星村"]))["code"].tolist()
+['430527203203', '430527203247', <NA>]
+>>> poverty_line(2016)
+2952.0
+>>> load_policy().housing_cap_m2_per_person
+25.0
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ReferenceDataError
+from .schema import normalize_text
+
+__all__ = [
+    "Policy",
+    "Reference",
+    "data_dir",
+    "reference_dir",
+    "load_villages",
+    "load_crosswalk",
+    "load_poverty_lines",
+    "load_policy",
+    "load_reference",
+    "poverty_line",
+    "resolve_village_names",
+    "TOWNSHIP_CODE",
+    "COUNTY_CODE",
+]
+
+COUNTY_CODE = "430527"
+TOWNSHIP_CODE = "430527203"
+
+#: Prefixes a roster may put before a village name (county, township, old townships).
+_PREFIXES = (
+    "湖南省",
+    "邵阳市",
+    "绥宁县",
+    "寨市苗族侗族乡",
+    "在市苗族乡",
+    "寨市苗族乡",
+    "寨市乡",
+    "在市乡",
+    "寨市镇",
+    "黄桑坪苗族乡",
+    "黄桑坪乡",
+    "朝仪侗族乡",
+    "朝仪乡",
+)
+_CODE_RE = re.compile(r"^430527\d{6}$")
+
+
+def data_dir() -> Path:
+    """The project's ``data/`` folder (``FUPIN_DATA_DIR`` overrides it)."""
+    env = os.environ.get("FUPIN_DATA_DIR")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def reference_dir() -> Path:
+    """The folder of the reference tables, ``data/reference/``."""
+    return data_dir() / "reference"
+
+
+def _read(name: str, required: list[str], dtype: dict | None = None) -> pd.DataFrame:
+    path = reference_dir() / name
+    if not path.exists():
+        raise ReferenceDataError(
+            f"{path}: reference table missing; restore it from git (git checkout -- {path})"
+        )
+    frame = pd.read_csv(path, dtype=dtype or str, keep_default_na=False, encoding="utf-8")
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise ReferenceDataError(f"{path}: missing columns {missing}")
+    for col in ("verified", "designated"):
+        if col in frame.columns:
+            bad = ~frame[col].isin(["true", "false"])
+            if bad.any():
+                row = int(bad.to_numpy().nonzero()[0][0]) + 2
+                raise ReferenceDataError(f"{path}, row {row}, column {col}: not true/false")
+            frame[col] = frame[col].eq("true")
+    return frame
+
+
+def _check_codes(frame: pd.DataFrame, path: str) -> None:
+    bad = ~frame["code"].str.match(_CODE_RE)
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + 2
+        raise ReferenceDataError(
+            f"{path}, row {row}, column code: {frame['code'].iloc[row - 2]!r} is not a "
+            "12-digit code of 绥宁县 (430527xxxxxx)"
+        )
+
+
+@cache
+def _villages() -> pd.DataFrame:
+    frame = _read(
+        "villages.csv",
+        ["code", "name", "urban_rural", "lon_gcj02", "lat_gcj02", "designated", "source"],
+    )
+    _check_codes(frame, "villages.csv")
+    if not frame["code"].is_unique:
+        raise ReferenceDataError("villages.csv, column code: codes are not unique")
+    for col in ("lon_gcj02", "lat_gcj02"):
+        frame[col] = pd.to_numeric(frame[col].replace("", None), errors="raise").astype("Float64")
+    return frame
+
+
+def load_villages() -> pd.DataFrame:
+    """The village registry (one row per NBS unit), validated; a fresh copy each call."""
+    return _villages().copy()
+
+
+@cache
+def _crosswalk() -> pd.DataFrame:
+    frame = _read("crosswalk.csv", ["name", "code", "evidence", "old_code", "verified", "source"])
+    _check_codes(frame, "crosswalk.csv")
+    frame["key"] = frame["name"].map(normalize_text)
+    dup = frame["key"].duplicated(keep=False)
+    if dup.any():
+        raise ReferenceDataError(
+            f"crosswalk.csv, column name: ambiguous names {sorted(frame.loc[dup, 'name'])}"
+        )
+    unknown = ~frame["code"].isin(_villages()["code"])
+    if unknown.any():
+        raise ReferenceDataError(
+            f"crosswalk.csv: codes not in villages.csv: {sorted(frame.loc[unknown, 'code'])}"
+        )
+    return frame
+
+
+def load_crosswalk() -> pd.DataFrame:
+    """The name crosswalk (name → code, evidence), validated; a fresh copy each call."""
+    return _crosswalk().drop(columns="key").copy()
+
+
+def load_poverty_lines() -> pd.DataFrame:
+    """National (and Hunan) poverty lines by year, yuan per person per year."""
+    frame = _read("poverty_lines.csv", ["year", "line_yuan", "scope", "verified", "source"])
+    frame["year"] = frame["year"].astype(int)
+    frame["line_yuan"] = frame["line_yuan"].astype(float)
+    return frame
+
+
+def poverty_line(year: int, scope: str = "national") -> float:
+    """The poverty line of ``year`` (yuan per person per year).
+
+    Raises
+    ------
+    ReferenceDataError
+        When the table has no line for that year and scope.
+    """
+    lines = load_poverty_lines()
+    hit = lines[(lines["year"] == int(year)) & (lines["scope"] == scope)]
+    if hit.empty:
+        known = sorted(lines.loc[lines["scope"] == scope, "year"])
+        raise ReferenceDataError(
+            f"poverty_lines.csv: no {scope} line for {year}; known years {known}"
+        )
+    return float(hit["line_yuan"].iloc[0])
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Policy constants and the work summary's published figures (``policy.csv``)."""
+
+    housing_cap_m2_per_person: float
+    village_exit_incidence: float
+    education_aid_primary_yuan: float
+    education_aid_secondary_yuan: float
+    mu_m2: float
+    exit_target_people_2016: float
+    exited_people_2016: float
+    registered_poor_people: float
+    registered_poor_households: float
+    designated_villages: float
+    designated_poor_people: float
+    designated_incidence_published: float
+    township_population: float
+    township_area_km2: float
+    scattered_households: float
+    scattered_people: float
+    concentrated_households: float
+    concentrated_people: float
+    concentrated_site_mu: float
+    credit_rated_share: float
+    credit_granted_share: float
+    relocation_national_concentrated_share: float
+    site_max_slope_deg: float
+
+
+def load_policy() -> Policy:
+    """The policy table as a typed :class:`Policy`."""
+    frame = _read("policy.csv", ["key", "value", "unit", "source", "verified"])
+    values = dict(zip(frame["key"], frame["value"], strict=True))
+    names = [f.name for f in fields(Policy)]
+    missing = [n for n in names if n not in values]
+    if missing:
+        raise ReferenceDataError(f"policy.csv: missing keys {missing}")
+    try:
+        return Policy(**{n: float(values[n]) for n in names})
+    except ValueError as exc:
+        raise ReferenceDataError(f"policy.csv, column value: {exc}") from None
+
+
+def _strip_prefixes(name: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PREFIXES:
+            if name.startswith(prefix) and len(name) > len(prefix):
+                name = name[len(prefix) :]
+                changed = True
+    return name
+
+
+def resolve_village_names(names: pd.Series) -> pd.DataFrame:
+    """Resolve village names as a roster writes them to 12-digit codes.
+
+    Names are NFKC-normalised, all whitespace removed, and county/township prefixes
+    stripped; then looked up in the crosswalk, also with a trailing 村 added or removed.
+    A 12-digit code of a known unit is accepted as it is.
+
+    Parameters
+    ----------
+    names : pandas.Series
+        Raw village names (any dtype; missing values stay unresolved).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned with ``names``: ``code`` (string, ``<NA>`` when unresolved), ``matched_name`` (the crosswalk
+        name used), ``evidence`` and ``verified`` of the link.
+    """
+    cw = _crosswalk().set_index("key")
+    known_codes = set(_villages()["code"])
+    out = {"code": [], "matched_name": [], "evidence": [], "verified": []}
+    cache_: dict[str, tuple] = {}
+    for raw in names.tolist():
+        if raw is None or (isinstance(raw, float) and pd.isna(raw)) or raw is pd.NA:
+            hit = (None, None, None, None)
+        else:
+            key = normalize_text(raw)
+            if key not in cache_:
+                cache_[key] = _resolve_one(key, cw, known_codes)
+            hit = cache_[key]
+        for field, value in zip(out, hit, strict=True):
+            out[field].append(value)
+    frame = pd.DataFrame(out, index=names.index)
+    for col in ("code", "matched_name", "evidence"):
+        frame[col] = frame[col].astype("string")
+    frame["verified"] = frame["verified"].astype("boolean")
+    return frame
+
+
+def _resolve_one(key: str, cw: pd.DataFrame, known_codes: set[str]) -> tuple:
+    if key in known_codes:
+        return (key, key, "code", True)
+    stripped = _strip_prefixes(key)
+    candidates = [stripped, stripped + "村"]
+    if stripped.endswith("村"):
+        candidates.append(stripped[:-1])
+    for cand in candidates:
+        if cand in cw.index:
+            row = cw.loc[cand]
+            return (row["code"], row["name"], row["evidence"], bool(row["verified"]))
+    return (None, None, None, None)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """All reference tables in one bundle (what analysis functions take)."""
+
+    villages: pd.DataFrame
+    crosswalk: pd.DataFrame
+    poverty_lines: pd.DataFrame
+    policy: Policy
+
+    @property
+    def designated_codes(self) -> list[str]:
+        """Codes of the 11 provincial-designated poor villages (as crosswalked)."""
+        return self.villages.loc[self.villages["designated"], "code"].tolist()
+
+    def village_name(self, code: str) -> str:
+        """Official name of a 12-digit code."""
+        return self.villages.set_index("code").loc[code, "name"]
+
+
+def load_reference() -> Reference:
+    """Load and validate every reference table."""
+    return Reference(
+        villages=load_villages(),
+        crosswalk=load_crosswalk(),
+        poverty_lines=load_poverty_lines(),
+        policy=load_policy(),
+    )

@@ -1,0 +1,459 @@
+"""Canonical columns, official vocabularies and header aliases of the roster.
+
+The roster of the national poverty-alleviation information system (全国扶贫开发信息系统)
+has one row per person and Chinese headers. Inside this package every column has an
+English snake_case *canonical name*; values of categorical fields stay the official
+Chinese terms, as ordered :class:`pandas.CategoricalDtype`, and English labels are only a
+display choice (:func:`label`).
+
+Tables
+------
+``ROSTER_COLUMNS``
+    One :class:`Column` per canonical roster column: its official header, level
+    (``person`` or ``household``), whether it is required, whether it is personal data
+    (PII), and the vocabulary it takes values from.
+``VOCABULARIES``
+    Official value lists (FACTS §4), in official order, with English labels.
+``VALUE_ALIASES``
+    Older or variant terms mapped to today's official term (e.g. 五保户 → 特困供养贫困户).
+``HEADER_ALIASES``
+    Header strings seen in exports and hand-made sheets → canonical name.
+
+Examples
+--------
+>>> canonical_header("证件号码")
+'id_number'
+>>> canonical_header(" 致贫原因1 ")
+'main_cause'
+>>> label("household_type", "低保贫困户")
+'Minimum-livelihood household'
+>>> VOCABULARIES["exit_status"].terms[0]
+'未脱贫'
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+
+__all__ = [
+    "Column",
+    "Vocabulary",
+    "ROSTER_COLUMNS",
+    "VOCABULARIES",
+    "VALUE_ALIASES",
+    "HEADER_ALIASES",
+    "PII_COLUMNS",
+    "REQUIRED_COLUMNS",
+    "HOUSEHOLD_COLUMNS",
+    "PERSON_COLUMNS",
+    "canonical_header",
+    "categorical_dtype",
+    "label",
+    "normalize_text",
+]
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """An official value list: terms in official order and their English labels."""
+
+    name: str
+    terms: tuple[str, ...]
+    labels_en: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.terms) != len(self.labels_en):
+            raise ValueError(f"vocabulary {self.name}: terms and labels differ in length")
+
+    @property
+    def dtype(self) -> pd.CategoricalDtype:
+        """The ordered categorical dtype of this vocabulary."""
+        return pd.CategoricalDtype(list(self.terms), ordered=True)
+
+    def english(self, term: str) -> str:
+        """English label of ``term`` (``KeyError`` if it is not an official term)."""
+        return dict(zip(self.terms, self.labels_en, strict=True))[term]
+
+
+def _vocab(name: str, pairs: list[tuple[str, str]]) -> Vocabulary:
+    return Vocabulary(name, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
+
+
+VOCABULARIES: dict[str, Vocabulary] = {
+    v.name: v
+    for v in [
+        _vocab("sex", [("男", "Male"), ("女", "Female")]),
+        _vocab("yes_no", [("是", "Yes"), ("否", "No")]),
+        _vocab(
+            "relation",
+            [
+                ("户主", "Head of household"),
+                ("配偶", "Spouse"),
+                ("之子", "Son"),
+                ("之女", "Daughter"),
+                ("之儿媳", "Daughter-in-law"),
+                ("之女婿", "Son-in-law"),
+                ("之孙子", "Grandson"),
+                ("之孙女", "Granddaughter"),
+                ("之父", "Father"),
+                ("之母", "Mother"),
+                ("之兄弟姐妹", "Sibling"),
+                ("其他", "Other"),
+            ],
+        ),
+        _vocab(
+            "ethnicity",
+            [
+                ("汉族", "Han"),
+                ("苗族", "Miao"),
+                ("侗族", "Dong"),
+                ("瑶族", "Yao"),
+                ("土家族", "Tujia"),
+                ("其他", "Other"),
+            ],
+        ),
+        _vocab(
+            "household_type",
+            [
+                ("一般贫困户", "Ordinary poor household"),
+                ("低保贫困户", "Minimum-livelihood household"),
+                ("特困供养贫困户", "Extreme-poverty support household"),
+            ],
+        ),
+        _vocab(
+            "cause",
+            [
+                ("因病", "Illness"),
+                ("因残", "Disability"),
+                ("因学", "Schooling costs"),
+                ("因灾", "Disaster"),
+                ("缺土地", "Lack of land"),
+                ("缺水", "Lack of water"),
+                ("缺技术", "Lack of skills"),
+                ("缺劳力", "Lack of labour"),
+                ("缺资金", "Lack of capital"),
+                ("交通条件落后", "Poor transport"),
+                ("自身发展动力不足", "Lack of motivation"),
+                ("因婚", "Marriage"),
+                ("因丧", "Funeral"),
+                ("其他", "Other"),
+            ],
+        ),
+        _vocab(
+            "identification_standard",
+            [("国家标准", "National"), ("省定标准", "Provincial"), ("市定标准", "Municipal")],
+        ),
+        _vocab(
+            "exit_status",
+            [
+                ("未脱贫", "Not exited"),
+                ("已脱贫(享受政策)", "Exited (still supported)"),
+                ("返贫", "Returned to poverty"),
+                ("已脱贫(不再享受政策)", "Exited (support ended)"),
+            ],
+        ),
+        _vocab(
+            "education",
+            [
+                ("学龄前儿童", "Pre-school child"),
+                ("文盲或半文盲", "Illiterate or semi-literate"),
+                ("小学", "Primary"),
+                ("初中", "Junior secondary"),
+                ("高中", "Senior secondary"),
+                ("大专", "College"),
+                ("本科及以上", "Bachelor or above"),
+            ],
+        ),
+        _vocab(
+            "school_status",
+            [
+                ("非在校生", "Not in school"),
+                ("学前教育", "Pre-school"),
+                ("小学", "Primary school"),
+                ("七至九年级", "Junior secondary (grades 7-9)"),
+                ("高中", "Senior secondary"),
+                ("中职", "Secondary vocational"),
+                ("高职", "Higher vocational"),
+                ("大专", "College"),
+                ("本科及以上", "University"),
+            ],
+        ),
+        _vocab(
+            "health",
+            [
+                ("健康", "Healthy"),
+                ("长期慢性病", "Chronic illness"),
+                ("患有大病", "Serious illness"),
+                ("残疾", "Disabled"),
+            ],
+        ),
+        _vocab(
+            "labour_skill",
+            [
+                ("普通劳动力", "Ordinary labour"),
+                ("技能劳动力", "Skilled labour"),
+                ("弱劳动力或半劳动力", "Weak or half labour"),
+                ("丧失劳动力", "Lost labour capacity"),
+                ("无劳动力", "No labour (child or elderly)"),
+            ],
+        ),
+        _vocab(
+            "relocation_mode",
+            [("集中安置", "Concentrated resettlement"), ("分散安置", "Scattered resettlement")],
+        ),
+    ]
+}
+
+#: Older or variant terms → today's official term, per vocabulary.
+VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "household_type": {
+        "一般户": "一般贫困户",
+        "一般脱贫户": "一般贫困户",
+        "低保户": "低保贫困户",
+        "低保脱贫户": "低保贫困户",
+        "五保户": "特困供养贫困户",
+        "五保贫困户": "特困供养贫困户",
+        "特困供养脱贫户": "特困供养贫困户",
+    },
+    "exit_status": {
+        "贫困": "未脱贫",
+        "预脱贫": "未脱贫",
+        "已脱贫": "已脱贫(享受政策)",
+        "脱贫": "已脱贫(享受政策)",
+        "已脱贫(享受政策)": "已脱贫(享受政策)",
+        "已脱贫(不再享受政策)": "已脱贫(不再享受政策)",
+    },
+    "sex": {"男性": "男", "女性": "女"},
+    "yes_no": {"Y": "是", "N": "否", "有": "是", "没有": "否", "√": "是", "×": "否"},
+    "school_status": {
+        "学龄前": "学前教育",
+        "幼儿园": "学前教育",
+        "初中": "七至九年级",
+        "普通高中": "高中",
+        "在校生": "非在校生",
+        "本科": "本科及以上",
+    },
+    "education": {"文盲": "文盲或半文盲", "半文盲": "文盲或半文盲", "本科": "本科及以上"},
+    "labour_skill": {"弱劳动力": "弱劳动力或半劳动力", "半劳动力": "弱劳动力或半劳动力"},
+    "relocation_mode": {"集中": "集中安置", "分散": "分散安置"},
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """A canonical roster column.
+
+    Attributes
+    ----------
+    name : str
+        Canonical snake_case name.
+    header : str
+        The national system's header for it.
+    level : {"person", "household"}
+        ``household`` fields are repeated on every member row in system exports, or
+        filled only on the head's row in hand-made sheets.
+    required : bool
+        A roster without this column cannot be cleaned.
+    pii : bool
+        Personal data: never leaves the clean step except in quarantine.
+    vocabulary : str or None
+        Key into :data:`VOCABULARIES` for categorical fields.
+    label_en : str
+        English label for display.
+    """
+
+    name: str
+    header: str
+    level: str
+    required: bool
+    pii: bool
+    vocabulary: str | None
+    label_en: str
+
+
+ROSTER_COLUMNS: tuple[Column, ...] = (
+    Column("county", "县(市、区、旗)", "household", False, False, None, "County"),
+    Column("township", "乡(镇)", "household", False, False, None, "Township"),
+    Column("village", "行政村", "household", True, False, None, "Administrative village"),
+    Column("natural_village", "自然村", "household", False, False, None, "Natural village"),
+    Column("household_id", "户编号", "household", True, False, None, "Household number"),
+    Column("person_id", "人编号", "person", False, False, None, "Person number"),
+    Column("name", "姓名", "person", True, True, None, "Name"),
+    Column("id_number", "证件号码", "person", True, True, None, "Identity number"),
+    Column("sex", "性别", "person", False, False, "sex", "Sex"),
+    Column("age", "年龄", "person", False, False, None, "Age"),
+    Column("household_size", "人数", "household", True, False, None, "Household size"),
+    Column("relation", "与户主关系", "person", True, False, "relation", "Relation to head"),
+    Column("ethnicity", "民族", "person", False, False, "ethnicity", "Ethnicity"),
+    Column("education", "文化程度", "person", False, False, "education", "Education"),
+    Column("school_status", "在校生状况", "person", False, False, "school_status", "Schooling"),
+    Column("health", "健康状况", "person", False, False, "health", "Health"),
+    Column("labour_skill", "劳动技能", "person", False, False, "labour_skill", "Labour skill"),
+    Column("months_worked", "务工时间（月）", "person", False, False, None, "Months in work"),
+    Column(
+        "medical_insurance",
+        "是否参加城乡居民基本医疗保险",
+        "person",
+        False,
+        False,
+        "yes_no",
+        "Basic medical insurance",
+    ),
+    Column(
+        "critical_illness_insurance",
+        "是否参加大病保险",
+        "person",
+        False,
+        False,
+        "yes_no",
+        "Critical-illness insurance",
+    ),
+    Column("main_cause", "主要致贫原因", "household", False, False, "cause", "Main cause"),
+    Column("other_causes", "其他致贫原因", "household", False, False, None, "Other causes"),
+    Column("dilapidated_house", "危房户", "household", False, False, "yes_no", "Unsafe house"),
+    Column("safe_water", "是否解决安全饮用水", "household", False, False, "yes_no", "Safe water"),
+    Column(
+        "income_per_capita",
+        "人均纯收入",
+        "household",
+        False,
+        False,
+        None,
+        "Net income per person (yuan)",
+    ),
+    Column("household_phone", "户联系电话", "household", False, True, None, "Household phone"),
+    Column("person_phone", "人联系电话", "person", False, True, None, "Personal phone"),
+    Column("first_identified", "首次识别时间", "household", False, False, None, "First identified"),
+    Column("person_identified", "人员识别时间", "person", False, False, None, "Person identified"),
+    Column(
+        "identification_standard",
+        "识别标准",
+        "household",
+        False,
+        False,
+        "identification_standard",
+        "Identification standard",
+    ),
+    Column("exit_status", "脱贫状态", "household", True, False, "exit_status", "Exit status"),
+    Column("exit_year", "脱贫年度", "household", False, False, None, "Exit year"),
+    Column(
+        "household_type", "贫困户属性", "household", True, False, "household_type", "Household type"
+    ),
+    Column(
+        "relocation_mode",
+        "易地扶贫搬迁安置方式",
+        "household",
+        False,
+        False,
+        "relocation_mode",
+        "Relocation",
+    ),
+    Column("credit_rated", "小额信贷评级", "household", False, False, "yes_no", "Credit rated"),
+    Column("credit_granted", "小额信贷授信", "household", False, False, "yes_no", "Credit granted"),
+)
+
+_BY_NAME = {c.name: c for c in ROSTER_COLUMNS}
+
+PII_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.pii)
+REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.required)
+HOUSEHOLD_COLUMNS: tuple[str, ...] = tuple(
+    c.name for c in ROSTER_COLUMNS if c.level == "household"
+)
+PERSON_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.level == "person")
+
+_EXTRA_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "county": ("县", "县(市、区)", "县（市、区、旗）", "县市区"),
+    "township": ("乡", "镇", "乡镇", "乡（镇）", "乡镇(街道)"),
+    "village": ("村", "村名", "行政村名称", "所在村", "村(社区)"),
+    "household_id": ("户号", "户编码", "家庭编号"),
+    "person_id": ("人员编号", "成员编号"),
+    "name": ("户主姓名/成员姓名", "成员姓名"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号", "身份证"),
+    "household_size": ("家庭人口", "家庭人数", "户人数", "人口数"),
+    "relation": ("与户主的关系", "关系"),
+    "months_worked": ("务工时间(月)", "务工时间", "务工月数"),
+    "medical_insurance": ("是否参加新农合", "是否参加新型农村合作医疗", "基本医疗保险"),
+    "critical_illness_insurance": ("大病保险",),
+    "main_cause": ("致贫原因1", "致贫原因", "主要致贫原因1"),
+    "other_causes": ("其他致贫原因1", "致贫原因2"),
+    "dilapidated_house": ("是否危房户", "危房"),
+    "safe_water": ("饮水安全", "是否饮水安全"),
+    "income_per_capita": ("人均收入", "人均纯收入(元)", "人均纯收入（元）", "家庭人均纯收入"),
+    "household_phone": ("联系电话", "户主电话"),
+    "person_phone": ("个人联系电话", "手机号码"),
+    "first_identified": ("识别时间", "首次识别日期"),
+    "person_identified": ("人员识别日期",),
+    "exit_status": ("脱贫属性", "贫困户状态", "脱贫情况"),
+    "exit_year": ("脱贫年份", "脱贫时间"),
+    "household_type": ("贫困户类型", "户属性"),
+    "relocation_mode": ("搬迁方式", "安置方式", "易地搬迁安置方式"),
+    "credit_rated": ("是否评级", "评级"),
+    "credit_granted": ("是否授信", "授信"),
+}
+
+
+def normalize_text(value: str) -> str:
+    """NFKC-normalise (full-width → half-width) and remove all whitespace.
+
+    Used for header and code matching, where spaces carry no meaning.
+
+    Examples
+    --------
+    >>> normalize_text(" 务工时间（月） ")
+    '务工时间(月)'
+    >>> normalize_text("李 家\\u3000村")
+    '李家村'
+    """
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+
+
+def _header_table() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for col in ROSTER_COLUMNS:
+        table[normalize_text(col.header)] = col.name
+        table[normalize_text(col.name)] = col.name
+    for name, aliases in _EXTRA_HEADER_ALIASES.items():
+        for alias in aliases:
+            table[normalize_text(alias)] = name
+    return table
+
+
+#: Normalised header string → canonical name.
+HEADER_ALIASES: dict[str, str] = _header_table()
+
+
+def canonical_header(header: str) -> str | None:
+    """Canonical name of a roster header, or ``None`` when it is not known.
+
+    Matching is on :func:`normalize_text` of the header, so full-width brackets and
+    stray spaces do not matter.
+    """
+    return HEADER_ALIASES.get(normalize_text(header))
+
+
+def column(name: str) -> Column:
+    """The :class:`Column` of a canonical name."""
+    return _BY_NAME[name]
+
+
+def categorical_dtype(name: str) -> pd.CategoricalDtype:
+    """Ordered categorical dtype of a canonical column or of a vocabulary name."""
+    vocab = _BY_NAME[name].vocabulary if name in _BY_NAME else name
+    if vocab is None:
+        raise KeyError(f"column {name} has no vocabulary")
+    return VOCABULARIES[vocab].dtype
+
+
+def label(name: str, term: str, lang: str = "en") -> str:
+    """Display label of an official term: the term itself for ``lang="zh"``.
+
+    ``name`` is a canonical column or a vocabulary name.
+    """
+    if lang == "zh":
+        return term
+    vocab = _BY_NAME[name].vocabulary if name in _BY_NAME else name
+    return VOCABULARIES[vocab].english(term)
