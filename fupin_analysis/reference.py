@@ -261,8 +261,9 @@ def resolve_village_names(names: pd.Series) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Aligned with ``names``: ``code`` (string, ``<NA>`` when unresolved), ``matched_name`` (the crosswalk
-        name used), ``evidence`` and ``verified`` of the link.
+        Aligned with ``names``: ``code`` (string, ``<NA>`` when unresolved),
+        ``matched_name`` (the crosswalk name used), ``evidence`` and ``verified`` of
+        the link.
     """
     cw = _crosswalk().set_index("key")
     known_codes = set(_villages()["code"])

@@ -360,9 +360,7 @@ _BY_NAME = {c.name: c for c in ROSTER_COLUMNS}
 
 PII_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.pii)
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.required)
-HOUSEHOLD_COLUMNS: tuple[str, ...] = tuple(
-    c.name for c in ROSTER_COLUMNS if c.level == "household"
-)
+HOUSEHOLD_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.level == "household")
 PERSON_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.level == "person")
 
 _EXTRA_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
