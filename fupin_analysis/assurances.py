@@ -1,0 +1,477 @@
+"""两不愁三保障 per household, the Alkire-Foster index, and exit checks.
+
+A registered household exits poverty when its per-capita income is stably above the
+national line and "two no-worries, three guarantees" (两不愁三保障) are met (FACTS §5).
+This module measures each criterion from the roster's own indicators, one boolean
+*deprivation* per household and dimension:
+
+``income`` (吃穿不愁)
+    per-capita net income at or below the year's national poverty line.
+``education`` (义务教育有保障)
+    a member aged 6–15 at the reference date is not in school (在校生状况 非在校生 or
+    missing), unless that member's health is 患有大病 or 残疾 (dropout for health reasons
+    is allowed).
+``medical`` (基本医疗有保障)
+    a member not enrolled in basic medical insurance (or enrolment not recorded).
+``housing`` (住房安全有保障)
+    the household is registered as living in a dilapidated house (危房户).
+``water`` (饮水安全)
+    safe drinking water not solved (or not recorded).
+
+A missing indicator counts as deprived: a criterion that the roster does not show as met
+cannot justify an exit. On these deprivations it computes the Alkire-Foster adjusted
+headcount (:func:`alkire_foster`), checks exits (:func:`exit_checks`) and the village
+exit line (:func:`village_exit_line`).
+
+Examples
+--------
+>>> import pandas as pd
+>>> dep = pd.DataFrame({"income": [True, False], "education": [True, False],
+...                     "medical": [False, False], "housing": [False, True],
+...                     "water": [False, False]})
+>>> alkire_foster(dep, k=0.4).index[["H", "A", "M0"]].round(3).to_dict("records")
+[{'H': 0.5, 'A': 0.4, 'M0': 0.2}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import pandas as pd
+
+from .errors import FupinError
+from .reference import Reference, load_reference
+
+__all__ = [
+    "DIMENSIONS",
+    "DIMENSION_LABELS_ZH",
+    "AlkireFoster",
+    "two_assurances",
+    "alkire_foster",
+    "exit_checks",
+    "exit_checks_by_village",
+    "village_exit_line",
+]
+
+#: The five dimensions, in the order the policy names them.
+DIMENSIONS: tuple[str, ...] = ("income", "education", "medical", "housing", "water")
+
+#: Chinese labels of the dimensions, for tables and figures.
+DIMENSION_LABELS_ZH: dict[str, str] = {
+    "income": "吃穿不愁(收入)",
+    "education": "义务教育",
+    "medical": "基本医疗",
+    "housing": "住房安全",
+    "water": "饮水安全",
+}
+
+_HEALTH_EXCUSES = ("患有大病", "残疾")
+_SCHOOL_AGE = (6, 15)
+
+
+def _national_line(reference: Reference, year: int) -> float:
+    lines = reference.poverty_lines
+    hit = lines[(lines["year"] == int(year)) & (lines["scope"] == "national")]
+    if hit.empty:
+        raise FupinError(
+            f"poverty_lines.csv: no national poverty line for {year}; add it to "
+            "data/reference/poverty_lines.csv or choose another year"
+        )
+    return float(hit["line_yuan"].iloc[0])
+
+
+def _true(series: pd.Series) -> pd.Series:
+    """Boolean series with missing values as False."""
+    return series.astype("boolean").fillna(False).astype(bool)
+
+
+def two_assurances(
+    members: pd.DataFrame,
+    households: pd.DataFrame,
+    year: int = 2016,
+    reference: Reference | None = None,
+) -> pd.DataFrame:
+    """Deprivation in each dimension of 两不愁三保障, one row per household.
+
+    Parameters
+    ----------
+    members, households : pandas.DataFrame
+        The clean roster's tables (docs/architecture.md, "Clean roster"). Members need
+        ``household_key``, ``age``, ``school_status``, ``health``, ``medical_insurance``;
+        households need ``household_key``, ``village_code``, ``income_per_capita``,
+        ``dilapidated_house``, ``safe_water``, ``exited``, ``exit_year``.
+    year : int
+        Year whose national poverty line the income is compared with.
+    reference : Reference, optional
+        Reference tables (default :func:`~fupin_analysis.reference.load_reference`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``household_key``, ``village_code``, ``members`` (people kept), ``exited``,
+        ``exit_year``, ``income_per_capita``, ``poverty_line``, then one boolean column
+        per dimension of :data:`DIMENSIONS` (True = deprived), ``deprivations`` (count)
+        and ``meets_all`` (no deprivation).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> hh = pd.DataFrame({"household_key": ["a", "b"], "village_code": ["v", "v"],
+    ...     "income_per_capita": [2000.0, 4000.0], "dilapidated_house": [False, False],
+    ...     "safe_water": [True, True], "exited": [True, True], "exit_year": [2016, 2016]})
+    >>> mem = pd.DataFrame({"household_key": ["a", "b", "b"], "age": [40, 40, 12],
+    ...     "school_status": ["非在校生", "非在校生", "非在校生"],
+    ...     "health": ["健康", "健康", "健康"], "medical_insurance": [True, True, True]})
+    >>> out = two_assurances(mem, hh, 2016)
+    >>> out[["household_key", "income", "education", "meets_all"]].to_dict("records")
+    [{'household_key': 'a', 'income': True, 'education': False, 'meets_all': False}, \
+{'household_key': 'b', 'income': False, 'education': True, 'meets_all': False}]
+    """
+    reference = reference or load_reference()
+    line = _national_line(reference, year)
+    mem = members.copy()
+    in_school = mem["school_status"].notna() & mem["school_status"].astype("string").ne("非在校生")
+    health = mem["health"].astype("string").fillna("")
+    excused = health.str.contains("|".join(_HEALTH_EXCUSES), regex=True)
+    age = pd.to_numeric(mem["age"], errors="coerce")
+    mem["_dropout"] = age.between(*_SCHOOL_AGE) & ~in_school & ~excused
+    mem["_uninsured"] = ~_true(mem["medical_insurance"])
+    per_hh = mem.groupby("household_key", sort=False).agg(
+        members=("household_key", "size"),
+        education=("_dropout", "any"),
+        medical=("_uninsured", "any"),
+    )
+    out = households[
+        [
+            "household_key",
+            "village_code",
+            "exited",
+            "exit_year",
+            "income_per_capita",
+            "dilapidated_house",
+            "safe_water",
+        ]
+    ].copy()
+    out["exited"] = _true(out["exited"])
+    out = out.merge(per_hh, left_on="household_key", right_index=True, how="left")
+    out["members"] = out["members"].fillna(0).astype(int)
+    out["poverty_line"] = line
+    income = pd.to_numeric(out["income_per_capita"], errors="coerce")
+    out["income"] = ~(income > line).fillna(False).astype(bool)
+    out["education"] = out["education"].fillna(False).astype(bool)
+    out["medical"] = out["medical"].fillna(True).astype(bool)
+    out["housing"] = ~_false(out.pop("dilapidated_house"))
+    out["water"] = ~_true(out.pop("safe_water"))
+    out["deprivations"] = out[list(DIMENSIONS)].sum(axis=1).astype(int)
+    out["meets_all"] = out["deprivations"].eq(0)
+    return out.reset_index(drop=True)
+
+
+def _false(series: pd.Series) -> pd.Series:
+    """True where the value is recorded as False (missing values are not)."""
+    return series.astype("boolean").eq(False).fillna(False).astype(bool)
+
+
+class AlkireFoster(NamedTuple):
+    """Result of :func:`alkire_foster`.
+
+    ``index``: one row per group: the group columns, ``units`` (n), ``poor_units`` (q),
+    ``H`` (q/n), ``A`` (mean censored deprivation score of the poor), ``M0`` (H·A), ``k``.
+    ``dimensions``: one row per group and dimension: ``dimension``, ``weight``,
+    ``headcount`` (share of units deprived), ``censored_headcount`` (share of units poor
+    and deprived), ``contribution`` (weight · censored headcount / M0; sums to 1 over the
+    dimensions of a group with M0 > 0).
+    """
+
+    index: pd.DataFrame
+    dimensions: pd.DataFrame
+
+
+def alkire_foster(
+    deprivations: pd.DataFrame,
+    k: float = 1 / 3,
+    weights: Mapping[str, float] | None = None,
+    by: str | Sequence[str] | None = None,
+    unit_weight: str | None = None,
+) -> AlkireFoster:
+    """Alkire-Foster multidimensional poverty: headcount H, intensity A, M0, contributions.
+
+    Unit *i* has deprivation score c_i = Σ_d w_d g_id with weights summing to 1; it is
+    multidimensionally poor when c_i ≥ k. Then H = q/n, A = Σ_poor c_i / q, M0 = H·A, and
+    the contribution of dimension d is w_d · h_d(k) / M0, where h_d(k) is the share of
+    units that are poor and deprived in d.
+
+    Parameters
+    ----------
+    deprivations : pandas.DataFrame
+        One row per unit with a boolean column per dimension (True = deprived).
+    k : float
+        Poverty cut-off as a share of the weighted dimensions, 0 < k ≤ 1. With five
+        equal weights the default 1/3 means "deprived in at least two".
+    weights : mapping, optional
+        Dimension → weight (normalised to sum to 1). Default: equal weights over the
+        columns of :data:`DIMENSIONS` present in ``deprivations``.
+    by : str or list of str, optional
+        Group columns (e.g. ``"village_code"``); None gives one overall row.
+    unit_weight : str, optional
+        Column weighting the units (e.g. ``"members"`` to count people, not households).
+
+    Returns
+    -------
+    AlkireFoster
+
+    Raises
+    ------
+    FupinError
+        For a cut-off outside (0, 1], a weight column that is missing, or non-positive
+        weights.
+
+    Examples
+    --------
+    Four households, five equal weights (0.2 each), k = 0.4 (two dimensions):
+
+    >>> import pandas as pd
+    >>> dep = pd.DataFrame({
+    ...     "income":    [True,  True,  False, False],
+    ...     "education": [True,  False, False, True],
+    ...     "medical":   [True,  False, False, False],
+    ...     "housing":   [False, True,  False, False],
+    ...     "water":     [False, False, False, False]})
+    >>> res = alkire_foster(dep, k=0.4)
+    >>> res.index[["units", "poor_units", "H", "A", "M0"]].round(3).to_dict("records")
+    [{'units': 4.0, 'poor_units': 2.0, 'H': 0.5, 'A': 0.5, 'M0': 0.25}]
+    >>> res.dimensions.set_index("dimension")["contribution"].round(2).to_dict()
+    {'income': 0.4, 'education': 0.2, 'medical': 0.2, 'housing': 0.2, 'water': 0.0}
+    """
+    if not 0 < k <= 1:
+        raise FupinError(f"Alkire-Foster cut-off k={k} must be in (0, 1]")
+    if weights is None:
+        dims = [d for d in DIMENSIONS if d in deprivations.columns]
+        weights = dict.fromkeys(dims, 1.0)
+    dims = list(weights)
+    missing = [d for d in dims if d not in deprivations.columns]
+    if missing:
+        raise FupinError(f"Alkire-Foster: deprivation columns {missing} not in the table")
+    w = pd.Series(weights, dtype=float)
+    if (w <= 0).any() or w.isna().any():
+        raise FupinError(f"Alkire-Foster: weights must be positive, got {dict(weights)}")
+    w = w / w.sum()
+    by_cols = [] if by is None else [by] if isinstance(by, str) else list(by)
+
+    g = deprivations[dims].astype("boolean").fillna(True).astype(float)
+    score = g.mul(w, axis=1).sum(axis=1)
+    # A small tolerance so that e.g. 2 × 0.2 counts as reaching k = 0.4.
+    poor = score >= k - 1e-9
+    n_w = (
+        pd.Series(1.0, index=deprivations.index)
+        if unit_weight is None
+        else pd.to_numeric(deprivations[unit_weight], errors="raise").astype(float)
+    )
+    work = pd.DataFrame(
+        {"_n": n_w, "_q": n_w * poor, "_cs": n_w * score * poor}, index=deprivations.index
+    )
+    for d in dims:
+        work[f"h_{d}"] = n_w * g[d]
+        work[f"c_{d}"] = n_w * g[d] * poor
+    if by_cols:
+        work[by_cols] = deprivations[by_cols]
+        sums = work.groupby(by_cols, sort=True, dropna=False, observed=True).sum()
+    else:
+        sums = work.sum().to_frame().T
+    n, q = sums["_n"], sums["_q"]
+    index = pd.DataFrame(
+        {
+            "units": n,
+            "poor_units": q,
+            "H": q / n,
+            "A": (sums["_cs"] / q).where(q > 0, 0.0),
+            "M0": sums["_cs"] / n,
+            "k": float(k),
+        }
+    )
+    rows = []
+    for d in dims:
+        m0 = index["M0"]
+        rows.append(
+            pd.DataFrame(
+                {
+                    "dimension": d,
+                    "weight": w[d],
+                    "headcount": sums[f"h_{d}"] / n,
+                    "censored_headcount": sums[f"c_{d}"] / n,
+                    "contribution": (w[d] * sums[f"c_{d}"] / n / m0).where(m0 > 0, 0.0),
+                }
+            )
+        )
+    dimensions = pd.concat(rows)
+    if by_cols:
+        index = index.reset_index()
+        dimensions = dimensions.reset_index().sort_values(by_cols, kind="stable")
+    else:
+        index = index.reset_index(drop=True)
+    return AlkireFoster(index, dimensions.reset_index(drop=True))
+
+
+def exit_checks(assurances: pd.DataFrame) -> pd.DataFrame:
+    """Households whose exit status disagrees with the criteria.
+
+    Parameters
+    ----------
+    assurances : pandas.DataFrame
+        The result of :func:`two_assurances`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per household: ``household_key``, ``village_code``, ``exited``,
+        ``exit_year``, ``failed`` (the criteria not met, Chinese labels joined by 、),
+        ``false_exit`` (marked exited but fails a criterion) and ``eligible_not_exited``
+        (meets every criterion but still registered as poor).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> a = pd.DataFrame({"household_key": ["a", "b"], "village_code": ["v", "v"],
+    ...     "exited": [True, False], "exit_year": [2016, pd.NA],
+    ...     "income": [True, False], "education": [False, False], "medical": [False, False],
+    ...     "housing": [False, False], "water": [False, False],
+    ...     "meets_all": [False, True]})
+    >>> exit_checks(a)[["failed", "false_exit", "eligible_not_exited"]].to_dict("records")
+    [{'failed': '吃穿不愁(收入)', 'false_exit': True, 'eligible_not_exited': False}, \
+{'failed': '', 'false_exit': False, 'eligible_not_exited': True}]
+    """
+    out = assurances[["household_key", "village_code", "exited", "exit_year"]].copy()
+    dep = assurances[list(DIMENSIONS)].astype(bool)
+    failed = [
+        "、".join(DIMENSION_LABELS_ZH[d] for d, bad in zip(DIMENSIONS, row, strict=True) if bad)
+        for row in dep.itertuples(index=False)
+    ]
+    out["failed"] = pd.Series(failed, index=out.index, dtype="string")
+    meets = assurances["meets_all"].astype(bool)
+    exited = assurances["exited"].astype(bool)
+    out["false_exit"] = exited & ~meets
+    out["eligible_not_exited"] = ~exited & meets
+    return out
+
+
+def exit_checks_by_village(
+    checks: pd.DataFrame, reference: Reference | None = None
+) -> pd.DataFrame:
+    """Count false exits and eligible-but-registered households per village.
+
+    Parameters
+    ----------
+    checks : pandas.DataFrame
+        The result of :func:`exit_checks`.
+    reference : Reference, optional
+        For village names.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``village_code``, ``village_name``, ``households``, ``exited``, ``false_exits``,
+        ``false_exit_share`` (of exited households), ``eligible_not_exited``; one row per
+        village with households, sorted by code.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> c = pd.DataFrame({"village_code": ["430527203203"] * 3,
+    ...     "exited": [True, True, False], "false_exit": [True, False, False],
+    ...     "eligible_not_exited": [False, False, True]})
+    >>> exit_checks_by_village(c)[["village_name", "false_exits",
+    ...     "false_exit_share", "eligible_not_exited"]].to_dict("records")
+    [{'village_name': '李家村', 'false_exits': 1, 'false_exit_share': 0.5, \
+'eligible_not_exited': 1}]
+    """
+    reference = reference or load_reference()
+    out = (
+        checks.groupby("village_code", sort=True)
+        .agg(
+            households=("village_code", "size"),
+            exited=("exited", "sum"),
+            false_exits=("false_exit", "sum"),
+            eligible_not_exited=("eligible_not_exited", "sum"),
+        )
+        .reset_index()
+    )
+    out.insert(1, "village_name", out["village_code"].map(_names(reference)))
+    out["false_exit_share"] = (out["false_exits"] / out["exited"]).where(out["exited"] > 0)
+    cols = [
+        "village_code",
+        "village_name",
+        "households",
+        "exited",
+        "false_exits",
+        "false_exit_share",
+        "eligible_not_exited",
+    ]
+    return out[cols]
+
+
+def _names(reference: Reference) -> dict[str, str]:
+    return dict(zip(reference.villages["code"], reference.villages["name"], strict=True))
+
+
+def village_exit_line(
+    members: pd.DataFrame,
+    households: pd.DataFrame,
+    registry: pd.DataFrame,
+    reference: Reference | None = None,
+) -> pd.DataFrame:
+    """Remaining poverty incidence per village against the village exit line (2%).
+
+    Incidence is the registered poor not yet exited divided by the village's registered
+    population (the registry's ``population``).
+
+    Parameters
+    ----------
+    members, households : pandas.DataFrame
+        The clean roster's tables.
+    registry : pandas.DataFrame
+        ``code`` and ``population`` of every unit (the village registry).
+    reference : Reference, optional
+        For names, designation and the exit line (``policy.village_exit_incidence``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per registry unit: ``village_code``, ``village_name``, ``designated``,
+        ``population``, ``registered_poor``, ``remaining_poor``, ``incidence_registered``
+        (all registered poor / population), ``incidence_remaining`` (not exited /
+        population), ``exit_line``, ``below_line``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> reg = pd.DataFrame({"code": ["430527203203"], "population": [1000]})
+    >>> hh = pd.DataFrame({"household_key": ["a", "b"], "exited": [True, False]})
+    >>> mem = pd.DataFrame({"household_key": ["a"] * 30 + ["b"] * 15,
+    ...                     "village_code": ["430527203203"] * 45})
+    >>> village_exit_line(mem, hh, reg)[["remaining_poor", "incidence_remaining",
+    ...     "below_line"]].to_dict("records")
+    [{'remaining_poor': 15, 'incidence_remaining': 0.015, 'below_line': True}]
+    """
+    reference = reference or load_reference()
+    line = reference.policy.village_exit_incidence
+    exited = dict(zip(households["household_key"], _true(households["exited"]), strict=True))
+    mem = members[["household_key", "village_code"]].copy()
+    mem["_remaining"] = ~mem["household_key"].map(exited).fillna(False).astype(bool)
+    counts = mem.groupby("village_code").agg(
+        registered_poor=("household_key", "size"), remaining_poor=("_remaining", "sum")
+    )
+    out = registry[["code", "population"]].rename(columns={"code": "village_code"})
+    out = out.merge(counts, left_on="village_code", right_index=True, how="left")
+    out[["registered_poor", "remaining_poor"]] = (
+        out[["registered_poor", "remaining_poor"]].fillna(0).astype(int)
+    )
+    villages = reference.villages.set_index("code")
+    out.insert(1, "village_name", out["village_code"].map(villages["name"]))
+    out.insert(2, "designated", out["village_code"].map(villages["designated"]).fillna(False))
+    pop = pd.to_numeric(out["population"], errors="coerce").astype(float)
+    out["incidence_registered"] = out["registered_poor"] / pop
+    out["incidence_remaining"] = out["remaining_poor"] / pop
+    out["exit_line"] = line
+    out["below_line"] = out["incidence_remaining"] < line
+    return out.sort_values("village_code", kind="stable").reset_index(drop=True)
