@@ -1,0 +1,350 @@
+"""House style, CJK font discovery with a romanised fallback, deterministic figures, map helpers.
+
+Every notebook starts with :func:`use_style`, wraps each Chinese label in :func:`tr` and
+saves each figure through :func:`save_figure`, which writes
+``<output_dir>/figures/<prefix>__<name>.<ext>`` with fixed metadata, so the same inputs
+give byte-identical files (PNG without ``Software``, SVG with a fixed ``svg.hashsalt`` and
+no ``Date``, PDF without ``CreationDate``).
+
+When no CJK font is installed, :func:`use_style` warns once and :func:`tr` returns pinyin,
+so a figure never shows empty boxes ("tofu") in place of Chinese characters.
+
+Examples
+--------
+>>> import matplotlib.pyplot as plt
+>>> use_style()
+>>> fig, ax = plt.subplots()
+>>> _ = ax.set_title(tr("寨市乡 2016"))
+>>> save_figure(fig, "demo", output_dir="", prefix="00_overview")
+[]
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+import warnings
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.font_manager as fm
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .errors import ConfigError
+
+__all__ = [
+    "STYLE_PATH",
+    "FIGURE_FORMATS",
+    "cjk_font",
+    "use_style",
+    "tr",
+    "figure_path",
+    "save_figure",
+    "north_arrow",
+    "scale_bar",
+]
+
+#: The packaged house style.
+STYLE_PATH = Path(__file__).with_name("fupin.mplstyle")
+
+#: Formats :func:`save_figure` writes, with the metadata that makes their bytes repeatable.
+FIGURE_FORMATS: dict[str, dict[str, None]] = {
+    "png": {"Software": None},
+    "svg": {"Date": None},
+    "pdf": {"CreationDate": None},
+}
+
+#: CJK families in order of preference (matched as prefixes of matplotlib's family names).
+_CJK_FAMILIES = (
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "Noto Sans CJK",
+    "Source Han Sans",
+    "Noto Serif CJK SC",
+    "Source Han Serif",
+)
+_CJK_FILE_RE = re.compile(r"(wqy|NotoSansCJK|NotoSerifCJK|NotoSansSC|SourceHan)", re.IGNORECASE)
+_FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
+_NAME_RE = re.compile(r"^[\w.-]+$")
+_SVG_HASHSALT = "fupin_analysis"
+_PUNCTUATION = str.maketrans({"、": ",", "。": ".", "《": "<", "》": ">", "—": "-", "·": " "})
+_HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_warned = False
+
+
+def _installed_family() -> str | None:
+    names = {f.name for f in fm.fontManager.ttflist}
+    for wanted in _CJK_FAMILIES:
+        hits = sorted(n for n in names if n.startswith(wanted) and "Mono" not in n)
+        if hits:
+            return hits[0]
+    return None
+
+
+@cache
+def cjk_font() -> str | None:
+    """The CJK font family matplotlib will use, or ``None`` when the machine has none.
+
+    Looks in matplotlib's font list; when a CJK font file exists on disk but is not in
+    that (cached) list, the file is added to the font manager and the lookup repeated.
+
+    Examples
+    --------
+    >>> cjk_font() is None or isinstance(cjk_font(), str)
+    True
+    """
+    family = _installed_family()
+    if family is not None:
+        return family
+    for folder in _FONT_DIRS:
+        root = Path(folder).expanduser()
+        if not root.is_dir():
+            continue
+        for path in sorted(root.rglob("*")):
+            if path.suffix.lower() in {".ttf", ".ttc", ".otf"} and _CJK_FILE_RE.search(path.name):
+                fm.fontManager.addfont(str(path))
+    return _installed_family()
+
+
+def use_style() -> None:
+    """Apply the house style and the CJK font.
+
+    seaborn's theme first (it resets ``font.sans-serif``), then the packaged
+    ``fupin.mplstyle``, then the CJK family at the head of ``font.sans-serif``. Without a
+    CJK font, warns once; :func:`tr` then romanises labels.
+
+    Examples
+    --------
+    >>> use_style()
+    >>> mpl.rcParams["svg.hashsalt"]
+    'fupin_analysis'
+    """
+    global _warned
+    import seaborn as sns
+
+    sns.set_theme(style="whitegrid", context="notebook")
+    plt.style.use(STYLE_PATH)
+    family = cjk_font()
+    fallback = ["DejaVu Sans", "Arial", "sans-serif"]
+    mpl.rcParams["font.family"] = "sans-serif"
+    mpl.rcParams["font.sans-serif"] = ([family] if family else []) + fallback
+    if family is None and not _warned:
+        _warned = True
+        warnings.warn(
+            "no CJK font found (install fonts-wqy-microhei or fonts-noto-cjk); "
+            "figure labels are romanised (pinyin)",
+            UserWarning,
+            stacklevel=2,
+        )
+
+
+def _romanise(text: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    def han_run(match: re.Match) -> str:
+        syllables = lazy_pinyin(
+            match.group(0), style=Style.NORMAL, v_to_u=True, errors=lambda s: ["?"] * len(s)
+        )
+        return " " + " ".join(s.capitalize() for s in syllables) + " "
+
+    text = unicodedata.normalize("NFKC", text).translate(_PUNCTUATION)
+    text = _HAN_RE.sub(han_run, text)
+    text = re.sub(r" +", " ", text)
+    text = re.sub(r"([(\[/-]) ", r"\1", text)
+    return re.sub(r" ([)\],.:;/-])", r"\1", text).strip()
+
+
+def tr(text: str) -> str:
+    """A label as it can be drawn: unchanged with a CJK font, else pinyin.
+
+    The romanisation (pypinyin, tone-less) writes each syllable as a capitalised word and
+    full-width punctuation as ASCII, so nothing is drawn as empty boxes.
+
+    Parameters
+    ----------
+    text : str
+        A label, title or legend entry, Chinese or not.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> tr("Incidence") == "Incidence"
+    True
+    >>> _romanise("寨市乡贫困发生率（2016年）")
+    'Zhai Shi Xiang Pin Kun Fa Sheng Lü (2016 Nian)'
+    """
+    if not isinstance(text, str) or cjk_font() is not None:
+        return text
+    return _romanise(text)
+
+
+def figure_path(output_dir: str | Path, prefix: str, name: str, fmt: str) -> Path:
+    """Where :func:`save_figure` writes: ``<output_dir>/figures/<prefix>__<name>.<fmt>``.
+
+    Raises
+    ------
+    ConfigError
+        When the prefix or name is not a plain file-name part (letters, digits, ``_.-``).
+
+    Examples
+    --------
+    >>> figure_path("reports/default", "00_overview", "map", "png").as_posix()
+    'reports/default/figures/00_overview__map.png'
+    """
+    for what, value in (("prefix", prefix), ("name", name)):
+        if not _NAME_RE.match(value or ""):
+            raise ConfigError(
+                f"figure {what} {value!r}: use only letters, digits, '_', '.', '-' (no paths)"
+            )
+    if fmt not in FIGURE_FORMATS:
+        raise ConfigError(f"figure format {fmt!r}: use one of {sorted(FIGURE_FORMATS)}")
+    return Path(output_dir) / "figures" / f"{prefix}__{name}.{fmt}"
+
+
+def _in_ipython() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    return get_ipython() is not None
+
+
+def save_figure(
+    fig: Figure,
+    name: str,
+    *,
+    output_dir: str | Path | None,
+    prefix: str,
+    formats: Sequence[str] = ("png",),
+) -> list[Path]:
+    """Save a figure deterministically, show it inline under IPython, then close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+    name : str
+        The figure's name within its notebook, e.g. ``"incidence_map"``.
+    output_dir : str, Path or None
+        The report run folder; empty or ``None`` writes nothing (interactive use).
+    prefix : str
+        The notebook's ``figure_prefix`` parameter (``<notebook>`` or
+        ``<notebook>-<village>``).
+    formats : sequence of str
+        Any of ``png``, ``svg``, ``pdf``.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``formats`` (empty when nothing is written).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [1, 0])
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in save_figure(fig, "line", output_dir=tmp, prefix="nb")]
+    ['nb__line.png']
+    """
+    paths = []
+    if output_dir:
+        paths = [figure_path(output_dir, prefix, name, fmt) for fmt in formats]
+        paths[0].parent.mkdir(parents=True, exist_ok=True)
+        with mpl.rc_context({"svg.hashsalt": _SVG_HASHSALT}):
+            for path, fmt in zip(paths, formats, strict=True):
+                fig.savefig(path, format=fmt, metadata=FIGURE_FORMATS[fmt])
+    if _in_ipython():
+        from IPython.display import display
+
+        display(fig)
+    plt.close(fig)
+    return paths
+
+
+def north_arrow(ax: Axes, *, x: float = 0.95, y: float = 0.93, size: float = 0.08) -> None:
+    """Draw a north arrow (an arrow and "N") in axes-fraction coordinates.
+
+    Assumes north is up, as in any projected (metric) CRS or plain lon/lat plot.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> north_arrow(ax)
+    >>> plt.close(fig)
+    """
+    ax.annotate(
+        "N",
+        xy=(x, y),
+        xytext=(x, y - size),
+        xycoords="axes fraction",
+        textcoords="axes fraction",
+        ha="center",
+        va="top",
+        fontsize=11,
+        fontweight="bold",
+        arrowprops={"facecolor": "black", "edgecolor": "black", "width": 3, "headwidth": 9},
+    )
+
+
+def _nice_length(span: float) -> float:
+    """A 1-2-5 round length near a fifth of ``span``."""
+    target = span / 5
+    power = 10 ** math.floor(math.log10(target))
+    for step in (5, 2, 1):
+        if step * power <= target:
+            return step * power
+    return power
+
+
+def scale_bar(ax: Axes, *, length_m: float | None = None, loc: str = "lower left") -> None:
+    """Draw a scale bar on a map whose axes are in metres (a projected CRS).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        A map in a metric CRS (e.g. EPSG:4546); on lon/lat degrees the bar would be wrong.
+    length_m : float, optional
+        Bar length in metres; default a round 1-2-5 length near a fifth of the x extent.
+    loc : str
+        Legend-style location.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set_xlim(0, 12_000)
+    >>> scale_bar(ax)
+    >>> ax.artists[-1].txt_label.get_text()
+    '2 km'
+    >>> plt.close(fig)
+    """
+    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+
+    x0, x1 = ax.get_xlim()
+    length = length_m or _nice_length(abs(x1 - x0))
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    bar = AnchoredSizeBar(
+        ax.transData,
+        length,
+        label,
+        loc,
+        pad=0.4,
+        borderpad=0.6,
+        sep=4,
+        frameon=True,
+        size_vertical=abs(x1 - x0) / 200,
+        color="black",
+    )
+    bar.patch.set_alpha(0.7)
+    ax.add_artist(bar)

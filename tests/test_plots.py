@@ -1,0 +1,179 @@
+"""Tests of fupin_analysis.plots: style, CJK font and pinyin fallback, deterministic figures."""
+
+from __future__ import annotations
+
+import re
+import warnings
+import zlib
+
+import matplotlib as mpl
+import matplotlib.font_manager as fm
+import matplotlib.pyplot as plt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fupin_analysis import plots
+from fupin_analysis.errors import ConfigError
+
+HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
+HAS_CJK = plots.cjk_font() is not None
+
+
+@pytest.fixture
+def no_cjk(monkeypatch):
+    """Pretend the machine has no CJK font."""
+    monkeypatch.setattr(plots, "cjk_font", lambda: None)
+    monkeypatch.setattr(plots, "_warned", False)
+
+
+def _figure(title="寨市乡各村贫困发生率（2016年）"):
+    plots.use_style()
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.bar([plots.tr("李家村"), plots.tr("竹桥村")], [0.24, -0.05], label=plots.tr("发生率"))
+    ax.set_title(plots.tr(title))
+    ax.legend()
+    return fig
+
+
+def _png_text_keys(data: bytes) -> set[str]:
+    keys, pos = set(), 8
+    while pos < len(data):
+        length = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        body = data[pos + 8 : pos + 8 + length]
+        if kind in (b"tEXt", b"iTXt"):
+            keys.add(body.split(b"\0", 1)[0].decode("latin-1"))
+        elif kind == b"zTXt":
+            keys.add(body.split(b"\0", 1)[0].decode("latin-1"))
+            zlib.decompress(body.split(b"\0", 1)[1][1:])
+        pos += 12 + length
+    return keys
+
+
+def test_use_style_puts_cjk_font_first_and_fixes_svg_salt():
+    plots.use_style()
+    assert mpl.rcParams["svg.hashsalt"] == "fupin_analysis"
+    assert mpl.rcParams["axes.unicode_minus"] is False
+    if HAS_CJK:
+        assert mpl.rcParams["font.sans-serif"][0] == plots.cjk_font()
+
+
+@pytest.mark.skipif(not HAS_CJK, reason="no CJK font on this machine")
+def test_chinese_labels_render_without_missing_glyphs():
+    fig = _figure()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
+        fig.canvas.draw()
+    plt.close(fig)
+    assert plots.tr("寨市乡") == "寨市乡"
+
+
+@pytest.mark.skipif(not HAS_CJK, reason="no CJK font on this machine")
+def test_font_file_on_disk_but_not_in_cache_is_added(monkeypatch):
+    kept = [f for f in fm.fontManager.ttflist if not plots._CJK_FILE_RE.search(f.fname)]
+    monkeypatch.setattr(fm.fontManager, "ttflist", kept)
+    plots.cjk_font.cache_clear()
+    try:
+        assert plots._installed_family() is None
+        assert plots.cjk_font() is not None
+    finally:
+        plots.cjk_font.cache_clear()
+
+
+def test_without_cjk_use_style_warns_once_and_tr_romanises(no_cjk):
+    with pytest.warns(UserWarning, match="no CJK font"):
+        plots.use_style()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plots.use_style()
+    assert (
+        plots.tr("寨市乡贫困发生率（2016年）") == "Zhai Shi Xiang Pin Kun Fa Sheng Lü (2016 Nian)"
+    )
+    assert plots.tr("Map of 李家村, 2016") == "Map of Li Jia Cun, 2016"
+    assert plots.tr("Incidence") == "Incidence"
+
+
+def test_without_cjk_a_chinese_figure_draws_without_missing_glyphs(no_cjk):
+    with pytest.warns(UserWarning):
+        fig = _figure()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*[Gg]lyph.*missing.*")
+        fig.canvas.draw()
+    assert not HAN.search(fig.axes[0].get_title())
+    plt.close(fig)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30))
+def test_romanised_text_never_holds_han_characters(text):
+    assert not HAN.search(plots._romanise(text))
+
+
+@pytest.mark.parametrize(
+    ("span", "expected"),
+    [(12_000, 2_000), (10_000, 2_000), (9_999, 1_000), (50_000, 10_000), (2_600, 500), (30, 5)],
+)
+def test_nice_scale_bar_length(span, expected):
+    assert plots._nice_length(span) == expected
+
+
+def test_scale_bar_and_north_arrow_are_drawn():
+    fig, ax = plt.subplots()
+    ax.set_xlim(500_000, 530_000)
+    plots.scale_bar(ax)
+    plots.north_arrow(ax)
+    assert ax.artists[-1].txt_label.get_text() == "5 km"
+    assert [t.get_text() for t in ax.texts] == ["N"]
+    plt.close(fig)
+
+
+def test_save_figure_writes_named_files_with_fixed_metadata_and_closes(tmp_path):
+    fig = _figure()
+    paths = plots.save_figure(
+        fig, "incidence", output_dir=tmp_path, prefix="03_spatial", formats=("png", "svg", "pdf")
+    )
+    assert [p.relative_to(tmp_path).as_posix() for p in paths] == [
+        "figures/03_spatial__incidence.png",
+        "figures/03_spatial__incidence.svg",
+        "figures/03_spatial__incidence.pdf",
+    ]
+    assert not plt.fignum_exists(fig.number)
+    assert "Software" not in _png_text_keys(paths[0].read_bytes())
+    assert b"<dc:date>" not in paths[1].read_bytes()
+    assert b"/CreationDate" not in paths[2].read_bytes()
+
+
+def test_same_figure_twice_gives_identical_bytes(tmp_path):
+    first = plots.save_figure(
+        _figure(), "f", output_dir=tmp_path / "a", prefix="nb", formats=("png", "svg", "pdf")
+    )
+    second = plots.save_figure(
+        _figure(), "f", output_dir=tmp_path / "b", prefix="nb", formats=("png", "svg", "pdf")
+    )
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+
+
+def test_different_figures_give_different_bytes(tmp_path):
+    a = plots.save_figure(_figure("一"), "f", output_dir=tmp_path / "a", prefix="nb")
+    b = plots.save_figure(_figure("二"), "f", output_dir=tmp_path / "b", prefix="nb")
+    assert a[0].read_bytes() != b[0].read_bytes()
+
+
+@pytest.mark.parametrize("output_dir", ["", None])
+def test_save_figure_without_output_dir_writes_nothing_but_closes(output_dir, tmp_path):
+    fig = _figure()
+    assert plots.save_figure(fig, "f", output_dir=output_dir, prefix="nb") == []
+    assert not plt.fignum_exists(fig.number)
+
+
+@pytest.mark.parametrize(
+    ("name", "prefix", "fmt"),
+    [("../x", "nb", "png"), ("a/b", "nb", "png"), ("f", "", "png"), ("f", "nb", "jpg")],
+)
+def test_bad_figure_names_and_formats_are_refused(name, prefix, fmt, tmp_path):
+    fig = _figure()
+    with pytest.raises(ConfigError):
+        plots.save_figure(fig, name, output_dir=tmp_path, prefix=prefix, formats=(fmt,))
+    plt.close(fig)
