@@ -1,0 +1,1056 @@
+"""Programme monitoring: the work summary reproduced, programme tables, village profiles.
+
+A township office writes a work summary (工作总结) every year from its registration
+roster. :func:`work_summary` recomputes each figure of the 2016 summary (FACTS §1) from
+the clean roster, adds what the cleaning quarantined that would count towards it, and sets
+it beside the published value. :func:`programme_tables` builds the tables an office
+keeps (education aid, micro-credit, relocation, exits, the village exit line, the
+两不愁三保障 checks of :mod:`fupin_analysis.assurances`), and
+:func:`write_programme_workbook` writes them as one Excel workbook with Chinese headers.
+
+Education aid levels (FACTS §1: 小学及以下 1,000 yuan, 初、高中 2,000 yuan per student
+per year): ``primary`` is 学前教育 and 小学; ``secondary`` is 七至九年级 and 高中. 中职
+(secondary vocational school) is *not* counted by default: the summary speaks of 初、高中
+students, and vocational students are funded under a separate programme (雨露计划);
+``include_vocational=True`` counts them at the secondary rate.
+
+Examples
+--------
+>>> resolve_village("利试")
+'430527203247'
+>>> HEADERS_ZH["value_with_quarantined"]
+'含隔离记录'
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+
+from .assurances import (
+    DIMENSION_LABELS_ZH,
+    alkire_foster,
+    exit_checks,
+    exit_checks_by_village,
+    two_assurances,
+    village_exit_line,
+)
+from .errors import FupinError
+from .reference import (
+    TOWNSHIP_CODE,
+    Reference,
+    data_dir,
+    load_reference,
+    resolve_village_names,
+)
+from .schema import VALUE_ALIASES, normalize_text
+
+__all__ = [
+    "HEADERS_ZH",
+    "SHEETS_ZH",
+    "PRIMARY_LEVELS",
+    "SECONDARY_LEVELS",
+    "resolve_village",
+    "read_village_registry",
+    "quarantined_people",
+    "work_summary",
+    "education_aid",
+    "credit_coverage",
+    "relocation_progress",
+    "exits_by_village",
+    "programme_tables",
+    "write_programme_workbook",
+    "households_by",
+    "age_sex_pyramid",
+]
+
+#: School levels aided at the primary rate (小学及以下) and at the secondary rate (初、高中).
+PRIMARY_LEVELS: tuple[str, ...] = ("学前教育", "小学")
+SECONDARY_LEVELS: tuple[str, ...] = ("七至九年级", "高中")
+_VOCATIONAL = "中职"
+
+#: Chinese headers of every column the monitoring tables use.
+HEADERS_ZH: dict[str, str] = {
+    "figure": "指标代码",
+    "label_zh": "指标",
+    "value": "名册计算值",
+    "quarantined": "隔离记录可计入",
+    "value_with_quarantined": "含隔离记录",
+    "published": "总结公布值",
+    "difference": "差异",
+    "unit": "单位",
+    "note": "说明",
+    "village_code": "村代码",
+    "village_name": "村名",
+    "designated": "省定贫困村",
+    "households": "户数",
+    "people": "人数",
+    "population": "户籍人口",
+    "primary_students": "小学及以下学生(人)",
+    "primary_cost_yuan": "小学及以下资助(元)",
+    "secondary_students": "初高中学生(人)",
+    "secondary_cost_yuan": "初高中资助(元)",
+    "total_cost_yuan": "资助合计(元)",
+    "rated": "已评级户",
+    "granted": "已授信户",
+    "rated_share": "评级率",
+    "granted_share": "授信率",
+    "scattered_households": "分散安置户",
+    "scattered_people": "分散安置人",
+    "concentrated_households": "集中安置户",
+    "concentrated_people": "集中安置人",
+    "exited_households": "脱贫户",
+    "exited_people": "脱贫人口",
+    "exit_share": "脱贫人口占比",
+    "registered_poor": "建档立卡人口",
+    "remaining_poor": "未脱贫人口",
+    "incidence_registered": "建档立卡发生率",
+    "incidence_remaining": "剩余贫困发生率",
+    "exit_line": "退出标准",
+    "below_line": "达到退出标准",
+    "exited": "已脱贫户",
+    "false_exits": "不达标脱贫户",
+    "false_exit_share": "不达标脱贫占比",
+    "eligible_not_exited": "达标未脱贫户",
+    "units": "户数",
+    "poor_units": "多维贫困户",
+    "H": "贫困发生率H",
+    "A": "剥夺强度A",
+    "M0": "调整后发生率M0",
+    "k": "临界值k",
+    "dimension": "维度",
+    "weight": "权重",
+    "headcount": "剥夺率",
+    "censored_headcount": "删减剥夺率",
+    "contribution": "贡献率",
+    "value_zh": "取值",
+    "age_group": "年龄组",
+    "sex": "性别",
+}
+
+#: Sheet names (Chinese) of the tables :func:`programme_tables` returns.
+SHEETS_ZH: dict[str, str] = {
+    "work_summary": "工作总结核对",
+    "education_aid": "教育资助",
+    "credit": "小额信贷",
+    "relocation": "易地搬迁",
+    "exits": "脱贫进度",
+    "village_exit_line": "贫困村退出",
+    "exit_checks": "脱贫核查",
+    "af_index": "多维贫困指数",
+    "af_dimensions": "多维贫困维度贡献",
+}
+
+
+class _Roster(Protocol):
+    members: pd.DataFrame
+    households: pd.DataFrame
+    quarantine: pd.DataFrame
+
+
+def resolve_village(village: str, reference: Reference | None = None) -> str:
+    """The 12-digit code of a village given by code or by any crosswalked name.
+
+    Raises
+    ------
+    FupinError
+        When the name is not in the crosswalk.
+
+    Examples
+    --------
+    >>> resolve_village("430527203203"), resolve_village("寨市乡 李家村")
+    ('430527203203', '430527203203')
+    """
+    reference = reference or load_reference()
+    code = resolve_village_names(pd.Series([village]))["code"].iloc[0]
+    if pd.isna(code):
+        raise FupinError(
+            f"village {village!r} is not a known unit of 寨市乡: give a 12-digit code or a "
+            "name in data/reference/crosswalk.csv"
+        )
+    return str(code)
+
+
+def _names(reference: Reference) -> dict[str, str]:
+    return dict(zip(reference.villages["code"], reference.villages["name"], strict=True))
+
+
+def read_village_registry(path: str | Path | None = None) -> pd.DataFrame:
+    """Read the village registry: ``code``, ``name``, ``population``, ``households``.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        CSV file; default ``data/raw/zhaishi_village_registry_2016.csv``.
+
+    Raises
+    ------
+    FupinError
+        When the file is missing or lacks a column.
+
+    Examples
+    --------
+    >>> reg = read_village_registry()  # doctest: +SKIP
+    >>> int(reg["population"].sum())  # doctest: +SKIP
+    32000
+    """
+    path = Path(path) if path else data_dir() / "raw" / "zhaishi_village_registry_2016.csv"
+    if not path.exists():
+        raise FupinError(f"{path}: village registry not found; run `fupin synth` or pass a path")
+    frame = pd.read_csv(path, dtype={"code": str}, encoding="utf-8-sig")
+    missing = [c for c in ("code", "population") if c not in frame.columns]
+    if missing:
+        raise FupinError(f"{path}: village registry lacks columns {missing}")
+    frame["population"] = pd.to_numeric(frame["population"], errors="raise").astype(int)
+    return frame
+
+
+def _term(values: pd.Series, vocabulary: str) -> pd.Series:
+    """Raw text → official term (normalised, aliases applied); missing stays missing."""
+    aliases = VALUE_ALIASES.get(vocabulary, {})
+    text = values.astype("string").map(normalize_text, na_action="ignore")
+    text = text.mask(text.eq(""))
+    return text.map(lambda v: aliases.get(v, v), na_action="ignore").astype("string")
+
+
+def quarantined_people(
+    quarantine: pd.DataFrame,
+    households: pd.DataFrame,
+    year: int = 2016,
+    reference: Reference | None = None,
+) -> pd.DataFrame:
+    """Real people the cleaning refused, with the fields the work summary counts.
+
+    Only rows with ``counts_as_person`` True are kept (not repeats of kept rows). Values
+    are read from the raw text: village names resolved through the crosswalk, exit status
+    and relocation mode through the official vocabularies.
+
+    Parameters
+    ----------
+    quarantine : pandas.DataFrame
+        The clean roster's quarantine (raw canonical columns, ``reason``,
+        ``counts_as_person``; ``household_key`` when the cleaning provides it).
+    households : pandas.DataFrame
+        The clean roster's households, to tell whether a refused person's household was
+        kept (then it adds a person but no household).
+    year : int
+        The year of the exits counted.
+    reference : Reference, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``source_row``, ``reason``, ``household`` (the household's key, or its normalised
+        户编号), ``new_household`` (True on one row per household that has no kept
+        member), ``village_code``, ``designated``, ``relocation_mode``, ``exited_in_year``,
+        ``school_status``, ``credit_rated``, ``credit_granted``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> q = pd.DataFrame({"source_row": [5, 6, 7], "reason": ["id_mangled"] * 2 + ["duplicate_row"],
+    ...     "counts_as_person": [True, True, False], "household_id": ["H1", "H1", "H2"],
+    ...     "village": ["李家", "李家", "李家"], "exit_status": ["已脱贫"] * 3,
+    ...     "exit_year": ["2016"] * 3})
+    >>> out = quarantined_people(q, pd.DataFrame({"household_key": ["K9"]}))
+    >>> out[["new_household", "designated", "exited_in_year"]].to_dict("list")
+    {'new_household': [True, False], 'designated': [True, True], 'exited_in_year': [True, True]}
+    """
+    reference = reference or load_reference()
+    q = quarantine[quarantine["counts_as_person"].astype(bool)].reset_index(drop=True)
+
+    def col(name: str) -> pd.Series:
+        if name in q.columns:
+            return q[name]
+        return pd.Series(pd.NA, index=q.index, dtype="string")
+
+    out = pd.DataFrame({"source_row": col("source_row"), "reason": col("reason")})
+    if "household_key" in q.columns:
+        out["household"] = q["household_key"].astype("string")
+    else:
+        out["household"] = (
+            col("household_id").astype("string").map(normalize_text, na_action="ignore")
+        )
+    kept = set(households["household_key"])
+    first = ~out["household"].duplicated() | out["household"].isna()
+    out["new_household"] = first & ~out["household"].isin(kept)
+    out["village_code"] = resolve_village_names(col("village"))["code"]
+    out["designated"] = out["village_code"].isin(reference.designated_codes)
+    out["relocation_mode"] = _term(col("relocation_mode"), "relocation_mode")
+    status = _term(col("exit_status"), "exit_status")
+    exit_year = col("exit_year").astype("string").str.extract(r"(\d{4})", expand=False)
+    out["exited_in_year"] = status.str.startswith("已脱贫").fillna(False).astype(
+        bool
+    ) & exit_year.eq(str(year)).fillna(False).astype(bool)
+    out["school_status"] = _term(col("school_status"), "school_status")
+    for name in ("credit_rated", "credit_granted"):
+        out[name] = _term(col(name), "yes_no").eq("是").fillna(False).astype(bool)
+    return out
+
+
+def _students(school_status: pd.Series, include_vocational: bool) -> pd.DataFrame:
+    secondary = (*SECONDARY_LEVELS, _VOCATIONAL) if include_vocational else SECONDARY_LEVELS
+    status = school_status.astype("string")
+    return pd.DataFrame(
+        {
+            "primary": status.isin(PRIMARY_LEVELS).fillna(False).astype(bool),
+            "secondary": status.isin(secondary).fillna(False).astype(bool),
+        }
+    )
+
+
+def work_summary(
+    clean_roster: _Roster,
+    reference: Reference | None = None,
+    year: int = 2016,
+    *,
+    registry: pd.DataFrame | str | Path | None = None,
+    include_vocational: bool = False,
+) -> pd.DataFrame:
+    """The work summary's figures recomputed from the roster, beside the published ones.
+
+    Parameters
+    ----------
+    clean_roster : CleanRoster
+        What :func:`fupin_analysis.clean_roster` returns (``members``, ``households``,
+        ``quarantine``).
+    reference : Reference, optional
+        Reference tables; the published figures and aid rates come from its policy.
+    year : int
+        Year of the exits counted (``exit_year``).
+    registry : DataFrame or path, optional
+        Village registry (denominators of incidence); default the embedded one.
+    include_vocational : bool
+        Count 中职 students at the secondary aid rate (see the module notes).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure: ``figure`` (stable English id), ``label_zh``, ``value``
+        (clean roster), ``quarantined`` (people or households refused by the cleaning
+        that would add to the figure's numerator), ``value_with_quarantined`` (the figure
+        recomputed with them), ``published`` (NA where the summary gives none),
+        ``difference`` (``value_with_quarantined - published``), ``unit``, ``note``.
+
+    Examples
+    --------
+    >>> from fupin_analysis import clean_roster  # doctest: +SKIP
+    >>> ws = work_summary(clean_roster("data/raw/zhaishi_roster_2016.xlsx"))  # doctest: +SKIP
+    >>> ws.set_index("figure").loc["registered_people", "published"]  # doctest: +SKIP
+    6066.0
+    """
+    reference = reference or load_reference()
+    policy = reference.policy
+    if not isinstance(registry, pd.DataFrame):
+        registry = read_village_registry(registry)
+    mem, hh = clean_roster.members, clean_roster.households
+    q = quarantined_people(clean_roster.quarantine, hh, year, reference)
+    qh = q[q["new_household"]]
+    designated = set(reference.designated_codes)
+
+    hh_size = mem.groupby("household_key").size()
+    size = hh["household_key"].map(hh_size).fillna(0).astype(int)
+    hh_exited = (
+        hh["exited"].astype("boolean").fillna(False)
+        & pd.to_numeric(hh["exit_year"], errors="coerce").eq(year).fillna(False)
+    ).astype(bool)
+    mode = hh["relocation_mode"].astype("string")
+    pop = registry.set_index("code")["population"]
+    designated_pop = float(pop[pop.index.isin(designated)].sum())
+    township_pop = float(pop.sum())
+
+    rows: list[dict[str, Any]] = []
+
+    def add(figure, label, value, quarantined, published, unit, note="", denom=None, qdenom=0):
+        if denom is None:
+            shown, with_q = value, value + quarantined
+        else:
+            shown = value / denom if denom else float("nan")
+            total = denom + qdenom
+            with_q = (value + quarantined) / total if total else float("nan")
+        rows.append(
+            {
+                "figure": figure,
+                "label_zh": label,
+                "value": float(shown),
+                "quarantined": int(quarantined),
+                "value_with_quarantined": float(with_q),
+                "published": published,
+                "unit": unit,
+                "note": note,
+            }
+        )
+
+    add(
+        "township_population",
+        "总人口",
+        township_pop,
+        0,
+        policy.township_population,
+        "人",
+        "from the village registry, not the roster",
+    )
+    add("registered_people", "贫困人口", len(mem), len(q), policy.registered_poor_people, "人")
+    add(
+        "registered_households",
+        "贫困户",
+        len(hh),
+        len(qh),
+        policy.registered_poor_households,
+        "户",
+        "quarantined: households with no member kept",
+    )
+    kept_designated = set(hh["village_code"]) & designated
+    add(
+        "designated_villages",
+        "省定贫困村",
+        len(kept_designated),
+        len((set(q["village_code"].dropna()) & designated) - kept_designated),
+        policy.designated_villages,
+        "个",
+        "designated villages with registered households",
+    )
+    in_designated = mem["village_code"].isin(designated)
+    n_designated = int(in_designated.sum())
+    q_designated = int(q["designated"].sum())
+    add(
+        "designated_people",
+        "省定贫困村贫困人口",
+        n_designated,
+        q_designated,
+        policy.designated_poor_people,
+        "人",
+    )
+    add(
+        "designated_incidence",
+        "省定贫困村贫困发生率",
+        n_designated,
+        q_designated,
+        policy.designated_incidence_published,
+        "比例",
+        "poor / the designated villages' registered population: the likely reading of 24%",
+        denom=designated_pop,
+    )
+    add(
+        "designated_share_of_population",
+        "省定贫困村贫困人口占全乡总人口",
+        n_designated,
+        q_designated,
+        policy.designated_incidence_published,
+        "比例",
+        "the literal reading of 占总人口的24%: poor of 11 villages / township population",
+        denom=township_pop,
+    )
+    for key, term, label in (
+        ("scattered", "分散安置", "分散"),
+        ("concentrated", "集中安置", "集中"),
+    ):
+        is_mode = mode.eq(term).fillna(False).astype(bool)
+        q_mode = q["relocation_mode"].eq(term).fillna(False).astype(bool)
+        add(
+            f"{key}_households",
+            f"{label}安置户",
+            int(is_mode.sum()),
+            int((q_mode & q["new_household"]).sum()),
+            getattr(policy, f"{key}_households"),
+            "户",
+        )
+        add(
+            f"{key}_people",
+            f"{label}安置人口",
+            int(size[is_mode].sum()),
+            int(q_mode.sum()),
+            getattr(policy, f"{key}_people"),
+            "人",
+        )
+    n_exited = int(size[hh_exited].sum())
+    q_exited = int(q["exited_in_year"].sum())
+    add(
+        "exited_people",
+        f"{year}年脱贫人口",
+        n_exited,
+        q_exited,
+        policy.exited_people_2016,
+        "人",
+        f"members of households exited in {year}",
+    )
+    add(
+        "exit_target_completion",
+        "脱贫任务完成率",
+        n_exited,
+        q_exited,
+        policy.exited_people_2016 / policy.exit_target_people_2016,
+        "比例",
+        f"exited / county target of {policy.exit_target_people_2016:.0f}; "
+        "published value = 1777 / 1458",
+        denom=policy.exit_target_people_2016,
+    )
+    for key, label in (("rated", "评级"), ("granted", "授信")):
+        flag = hh[f"credit_{key}"].astype("boolean").fillna(False).astype(bool)
+        add(
+            f"credit_{key}_share",
+            f"小额信贷{label}完成率",
+            int(flag.sum()),
+            int(qh[f"credit_{key}"].sum()),
+            getattr(policy, f"credit_{key}_share"),
+            "比例",
+            "share of registered households",
+            denom=len(hh),
+            qdenom=len(qh),
+        )
+    students = _students(mem["school_status"], include_vocational)
+    q_students = _students(q["school_status"], include_vocational)
+    rates = {
+        "primary": policy.education_aid_primary_yuan,
+        "secondary": policy.education_aid_secondary_yuan,
+    }
+    labels = {"primary": "小学及以下", "secondary": "初、高中"}
+    total_cost, total_q = 0.0, 0.0
+    for level in ("primary", "secondary"):
+        n, nq = int(students[level].sum()), int(q_students[level].sum())
+        add(
+            f"education_{level}_students",
+            f"{labels[level]}在校生",
+            n,
+            nq,
+            pd.NA,
+            "人",
+            "no count published",
+        )
+        add(
+            f"education_{level}_cost",
+            f"{labels[level]}教育资助",
+            n * rates[level],
+            nq * rates[level],
+            pd.NA,
+            "元",
+            f"students × {rates[level]:.0f} yuan (published rate); quarantined = students",
+        )
+        total_cost += n * rates[level]
+        total_q += nq * rates[level]
+    rows.append(
+        {
+            "figure": "education_total_cost",
+            "label_zh": "教育资助合计",
+            "value": total_cost,
+            "quarantined": int(q_students.to_numpy().sum()),
+            "value_with_quarantined": total_cost + total_q,
+            "published": pd.NA,
+            "unit": "元",
+            "note": "no total published",
+        }
+    )
+    out = pd.DataFrame(rows)
+    out["published"] = pd.to_numeric(out["published"]).astype("Float64")
+    out["difference"] = out["value_with_quarantined"] - out["published"]
+    cols = [
+        "figure",
+        "label_zh",
+        "value",
+        "quarantined",
+        "value_with_quarantined",
+        "published",
+        "difference",
+        "unit",
+        "note",
+    ]
+    return out[cols]
+
+
+def _by_village(frame: pd.DataFrame, reference: Reference) -> pd.DataFrame:
+    frame = frame.reset_index().sort_values("village_code", kind="stable")
+    frame.insert(1, "village_name", frame["village_code"].map(_names(reference)))
+    return frame.reset_index(drop=True)
+
+
+def _total_row(frame: pd.DataFrame, shares: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
+    """Append a 合计 row (code = township code) summing counts and recomputing shares."""
+    total = frame.drop(columns=["village_code", "village_name"]).sum(numeric_only=True)
+    for share, (num, den) in shares.items():
+        total[share] = total[num] / total[den] if total[den] else float("nan")
+    row = pd.DataFrame([{"village_code": TOWNSHIP_CODE, "village_name": "合计", **total}])
+    return pd.concat([frame, row.astype(frame.dtypes.to_dict())], ignore_index=True)
+
+
+def education_aid(
+    members: pd.DataFrame,
+    reference: Reference | None = None,
+    *,
+    include_vocational: bool = False,
+    total: bool = True,
+) -> pd.DataFrame:
+    """Education aid by village: students at each aided level × the published rate.
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        Clean members (``village_code``, ``school_status``).
+    reference : Reference, optional
+        Aid rates from ``policy``.
+    include_vocational : bool
+        Count 中职 at the secondary rate.
+    total : bool
+        Append a 合计 row (``village_code`` = the township code).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``village_code``, ``village_name``, ``primary_students``, ``primary_cost_yuan``,
+        ``secondary_students``, ``secondary_cost_yuan``, ``total_cost_yuan``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"village_code": ["430527203203"] * 3,
+    ...                   "school_status": ["小学", "高中", "中职"]})
+    >>> education_aid(m, total=False).iloc[0, 2:].tolist()
+    [1, 1000, 1, 2000, 3000]
+    """
+    reference = reference or load_reference()
+    policy = reference.policy
+    s = _students(members["school_status"], include_vocational)
+    s["village_code"] = members["village_code"].to_numpy()
+    grouped = s.groupby("village_code").sum()
+    out = pd.DataFrame(
+        {
+            "primary_students": grouped["primary"].astype(int),
+            "primary_cost_yuan": (grouped["primary"] * policy.education_aid_primary_yuan),
+            "secondary_students": grouped["secondary"].astype(int),
+            "secondary_cost_yuan": (grouped["secondary"] * policy.education_aid_secondary_yuan),
+        }
+    )
+    out[["primary_cost_yuan", "secondary_cost_yuan"]] = out[
+        ["primary_cost_yuan", "secondary_cost_yuan"]
+    ].astype(int)
+    out["total_cost_yuan"] = out["primary_cost_yuan"] + out["secondary_cost_yuan"]
+    out = _by_village(out, reference)
+    return _total_row(out, {}) if total else out
+
+
+def credit_coverage(
+    households: pd.DataFrame, reference: Reference | None = None, *, total: bool = True
+) -> pd.DataFrame:
+    """Micro-credit coverage by village: households rated (评级) and granted (授信).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``village_code``, ``village_name``, ``households``, ``rated``, ``granted``,
+        ``rated_share``, ``granted_share``; a 合计 row last when ``total``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"village_code": ["430527203203"] * 2,
+    ...     "credit_rated": [True, True], "credit_granted": [True, False]})
+    >>> credit_coverage(h)[["village_name", "granted_share"]].to_dict("list")
+    {'village_name': ['李家村', '合计'], 'granted_share': [0.5, 0.5]}
+    """
+    reference = reference or load_reference()
+    work = pd.DataFrame(
+        {
+            "village_code": households["village_code"],
+            "rated": households["credit_rated"].astype("boolean").fillna(False).astype(int),
+            "granted": households["credit_granted"].astype("boolean").fillna(False).astype(int),
+        }
+    )
+    out = work.groupby("village_code").agg(
+        households=("rated", "size"), rated=("rated", "sum"), granted=("granted", "sum")
+    )
+    out["rated_share"] = out["rated"] / out["households"]
+    out["granted_share"] = out["granted"] / out["households"]
+    out = _by_village(out, reference)
+    shares = {"rated_share": ("rated", "households"), "granted_share": ("granted", "households")}
+    return _total_row(out, shares) if total else out
+
+
+def _household_sizes(members: pd.DataFrame, households: pd.DataFrame) -> pd.Series:
+    found = members.groupby("household_key").size()
+    return households["household_key"].map(found).fillna(0).astype(int)
+
+
+def relocation_progress(
+    members: pd.DataFrame,
+    households: pd.DataFrame,
+    reference: Reference | None = None,
+    *,
+    total: bool = True,
+) -> pd.DataFrame:
+    """Relocation (易地扶贫搬迁) households and people by village and mode.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``village_code``, ``village_name``, ``scattered_households``,
+        ``scattered_people``, ``concentrated_households``, ``concentrated_people``; only
+        villages with relocated households; a 合计 row last when ``total``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"household_key": ["a", "b"], "village_code": ["430527203203"] * 2,
+    ...     "relocation_mode": ["集中安置", pd.NA]})
+    >>> m = pd.DataFrame({"household_key": ["a", "a", "b"]})
+    >>> relocation_progress(m, h, total=False).iloc[0, 2:].tolist()
+    [0, 0, 1, 2]
+    """
+    reference = reference or load_reference()
+    mode = households["relocation_mode"].astype("string")
+    size = _household_sizes(members, households)
+    work = pd.DataFrame({"village_code": households["village_code"]})
+    for key, term in (("scattered", "分散安置"), ("concentrated", "集中安置")):
+        flag = mode.eq(term).fillna(False).astype(bool)
+        work[f"{key}_households"] = flag.astype(int)
+        work[f"{key}_people"] = size.where(flag, 0)
+    out = work.groupby("village_code").sum()
+    out = out[out.sum(axis=1) > 0]
+    out = _by_village(out, reference)
+    return _total_row(out, {}) if total else out
+
+
+def exits_by_village(
+    members: pd.DataFrame,
+    households: pd.DataFrame,
+    year: int = 2016,
+    reference: Reference | None = None,
+    *,
+    total: bool = True,
+) -> pd.DataFrame:
+    """Exits of ``year`` by village: households and people exited, share of the registered.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``village_code``, ``village_name``, ``households``, ``people``,
+        ``exited_households``, ``exited_people``, ``exit_share`` (of people); a 合计 row
+        last when ``total``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"household_key": ["a", "b"], "village_code": ["430527203203"] * 2,
+    ...     "exited": [True, True], "exit_year": [2016, 2015]})
+    >>> m = pd.DataFrame({"household_key": ["a", "a", "b"]})
+    >>> exits_by_village(m, h, total=False)[["exited_people", "exit_share"]].iloc[0].tolist()
+    [2.0, 0.6666666666666666]
+    """
+    reference = reference or load_reference()
+    size = _household_sizes(members, households)
+    exited = (
+        households["exited"].astype("boolean").fillna(False)
+        & pd.to_numeric(households["exit_year"], errors="coerce").eq(year).fillna(False)
+    ).astype(bool)
+    work = pd.DataFrame(
+        {
+            "village_code": households["village_code"],
+            "households": 1,
+            "people": size,
+            "exited_households": exited.astype(int),
+            "exited_people": size.where(exited, 0),
+        }
+    )
+    out = work.groupby("village_code").sum()
+    out["exit_share"] = out["exited_people"] / out["people"]
+    out = _by_village(out, reference)
+    return _total_row(out, {"exit_share": ("exited_people", "people")}) if total else out
+
+
+def programme_tables(
+    clean_roster: _Roster,
+    reference: Reference | None = None,
+    year: int = 2016,
+    *,
+    registry: pd.DataFrame | str | Path | None = None,
+    k: float = 1 / 3,
+    include_vocational: bool = False,
+) -> dict[str, pd.DataFrame]:
+    """Every monitoring table of a year, keyed by the names of :data:`SHEETS_ZH`.
+
+    Parameters
+    ----------
+    clean_roster : CleanRoster
+    reference : Reference, optional
+    year : int
+    registry : DataFrame or path, optional
+        Village registry; default the embedded one.
+    k : float
+        Alkire-Foster cut-off.
+    include_vocational : bool
+        Count 中职 at the secondary aid rate.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        ``work_summary``, ``education_aid``, ``credit``, ``relocation``, ``exits``,
+        ``village_exit_line``, ``exit_checks`` (by village), ``af_index`` and
+        ``af_dimensions`` (by village, township first).
+
+    Examples
+    --------
+    >>> tables = programme_tables(roster)  # doctest: +SKIP
+    >>> list(tables) == list(SHEETS_ZH)  # doctest: +SKIP
+    True
+    """
+    reference = reference or load_reference()
+    if not isinstance(registry, pd.DataFrame):
+        registry = read_village_registry(registry)
+    mem, hh = clean_roster.members, clean_roster.households
+    assurances = two_assurances(mem, hh, year, reference)
+    overall = alkire_foster(assurances, k=k)
+    by_village = alkire_foster(assurances, k=k, by="village_code")
+    af_index = pd.concat(
+        [overall.index.assign(village_code=TOWNSHIP_CODE), by_village.index], ignore_index=True
+    )
+    af_dims = pd.concat(
+        [overall.dimensions.assign(village_code=TOWNSHIP_CODE), by_village.dimensions],
+        ignore_index=True,
+    )
+    names = {**_names(reference), TOWNSHIP_CODE: "全乡"}
+    af_index, af_dims = (
+        frame.assign(village_name=frame["village_code"].map(names))[
+            ["village_code", "village_name", *frame.columns.drop("village_code")]
+        ]
+        for frame in (af_index, af_dims)
+    )
+    af_dims["dimension"] = af_dims["dimension"].map(DIMENSION_LABELS_ZH)
+    return {
+        "work_summary": work_summary(
+            clean_roster, reference, year, registry=registry, include_vocational=include_vocational
+        ),
+        "education_aid": education_aid(mem, reference, include_vocational=include_vocational),
+        "credit": credit_coverage(hh, reference),
+        "relocation": relocation_progress(mem, hh, reference),
+        "exits": exits_by_village(mem, hh, year, reference),
+        "village_exit_line": village_exit_line(mem, hh, registry, reference),
+        "exit_checks": exit_checks_by_village(exit_checks(assurances), reference),
+        "af_index": af_index,
+        "af_dimensions": af_dims,
+    }
+
+
+_PERCENT = re.compile(r"(share|incidence|contribution|headcount|^H$|^M0$|^A$|^exit_line$)")
+_FIXED_TIME = (2016, 12, 31, 0, 0, 0)
+_CORE_TIME = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
+
+
+def _number_format(name: str, dtype: Any) -> str | None:
+    if _PERCENT.search(name):
+        return "0.0%"
+    if name == "k" or name == "weight":
+        return "0.000"
+    if pd.api.types.is_integer_dtype(dtype) or name.endswith(("_yuan", "_students")):
+        return "#,##0"
+    if pd.api.types.is_float_dtype(dtype):
+        return "#,##0.##"
+    return None
+
+
+def write_programme_workbook(
+    tables: Mapping[str, pd.DataFrame],
+    path: str | Path,
+    *,
+    headers_zh: Mapping[str, str] | None = None,
+    sheets_zh: Mapping[str, str] | None = None,
+) -> Path:
+    """Write tables to one Excel workbook for officials, with identical bytes each run.
+
+    Each table is a sheet named by ``sheets_zh`` (default :data:`SHEETS_ZH`, else the
+    key), with Chinese headers from ``headers_zh`` (default :data:`HEADERS_ZH`; unknown
+    columns keep their names), a bold frozen header row, column widths fitted to the
+    text, percent/thousands number formats, and fixed timestamps.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame
+    path : str or Path
+        The ``.xlsx`` file to write (its folder is created).
+
+    Returns
+    -------
+    Path
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, openpyxl
+    >>> t = {"credit": pd.DataFrame({"village_name": ["李家村"], "rated_share": [1.0]})}
+    >>> p = write_programme_workbook(t, tempfile.mkdtemp() + "/a.xlsx")
+    >>> ws = openpyxl.load_workbook(p)["小额信贷"]
+    >>> [c.value for c in ws[1]], ws["B2"].number_format
+    (['村名', '评级率'], '0.0%')
+    """
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    headers_zh = HEADERS_ZH if headers_zh is None else headers_zh
+    sheets_zh = SHEETS_ZH if sheets_zh is None else sheets_zh
+    path = Path(path)
+    wb = Workbook()
+    wb.remove(wb.active)
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE4EE")
+    for key, frame in tables.items():
+        ws = wb.create_sheet(str(sheets_zh.get(key, key))[:31])
+        headers = [str(headers_zh.get(c, c)) for c in frame.columns]
+        ws.append(headers)
+        for row in frame.itertuples(index=False):
+            ws.append([None if _missing(v) else _plain(v) for v in row])
+        for j, (name, header) in enumerate(zip(frame.columns, headers, strict=True), start=1):
+            cell = ws.cell(row=1, column=j)
+            cell.font, cell.fill = bold, fill
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            fmt = _number_format(str(name), frame[name].dtype)
+            texts = [header] + [str(v) for v in frame[name].head(500).tolist()]
+            width = max(_display_width(t) for t in texts) + 2
+            ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = min(width, 60)
+            if fmt:
+                for (c,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                    c.number_format = fmt
+        ws.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_deterministic_zip(buffer.getvalue()))
+    return path
+
+
+def _missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _plain(value: Any) -> Any:
+    """Python scalars for openpyxl (numpy/pandas scalars → int/float/bool/str)."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    return value
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def _deterministic_zip(data: bytes) -> bytes:
+    """Re-pack an xlsx with fixed entry times and fixed docProps timestamps."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _CORE_TIME.sub(rb"\g<1>2016-12-31T00:00:00Z\g<3>", content)
+            entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, content)
+    return out.getvalue()
+
+
+def households_by(
+    households: pd.DataFrame, column: str, village_code: str | None = None
+) -> pd.DataFrame:
+    """Households and people by the values of one household attribute.
+
+    Parameters
+    ----------
+    households : pandas.DataFrame
+        Clean households (``members`` = people found in the household).
+    column : str
+        E.g. ``household_type``, ``main_cause``, ``exit_status``, ``relocation_mode``.
+    village_code : str, optional
+        Restrict to one village.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``value_zh`` (the official term, or 未填 when missing), ``households``, ``people``;
+        in vocabulary order when the column is categorical, else by descending count.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"village_code": ["v", "v", "w"], "members": [3, 2, 4],
+    ...                   "main_cause": ["因病", "因学", "因病"]})
+    >>> households_by(h, "main_cause").to_dict("records")
+    [{'value_zh': '因病', 'households': 2, 'people': 7}, \
+{'value_zh': '因学', 'households': 1, 'people': 2}]
+    """
+    frame = (
+        households
+        if village_code is None
+        else households[households["village_code"] == village_code]
+    )
+    values = frame[column]
+    categorical = isinstance(values.dtype, pd.CategoricalDtype)
+    work = pd.DataFrame(
+        {
+            "value_zh": values.astype("string").fillna("未填"),
+            "people": pd.to_numeric(frame["members"]).fillna(0).astype(int),
+        }
+    )
+    out = (
+        work.groupby("value_zh", sort=False)
+        .agg(households=("people", "size"), people=("people", "sum"))
+        .reset_index()
+    )
+    if categorical:
+        order = {term: i for i, term in enumerate([*values.cat.categories, "未填"])}
+        out = out.sort_values("value_zh", key=lambda s: s.map(order), kind="stable")
+    else:
+        out = out.sort_values(["households", "value_zh"], ascending=[False, True], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def age_sex_pyramid(
+    members: pd.DataFrame, village_code: str | None = None, width: int = 5, top: int = 80
+) -> pd.DataFrame:
+    """People by age group and sex (the data of a population pyramid).
+
+    Parameters
+    ----------
+    members : pandas.DataFrame
+        Clean members (``age``, ``sex``, ``village_code``).
+    village_code : str, optional
+        Restrict to one village.
+    width : int
+        Years per age group.
+    top : int
+        Start of the open last group (``80+``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``age_group`` (ordered categorical: ``0-4``, ``5-9``, … ``80+``), ``sex`` (男, 女),
+        ``people``; every group and sex present, zeros included.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> m = pd.DataFrame({"age": [3, 4, 81], "sex": ["男", "女", "女"]})
+    >>> p = age_sex_pyramid(m)
+    >>> p[p["people"] > 0].astype({"age_group": str}).to_dict("records")
+    [{'age_group': '0-4', 'sex': '男', 'people': 1}, \
+{'age_group': '0-4', 'sex': '女', 'people': 1}, {'age_group': '80+', 'sex': '女', 'people': 1}]
+    """
+    frame = members if village_code is None else members[members["village_code"] == village_code]
+    edges = list(range(0, top + 1, width))
+    labels = [f"{a}-{a + width - 1}" for a in edges[:-1]] + [f"{top}+"]
+    age = pd.to_numeric(frame["age"], errors="coerce")
+    groups = pd.cut(age, bins=[*edges, float("inf")], right=False, labels=labels)
+    work = pd.DataFrame({"age_group": groups, "sex": frame["sex"].astype("string")})
+    counts = work.dropna().groupby(["age_group", "sex"], observed=False).size()
+    full = pd.MultiIndex.from_product(
+        [groups.cat.categories, ["男", "女"]], names=["age_group", "sex"]
+    )
+    out = counts.reindex(full, fill_value=0).rename("people").reset_index()
+    out["age_group"] = pd.Categorical(out["age_group"], categories=labels, ordered=True)
+    out["people"] = out["people"].astype(int)
+    return out
