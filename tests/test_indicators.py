@@ -1,0 +1,390 @@
+"""Tests of programme monitoring: indicators.py and assurances.py.
+
+Hand-made frames follow the "Clean roster" contract of docs/architecture.md; the
+embedded-dataset tests check the work summary against the published figures (FACTS §1).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import openpyxl
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fupin_analysis import assurances as asr
+from fupin_analysis import indicators as ind
+from fupin_analysis.errors import FupinError
+from fupin_analysis.reference import TOWNSHIP_CODE, load_reference
+
+LIJIA = "430527203203"  # designated
+CHANGXI = "430527203207"  # not designated
+DIMS = list(asr.DIMENSIONS)
+
+
+@pytest.fixture(scope="module")
+def ref():
+    return load_reference()
+
+
+# --- Alkire-Foster: a hand computation ------------------------------------------------
+
+
+def _af_example() -> pd.DataFrame:
+    """Five households, five dimensions; deprivations chosen for a hand computation."""
+    return pd.DataFrame(
+        {
+            "village_code": ["v1", "v1", "v1", "v2", "v2"],
+            "members": [4, 2, 3, 1, 5],
+            "income": [True, True, False, False, True],
+            "education": [True, False, False, False, True],
+            "medical": [True, False, True, False, True],
+            "housing": [False, True, False, False, True],
+            "water": [False, False, False, True, True],
+        }
+    )
+
+
+def test_alkire_foster_equal_weights_hand_computation():
+    # Scores (0.2 per deprivation): 0.6, 0.4, 0.2, 0.2, 1.0. With k = 0.4 the poor are
+    # households 1, 2 and 5: q = 3, n = 5, H = 0.6, A = (0.6 + 0.4 + 1.0) / 3 = 2/3,
+    # M0 = 2.0 / 5 = 0.4. Censored headcounts: income 3/5, education 2/5, medical 2/5,
+    # housing 2/5, water 1/5; contribution = 0.2 * h / 0.4: 0.3, 0.2, 0.2, 0.2, 0.1.
+    res = asr.alkire_foster(_af_example(), k=0.4)
+    row = res.index.iloc[0]
+    assert (row["units"], row["poor_units"]) == (5, 3)
+    assert row["H"] == pytest.approx(0.6)
+    assert row["A"] == pytest.approx(2 / 3)
+    assert row["M0"] == pytest.approx(0.4)
+    dims = res.dimensions.set_index("dimension")
+    assert dims["censored_headcount"].to_dict() == pytest.approx(
+        {"income": 0.6, "education": 0.4, "medical": 0.4, "housing": 0.4, "water": 0.2}
+    )
+    assert dims["contribution"].to_dict() == pytest.approx(
+        {"income": 0.3, "education": 0.2, "medical": 0.2, "housing": 0.2, "water": 0.1}
+    )
+    # Uncensored: household 3 is deprived in medical and household 4 in water, not poor.
+    assert dims.loc["medical", "headcount"] == pytest.approx(0.6)
+    assert dims.loc["water", "headcount"] == pytest.approx(0.4)
+
+
+def test_alkire_foster_unequal_weights_and_groups():
+    # Income weighted 0.4, the other four 0.15. Scores: hh1 0.7, hh2 0.55, hh3 0.15,
+    # hh4 0.15, hh5 1.0. k = 0.5: poor hh1, hh2 (v1) and hh5 (v2).
+    weights = {"income": 2, "education": 0.75, "medical": 0.75, "housing": 0.75, "water": 0.75}
+    res = asr.alkire_foster(_af_example(), k=0.5, weights=weights, by="village_code")
+    idx = res.index.set_index("village_code")
+    assert idx.loc["v1", "H"] == pytest.approx(2 / 3)
+    assert idx.loc["v1", "A"] == pytest.approx((0.7 + 0.55) / 2)
+    assert idx.loc["v1", "M0"] == pytest.approx(1.25 / 3)
+    assert idx.loc["v2", "H"] == pytest.approx(0.5)
+    assert idx.loc["v2", "M0"] == pytest.approx(0.5)
+    v1 = res.dimensions[res.dimensions["village_code"] == "v1"].set_index("dimension")
+    # v1 income: both poor households deprived: 0.4 * (2/3) / (1.25/3) = 0.64.
+    assert v1.loc["income", "contribution"] == pytest.approx(0.64)
+    assert v1.loc["water", "contribution"] == 0
+    assert v1["weight"].sum() == pytest.approx(1)
+
+
+def test_alkire_foster_person_weighted():
+    # Weighting by members: n = 15 people, poor people 4 + 2 + 5 = 11, H = 11/15,
+    # M0 = (4*0.6 + 2*0.4 + 5*1.0) / 15 = 8.2 / 15.
+    res = asr.alkire_foster(_af_example(), k=0.4, unit_weight="members")
+    assert res.index.loc[0, "H"] == pytest.approx(11 / 15)
+    assert res.index.loc[0, "M0"] == pytest.approx(8.2 / 15)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.booleans(), min_size=5, max_size=5), min_size=1, max_size=30),
+    st.sampled_from([0.2, 0.4, 0.6, 0.8, 1.0]),
+)
+def test_alkire_foster_identities(matrix, k):
+    dep = pd.DataFrame(matrix, columns=DIMS)
+    res = asr.alkire_foster(dep, k=k)
+    row = res.index.iloc[0]
+    assert row["M0"] == pytest.approx(row["H"] * row["A"])
+    assert 0 <= row["H"] <= 1
+    contributions = res.dimensions["contribution"].sum()
+    assert contributions == pytest.approx(1.0 if row["M0"] > 0 else 0.0)
+    assert res.index.loc[0, "M0"] <= asr.alkire_foster(dep, k=0.2).index.loc[0, "M0"] + 1e-12
+
+
+@pytest.mark.parametrize("k", [0, -0.1, 1.5])
+def test_alkire_foster_rejects_bad_cutoff(k):
+    with pytest.raises(FupinError, match="cut-off"):
+        asr.alkire_foster(_af_example(), k=k)
+
+
+# --- 两不愁三保障 per household ---------------------------------------------------------
+
+
+def _households(**overrides) -> pd.DataFrame:
+    base = {
+        "household_key": ["h1", "h2", "h3", "h4"],
+        "village_code": [LIJIA, LIJIA, CHANGXI, CHANGXI],
+        "village_name": ["李家村", "李家村", "长溪村", "长溪村"],
+        "designated": [True, True, False, False],
+        "household_size": [3, 2, 2, 1],
+        "members": [3, 2, 2, 1],
+        "household_type": ["一般贫困户", "低保贫困户", "一般贫困户", "一般贫困户"],
+        "main_cause": ["因病", "因学", "因病", "缺劳力"],
+        "income_per_capita": [3500.0, 2952.0, 4100.0, 5000.0],
+        "dilapidated_house": pd.array([False, False, False, True], dtype="boolean"),
+        "safe_water": pd.array([True, True, True, pd.NA], dtype="boolean"),
+        "exit_status": ["已脱贫(享受政策)", "已脱贫(享受政策)", "未脱贫", "未脱贫"],
+        "exit_year": pd.array([2016, 2016, pd.NA, pd.NA], dtype="Int64"),
+        "exited": [True, True, False, False],
+        "relocation_mode": pd.array(["分散安置", pd.NA, "集中安置", pd.NA], dtype="string"),
+        "credit_rated": pd.array([True, True, True, False], dtype="boolean"),
+        "credit_granted": pd.array([True, False, True, False], dtype="boolean"),
+    }
+    base.update(overrides)
+    return pd.DataFrame(base)
+
+
+def _members() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "person_key": [f"p{i}" for i in range(8)],
+            "household_key": ["h1", "h1", "h1", "h2", "h2", "h3", "h3", "h4"],
+            "village_code": [LIJIA] * 5 + [CHANGXI] * 3,
+            "sex": ["男", "女", "男", "女", "男", "男", "女", "女"],
+            "age": [40, 38, 12, 45, 15, 50, 16, 70],
+            # h1's 12-year-old is in school; h2's 15-year-old is out for health reasons;
+            # h3's 16-year-old is past compulsory age.
+            "school_status": ["非在校生", "非在校生", "小学", "非在校生", "非在校生",
+                              "非在校生", "中职", pd.NA],
+            "health": ["健康", "健康", "健康", "健康", "患有大病", "健康", "健康", "残疾"],
+            "medical_insurance": pd.array(
+                [True, True, True, True, True, True, pd.NA, True], dtype="boolean"
+            ),
+        }
+    )  # fmt: skip
+
+
+def test_two_assurances_rules(ref):
+    out = asr.two_assurances(_members(), _households(), 2016, ref).set_index("household_key")
+    # h2's income equals the 2016 line (2,952): not above it, so deprived.
+    assert out["income"].to_dict() == {"h1": False, "h2": True, "h3": False, "h4": False}
+    assert not out["education"].any()
+    # h3 has a member without recorded insurance; h4's house is dilapidated, water unknown.
+    assert out["medical"].to_dict() == {"h1": False, "h2": False, "h3": True, "h4": False}
+    assert out["housing"].to_dict() == {"h1": False, "h2": False, "h3": False, "h4": True}
+    assert out["water"].to_dict() == {"h1": False, "h2": False, "h3": False, "h4": True}
+    assert out["meets_all"].to_dict() == {"h1": True, "h2": False, "h3": False, "h4": False}
+    assert out.loc["h1", "poverty_line"] == 2952
+    assert out["members"].tolist() == [3, 2, 2, 1]
+
+
+def test_missing_indicators_count_as_deprived(ref):
+    hh = _households(
+        income_per_capita=[float("nan"), 3500.0, 3500.0, 3500.0],
+        dilapidated_house=pd.array([False, pd.NA, False, False], dtype="boolean"),
+        safe_water=pd.array([True, True, pd.NA, True], dtype="boolean"),
+    )
+    out = asr.two_assurances(_members(), hh, 2016, ref)
+    assert out["income"].tolist() == [True, False, False, False]
+    assert out["housing"].tolist() == [False, True, False, False]
+    assert out["water"].tolist() == [False, False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("age", "status", "health", "deprived"),
+    [
+        (6, "非在校生", "健康", True),
+        (15, pd.NA, "长期慢性病", True),
+        (10, "非在校生", "残疾", False),
+        (10, "非在校生", "长期慢性病,患有大病", False),
+        (5, "非在校生", "健康", False),
+        (16, "非在校生", "健康", False),
+        (9, "小学", "健康", False),
+    ],
+)
+def test_education_dimension(ref, age, status, health, deprived):
+    members = pd.DataFrame(
+        {
+            "household_key": ["h1"],
+            "age": [age],
+            "school_status": pd.array([status], dtype="string"),
+            "health": [health],
+            "medical_insurance": [True],
+        }
+    )
+    hh = _households().iloc[:1]
+    assert asr.two_assurances(members, hh, 2016, ref)["education"].iloc[0] == deprived
+
+
+def test_exit_checks_find_false_exit_and_eligible(ref):
+    a = asr.two_assurances(_members(), _households(exited=[True, True, False, False]), 2016, ref)
+    a.loc[a["household_key"] == "h3", "medical"] = False
+    a["meets_all"] = ~a[DIMS].any(axis=1)
+    checks = asr.exit_checks(a).set_index("household_key")
+    assert checks["false_exit"].to_dict() == {"h1": False, "h2": True, "h3": False, "h4": False}
+    assert checks["eligible_not_exited"].to_dict() == {
+        "h1": False,
+        "h2": False,
+        "h3": True,
+        "h4": False,
+    }
+    assert checks.loc["h2", "failed"] == "吃穿不愁(收入)"
+    assert checks.loc["h4", "failed"] == "住房安全、饮水安全"
+    by_village = asr.exit_checks_by_village(checks.reset_index(), ref).set_index("village_code")
+    assert by_village.loc[LIJIA, "false_exits"] == 1
+    assert by_village.loc[LIJIA, "false_exit_share"] == 0.5
+    assert by_village.loc[CHANGXI, "eligible_not_exited"] == 1
+    assert pd.isna(by_village.loc[CHANGXI, "false_exit_share"])
+
+
+def test_village_exit_line(ref):
+    registry = pd.DataFrame({"code": [LIJIA, CHANGXI], "population": [200, 100]})
+    out = asr.village_exit_line(_members(), _households(), registry, ref).set_index(
+        "village_code"
+    )
+    # 李家: 5 registered, all exited → 0 %; 长溪: 3 remaining of 100 → 3 %, above 2 %.
+    assert out.loc[LIJIA, "incidence_registered"] == pytest.approx(0.025)
+    assert out.loc[LIJIA, "remaining_poor"] == 0
+    assert bool(out.loc[LIJIA, "below_line"])
+    assert out.loc[CHANGXI, "incidence_remaining"] == pytest.approx(0.03)
+    assert not out.loc[CHANGXI, "below_line"]
+    assert bool(out.loc[LIJIA, "designated"]) and not out.loc[CHANGXI, "designated"]
+
+
+# --- the work summary on a hand-made roster -------------------------------------------
+
+
+def _quarantine() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "source_row": [20, 21, 22, 23],
+            "reason": ["id_mangled", "id_invalid", "id_invalid", "duplicate_row"],
+            "counts_as_person": [True, True, True, False],
+            "household_id": ["H9", "H9", "H1", "H1"],
+            "village": [" 李家 ", "李家村", "长溪村", "李家"],
+            "school_status": ["初中", "非在校生", "小学", "小学"],
+            "exit_status": ["已脱贫", "已脱贫", "未脱贫", "已脱贫"],
+            "exit_year": ["2016", "2016", "", "2016"],
+            "relocation_mode": ["分散", "分散", pd.NA, pd.NA],
+            "credit_rated": ["是", "是", "否", "是"],
+            "credit_granted": ["否", "否", "否", "是"],
+            "household_key": ["h9", "h9", "h1", "h1"],
+        }
+    )
+
+
+def _registry() -> pd.DataFrame:
+    return pd.DataFrame({"code": [LIJIA, CHANGXI], "population": [100, 400]})
+
+
+def test_work_summary_on_hand_made_roster(ref):
+    roster = SimpleNamespace(members=_members(), households=_households(), quarantine=_quarantine())
+    ws = ind.work_summary(roster, ref, 2016, registry=_registry()).set_index("figure")
+    assert list(ws.columns) == [
+        "label_zh", "value", "quarantined", "value_with_quarantined", "published",
+        "difference", "unit", "note",
+    ]  # fmt: skip
+    v = ws["value"]
+    q = ws["quarantined"]
+    w = ws["value_with_quarantined"]
+    assert (v["registered_people"], q["registered_people"]) == (8, 3)
+    # h9 is a household with no member kept; row 22 belongs to the kept h1.
+    assert (v["registered_households"], q["registered_households"]) == (4, 1)
+    assert (v["designated_people"], q["designated_people"]) == (5, 2)
+    assert v["designated_incidence"] == pytest.approx(0.05)
+    assert w["designated_incidence"] == pytest.approx(0.07)
+    assert v["designated_share_of_population"] == pytest.approx(5 / 500)
+    assert (v["scattered_households"], q["scattered_households"]) == (1, 1)
+    assert (v["scattered_people"], q["scattered_people"]) == (3, 2)
+    assert (v["concentrated_households"], v["concentrated_people"]) == (1, 2)
+    assert (v["exited_people"], q["exited_people"]) == (5, 2)
+    assert v["exit_target_completion"] == pytest.approx(5 / 1458)
+    assert v["credit_granted_share"] == pytest.approx(0.5)
+    assert w["credit_rated_share"] == pytest.approx(4 / 5)
+    # Students: 小学 (h1) → primary; 中职 not counted; quarantined 初中 → secondary,
+    # quarantined 小学 → primary.
+    assert (v["education_primary_students"], q["education_primary_students"]) == (1, 1)
+    assert (v["education_secondary_students"], q["education_secondary_students"]) == (0, 1)
+    assert w["education_total_cost"] == 1000 + 1000 + 2000
+    assert ws.loc["registered_people", "published"] == 6066
+    assert ws.loc["registered_people", "difference"] == 11 - 6066
+    assert pd.isna(ws.loc["education_primary_students", "published"])
+    vocational = ind.work_summary(
+        roster, ref, 2016, registry=_registry(), include_vocational=True
+    ).set_index("figure")
+    assert vocational.loc["education_secondary_students", "value"] == 1
+
+
+def test_quarantined_people_without_household_key(ref):
+    q = _quarantine().drop(columns="household_key")
+    out = ind.quarantined_people(q, _households(), 2016, ref)
+    assert len(out) == 3
+    # Without keys, each raw 户编号 not seen before is a new household (H9, H1).
+    assert out["new_household"].tolist() == [True, False, True]
+    assert out["village_code"].tolist() == [LIJIA, LIJIA, CHANGXI]
+
+
+# --- programme tables and the workbook --------------------------------------------------
+
+
+def test_programme_tables_by_village(ref):
+    mem, hh = _members(), _households()
+    edu = ind.education_aid(mem, ref).set_index("village_code")
+    assert edu.loc[LIJIA, "primary_students"] == 1
+    assert edu.loc[TOWNSHIP_CODE, "village_name"] == "合计"
+    assert edu.loc[TOWNSHIP_CODE, "total_cost_yuan"] == 1000
+    credit = ind.credit_coverage(hh, ref).set_index("village_code")
+    assert credit.loc[CHANGXI, "rated_share"] == 0.5
+    assert credit.loc[TOWNSHIP_CODE, "granted_share"] == 0.5
+    reloc = ind.relocation_progress(mem, hh, ref).set_index("village_code")
+    assert reloc.loc[LIJIA, "scattered_people"] == 3
+    assert reloc.loc[CHANGXI, "concentrated_households"] == 1
+    exits = ind.exits_by_village(mem, hh, 2016, ref).set_index("village_code")
+    assert exits.loc[LIJIA, "exit_share"] == 1
+    assert exits.loc[TOWNSHIP_CODE, "exited_people"] == 5
+    assert exits.loc[TOWNSHIP_CODE, "exit_share"] == pytest.approx(5 / 8)
+
+
+def test_workbook_opens_with_chinese_headers_and_is_deterministic(tmp_path, ref):
+    roster = SimpleNamespace(members=_members(), households=_households(), quarantine=_quarantine())
+    tables = ind.programme_tables(roster, ref, 2016, registry=_registry())
+    assert list(tables) == list(ind.SHEETS_ZH)
+    first = ind.write_programme_workbook(tables, tmp_path / "a" / "monitoring.xlsx")
+    second = ind.write_programme_workbook(tables, tmp_path / "b" / "monitoring.xlsx")
+    assert first.read_bytes() == second.read_bytes()
+    wb = openpyxl.load_workbook(first)
+    assert wb.sheetnames == list(ind.SHEETS_ZH.values())
+    ws = wb["工作总结核对"]
+    headers = [c.value for c in ws[1]]
+    assert headers[:3] == ["指标代码", "指标", "名册计算值"]
+    assert "总结公布值" in headers
+    assert ws.freeze_panes == "A2"
+    assert ws.max_row == len(tables["work_summary"]) + 1
+    edu = wb["教育资助"]
+    assert [c.value for c in edu[1]][:3] == ["村代码", "村名", "小学及以下学生(人)"]
+    assert edu["D2"].number_format == "#,##0"
+    assert wb["小额信贷"]["F2"].number_format == "0.0%"
+    assert wb.properties.modified.year == 2016
+
+
+def test_resolve_village_by_code_and_name(ref):
+    assert ind.resolve_village("下铁坡", ref) == "430527203228"
+    assert ind.resolve_village("430527203228", ref) == "430527203228"
+    with pytest.raises(FupinError, match="火星村"):
+        ind.resolve_village("火星村", ref)
+
+
+def test_profile_helpers():
+    hh, mem = _households(), _members()
+    by_cause = ind.households_by(hh, "main_cause", LIJIA)
+    assert by_cause.to_dict("records") == [
+        {"value_zh": "因学", "households": 1, "people": 2},
+        {"value_zh": "因病", "households": 1, "people": 3},
+    ]
+    pyramid = ind.age_sex_pyramid(mem)
+    assert pyramid["people"].sum() == len(mem)
+    assert pyramid.loc[
+        (pyramid["age_group"] == "15-19") & (pyramid["sex"] == "男"), "people"
+    ].item() == 1
+    assert list(pyramid["age_group"].cat.categories)[-1] == "80+"
