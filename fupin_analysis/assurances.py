@@ -12,7 +12,9 @@ This module measures each criterion from the roster's own indicators, one boolea
     missing), unless that member's health is 患有大病 or 残疾 (dropout for health reasons
     is allowed).
 ``medical`` (基本医疗有保障)
-    a member not enrolled in basic medical insurance (or enrolment not recorded).
+    a member not enrolled in basic medical insurance or in critical-illness insurance
+    (大病保险), or enrolment not recorded (FACTS §5: "basic medical insurance (and
+    critical-illness insurance)").
 ``housing`` (住房安全有保障)
     the household is registered as living in a dilapidated house (危房户).
 ``water`` (饮水安全)
@@ -98,7 +100,8 @@ def two_assurances(
     ----------
     members, households : pandas.DataFrame
         The clean roster's tables (docs/architecture.md, "Clean roster"). Members need
-        ``household_key``, ``age``, ``school_status``, ``health``, ``medical_insurance``;
+        ``household_key``, ``age``, ``school_status``, ``health``, ``medical_insurance``,
+        ``critical_illness_insurance``;
         households need ``household_key``, ``village_code``, ``income_per_capita``,
         ``dilapidated_house``, ``safe_water``, ``exited``, ``exit_year``.
     year : int
@@ -122,7 +125,8 @@ def two_assurances(
     ...     "safe_water": [True, True], "exited": [True, True], "exit_year": [2016, 2016]})
     >>> mem = pd.DataFrame({"household_key": ["a", "b", "b"], "age": [40, 40, 12],
     ...     "school_status": ["非在校生", "非在校生", "非在校生"],
-    ...     "health": ["健康", "健康", "健康"], "medical_insurance": [True, True, True]})
+    ...     "health": ["健康", "健康", "健康"], "medical_insurance": [True, True, True],
+    ...     "critical_illness_insurance": [True, True, True]})
     >>> out = two_assurances(mem, hh, 2016)
     >>> out[["household_key", "income", "education", "meets_all"]].to_dict("records")
     [{'household_key': 'a', 'income': True, 'education': False, 'meets_all': False}, \
@@ -136,7 +140,9 @@ def two_assurances(
     excused = health.str.contains("|".join(_HEALTH_EXCUSES), regex=True)
     age = pd.to_numeric(mem["age"], errors="coerce")
     mem["_dropout"] = age.between(*_SCHOOL_AGE) & ~in_school & ~excused
-    mem["_uninsured"] = ~_true(mem["medical_insurance"])
+    mem["_uninsured"] = ~(
+        _true(mem["medical_insurance"]) & _true(mem["critical_illness_insurance"])
+    )
     per_hh = mem.groupby("household_key", sort=False).agg(
         members=("household_key", "size"),
         education=("_dropout", "any"),

@@ -161,6 +161,7 @@ def _members() -> pd.DataFrame:
             "medical_insurance": pd.array(
                 [True, True, True, True, True, True, pd.NA, True], dtype="boolean"
             ),
+            "critical_illness_insurance": [True] * 8,
         }
     )  # fmt: skip
 
@@ -211,6 +212,7 @@ def test_education_dimension(ref, age, status, health, deprived):
             "school_status": pd.array([status], dtype="string"),
             "health": [health],
             "medical_insurance": [True],
+            "critical_illness_insurance": [True],
         }
     )
     hh = _households().iloc[:1]
@@ -388,3 +390,10 @@ def test_profile_helpers():
         (pyramid["age_group"] == "15-19") & (pyramid["sex"] == "男"), "people"
     ].item() == 1
     assert list(pyramid["age_group"].cat.categories)[-1] == "80+"
+
+
+def test_critical_illness_insurance_is_part_of_medical(ref):
+    members = _members().assign(critical_illness_insurance=[True] * 7 + [False])
+    out = asr.two_assurances(members, _households(), 2016, ref).set_index("household_key")
+    assert out.loc["h4", "medical"]
+    assert not out.loc["h1", "medical"]
