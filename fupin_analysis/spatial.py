@@ -531,7 +531,8 @@ def local_moran(
     island[list(w.islands)] = True
     min_p = min_p_values(w, permutations)
     z, lag = _scatter(y, w)
-    with warnings.catch_warnings():
+    # esda divides by a zero spread of simulations for islands, whose results are dropped
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.filterwarnings("ignore", "The alternative hypothesis", DeprecationWarning)
         lm = esda.Moran_Local(
             y, w, transformation="r", permutations=permutations, seed=seed, n_jobs=1
@@ -687,11 +688,12 @@ def getis_ord(
     island[list(w.islands)] = True
     min_p = min_p_values(w, permutations)
     n_neighbours = np.asarray([len(w.neighbors[i]) for i in w.id_order])
-    if star:
-        row_max = np.asarray([max(w.weights[i], default=1.0) for i in w.id_order])
-        w = libpysal.weights.fill_diagonal(w, row_max)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.filterwarnings("ignore", "The alternative hypothesis", DeprecationWarning)
+        warnings.filterwarnings("ignore", "The weights matrix is not fully connected")
+        if star:
+            row_max = np.asarray([max(w.weights[i], default=1.0) for i in w.id_order])
+            w = libpysal.weights.fill_diagonal(w, row_max)
         g = esda.G_Local(
             y,
             w,
