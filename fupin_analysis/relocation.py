@@ -67,6 +67,7 @@ from spopt.locate import MCLP, PMedian
 from spopt.locate.base import SpecificationError
 
 from .errors import ConfigError, GeographyError
+from .geo import metric_crs
 from .reference import load_policy
 
 if TYPE_CHECKING:
@@ -310,8 +311,6 @@ def origins(clean_roster: Any, geography: Geography) -> gpd.GeoDataFrame:
     moved = hh.loc[mode.notna()]
     villages = geography.villages
     if villages.crs is not None and villages.crs.is_geographic:
-        from .geo import metric_crs
-
         villages = villages.to_crs(metric_crs(villages))
     _require_metric(villages, "villages layer")
     villages = villages.set_index("code")
