@@ -48,6 +48,7 @@ import pandas as pd
 from scipy import stats
 
 from .errors import ConfigError, FupinError, GeographyError
+from .geo import metric_crs
 from .reference import load_policy, load_villages
 
 __all__ = [
@@ -85,9 +86,9 @@ _COUNTS = ("registered", "not_exited")
 
 
 def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``gdf`` in metres: unchanged when projected, else in its estimated UTM zone."""
+    """``gdf`` in metres: unchanged when projected, else in :func:`geo.metric_crs`."""
     if gdf.crs is not None and gdf.crs.is_geographic:
-        return gdf.to_crs(gdf.estimate_utm_crs())
+        return gdf.to_crs(metric_crs(gdf))
     return gdf
 
 
@@ -121,9 +122,9 @@ def build_weights(gdf: gpd.GeoDataFrame, weights: object = "queen") -> libpysal.
     weights : str or libpysal.weights.W
         ``"queen"`` or ``"rook"`` contiguity; ``"knn:K"`` (K nearest centroids);
         ``"distance:METRES"`` (binary distance band between centroids, in metres: a
-        geographic CRS is projected to its UTM zone first, a missing CRS is refused); or a
-        libpysal ``W`` whose ids are ``gdf``'s index labels or which lists the rows in
-        order. A given ``W`` is copied, never modified.
+        geographic CRS is first projected to ``geo.metric_crs``, CGCS2000 Gauss-Krüger;
+        a missing CRS is refused); or a libpysal ``W`` whose ids are ``gdf``'s index
+        labels or which lists the rows in order. A given ``W`` is copied, never modified.
 
     Returns
     -------
