@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
+from .clean import CleanRoster, clean_roster
 from .errors import (
     ConfigError,
     FupinError,
@@ -16,6 +17,7 @@ from .errors import (
     ReferenceDataError,
     RosterFormatError,
 )
+from .ingest import read_roster
 
 try:
     __version__ = version("fupin_analysis")
@@ -24,6 +26,9 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 
 __all__ = [
     "__version__",
+    "CleanRoster",
+    "clean_roster",
+    "read_roster",
     "ConfigError",
     "FupinError",
     "GeographyError",

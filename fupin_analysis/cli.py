@@ -22,7 +22,13 @@ def _cmd_synth(args: argparse.Namespace) -> int:
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
-    raise FupinError("fupin clean is not available yet")
+    from .clean import clean_roster, format_summary, write_outputs
+
+    kwargs = {} if args.salt is None else {"salt": args.salt}
+    result = clean_roster(args.input, sheet=args.sheet, encoding=args.encoding, **kwargs)
+    written = write_outputs(result, args.out)
+    print(format_summary(result, args.input, written))
+    return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:

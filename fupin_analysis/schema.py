@@ -38,6 +38,8 @@ import unicodedata
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "Column",
@@ -54,6 +56,13 @@ __all__ = [
     "categorical_dtype",
     "label",
     "normalize_text",
+    "normalize_values",
+    "EMPTY_MARKERS",
+    "members_schema",
+    "households_schema",
+    "quarantine_schema",
+    "quality_schema",
+    "validate_clean",
 ]
 
 
@@ -409,6 +418,39 @@ def normalize_text(value: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
 
 
+#: Cell values that mean "nothing here" in hand-made sheets (after :func:`normalize_text`).
+EMPTY_MARKERS: tuple[str, ...] = ("无", "/", "-", "--", "—", "——", "空", "null", "NULL", "nan")
+
+
+def normalize_values(values: pd.Series, *, remove_spaces: bool = False) -> pd.Series:
+    """Vectorised :func:`normalize_text` of a whole Series (pyarrow compute).
+
+    NFKC (full-width → half-width), leading/trailing whitespace trimmed, and with
+    ``remove_spaces`` every inner whitespace removed too (for codes and names). Empty
+    results become missing (``NaN`` of the ``str`` dtype). Non-text values are turned
+    into text first.
+
+    Examples
+    --------
+    >>> normalize_values(pd.Series(["\uff11\uff12 3", "  a b ", "", None])).tolist()
+    ['12 3', 'a b', nan, nan]
+    >>> normalize_values(pd.Series(["李 家\u3000村"]), remove_spaces=True).tolist()
+    ['李家村']
+    """
+    text = values if values.dtype == "str" else values.astype("str")
+    arr = pa.array(text, type=pa.large_string(), from_pandas=True)
+    if len(arr) and not pc.all(pc.string_is_ascii(arr), skip_nulls=True).as_py():
+        arr = pc.utf8_normalize(arr, "NFKC")
+    arr = pc.utf8_trim_whitespace(arr)
+    if remove_spaces and pc.any(pc.match_substring_regex(arr, r"\s")).as_py():
+        arr = pc.replace_substring_regex(arr, r"\s+", "")
+    arr = pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, arr.type), arr)
+    out = arr.to_pandas()
+    out.index = values.index
+    out.name = values.name
+    return out.astype("str")
+
+
 def _header_table() -> dict[str, str]:
     table: dict[str, str] = {}
     for col in ROSTER_COLUMNS:
@@ -455,3 +497,166 @@ def label(name: str, term: str, lang: str = "en") -> str:
         return term
     vocab = _BY_NAME[name].vocabulary if name in _BY_NAME else name
     return VOCABULARIES[vocab].english(term)
+
+
+# --- pandera schemas of the clean tables (docs/architecture.md, "Clean roster") ---------
+
+_VILLAGE_CODE = r"^430527\d{6}$"
+_KEY = r"^[0-9a-f]{16}$"
+
+
+def _cat(vocab: str, nullable: bool = True):
+    import pandera.pandas as pa
+
+    return pa.Column(VOCABULARIES[vocab].dtype, nullable=nullable)
+
+
+def members_schema():
+    """Pandera schema of ``CleanRoster.members`` (one row per person kept).
+
+    Examples
+    --------
+    >>> "person_key" in members_schema().columns
+    True
+    """
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "person_key": pa.Column(str, pa.Check.str_matches(_KEY), unique=True),
+            "household_key": pa.Column(str, pa.Check.str_matches(_KEY)),
+            "village_code": pa.Column(str, pa.Check.str_matches(_VILLAGE_CODE)),
+            "relation": _cat("relation"),
+            "sex": _cat("sex", nullable=False),
+            "birth_date": pa.Column("datetime64[s]"),
+            "birth_year": pa.Column("int64", pa.Check.ge(1900)),
+            "age": pa.Column("int64", pa.Check.ge(0)),
+            "ethnicity": _cat("ethnicity"),
+            "education": _cat("education"),
+            "school_status": _cat("school_status"),
+            "health": _cat("health"),
+            "labour_skill": _cat("labour_skill"),
+            "months_worked": pa.Column("float64", nullable=True),
+            "medical_insurance": pa.Column("boolean", nullable=True),
+            "critical_illness_insurance": pa.Column("boolean", nullable=True),
+            "source_row": pa.Column("int64", unique=True),
+        },
+        strict=True,
+        ordered=True,
+        name="members",
+    )
+
+
+def households_schema():
+    """Pandera schema of ``CleanRoster.households`` (one row per household kept).
+
+    Examples
+    --------
+    >>> households_schema().columns["members"].dtype
+    DataType(int64)
+    """
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "household_key": pa.Column(str, pa.Check.str_matches(_KEY), unique=True),
+            "village_code": pa.Column(str, pa.Check.str_matches(_VILLAGE_CODE)),
+            "village_name": pa.Column(str),
+            "designated": pa.Column(bool),
+            "village_evidence": pa.Column(str),
+            "household_size": pa.Column("Int64", pa.Check.ge(0), nullable=True),
+            "members": pa.Column("int64", pa.Check.ge(1)),
+            "household_type": _cat("household_type"),
+            "main_cause": _cat("cause"),
+            "other_causes": pa.Column(str, nullable=True),
+            "dilapidated_house": pa.Column("boolean", nullable=True),
+            "safe_water": pa.Column("boolean", nullable=True),
+            "income_per_capita": pa.Column("float64", nullable=True),
+            "first_identified": pa.Column("datetime64[s]", nullable=True),
+            "identification_standard": _cat("identification_standard"),
+            "exit_status": _cat("exit_status"),
+            "exit_year": pa.Column("Int64", nullable=True),
+            "exited": pa.Column(bool),
+            "relocation_mode": _cat("relocation_mode"),
+            "credit_rated": pa.Column("boolean", nullable=True),
+            "credit_granted": pa.Column("boolean", nullable=True),
+        },
+        strict=True,
+        ordered=True,
+        name="households",
+    )
+
+
+def quarantine_schema():
+    """Pandera schema of ``CleanRoster.quarantine`` (raw columns may vary).
+
+    Examples
+    --------
+    >>> sorted(quarantine_schema().columns)
+    ['counts_as_person', 'detail', 'reason', 'source_row']
+    """
+    import pandera.pandas as pa
+
+    from .clean import REASONS
+
+    return pa.DataFrameSchema(
+        {
+            "source_row": pa.Column("int64"),
+            "reason": pa.Column(str, pa.Check.isin(REASONS)),
+            "detail": pa.Column(str, nullable=True),
+            "counts_as_person": pa.Column(bool),
+        },
+        name="quarantine",
+    )
+
+
+def quality_schema():
+    """Pandera schema of ``CleanRoster.quality`` (one row per rule).
+
+    Examples
+    --------
+    >>> list(quality_schema().columns)
+    ['rule', 'rows', 'action', 'detail']
+    """
+    import pandera.pandas as pa
+
+    return pa.DataFrameSchema(
+        {
+            "rule": pa.Column(str, unique=True),
+            "rows": pa.Column("int64", pa.Check.ge(0)),
+            "action": pa.Column(str),
+            "detail": pa.Column(str, nullable=True),
+        },
+        strict=True,
+        ordered=True,
+        name="quality",
+    )
+
+
+def validate_clean(
+    members: pd.DataFrame,
+    households: pd.DataFrame,
+    quarantine: pd.DataFrame,
+    quality: pd.DataFrame,
+) -> None:
+    """Validate the four clean tables; raise ``FupinError`` naming the first failure.
+
+    A failure here is a bug of the cleaner, not of the input.
+    """
+    import pandera.errors
+
+    from .errors import FupinError
+
+    for schema_, frame in (
+        (members_schema(), members),
+        (households_schema(), households),
+        (quarantine_schema(), quarantine),
+        (quality_schema(), quality),
+    ):
+        try:
+            schema_.validate(frame)
+        except pandera.errors.SchemaError as exc:
+            first = str(exc).splitlines()[0]
+            raise FupinError(
+                f"clean table {schema_.name} failed validation: {first} (a bug; please report)"
+            ) from exc

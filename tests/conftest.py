@@ -1,0 +1,115 @@
+"""Shared fixtures.
+
+``clean_embedded``
+    ``clean_roster`` of the embedded messy roster ``data/raw/zhaishi_roster_2016.xlsx``
+    (default salt and reference date), computed once per session. Skips when the file is
+    not there (run ``fupin synth`` to make it).
+``embedded_roster_path``
+    Path of that workbook.
+``make_roster``
+    Factory writing a small hand-made roster (xlsx or csv) into ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from fupin_analysis import idcard
+
+ROOT = Path(__file__).resolve().parent.parent
+EMBEDDED_ROSTER = ROOT / "data" / "raw" / "zhaishi_roster_2016.xlsx"
+
+#: National-system headers of a small roster, in export order.
+HEADERS = ["县(市、区、旗)", "乡(镇)", "行政村", "户编号", "姓名", "证件号码", "人数", "与户主关系",
+           "文化程度", "健康状况", "务工时间（月）", "致贫原因1", "人均纯收入", "首次识别时间",
+           "脱贫属性", "脱贫年度", "贫困户属性", "户联系电话"]
+
+
+def make_id(birth: str = "19800101", seq: str = "123", area: str = "430527") -> str:
+    """A valid GB 11643 number for a birth date YYYYMMDD and 3-digit sequence."""
+    first17 = area + birth + seq
+    return first17 + idcard.check_char(first17)
+
+
+def small_rows() -> list[list[str]]:
+    """Two households, five people, values as a clean export writes them."""
+    common = ["绥宁县", "寨市乡"]
+    return [
+        common + ["李家村", "4305272032030001", "张大山", make_id("19700305", "131"), "3", "户主",
+                  "小学", "健康", "6", "因病", "2,800元", "2014年10月", "未脱贫", "",
+                  "一般贫困户", "13307391234"],
+        common + ["李家村", "4305272032030001", "李小花", make_id("19720810", "242"), "3", "配偶",
+                  "初中", "长期慢性病", "0", "因病", "2,800元", "2014年10月", "未脱贫", "",
+                  "一般贫困户", "13307391234"],
+        common + ["李家村", "4305272032030001", "张小明", make_id("20050101", "353"), "3", "之子",
+                  "小学", "健康", "0", "因病", "2,800元", "2014年10月", "未脱贫", "",
+                  "一般贫困户", "13307391234"],
+        common + ["表田村", "4305272032220002", "杨老五", make_id("19400220", "415"), "2", "户主",
+                  "文盲或半文盲", "患有大病", "0", "缺劳力", "0.32万", "2014.10", "已脱贫", "2016",
+                  "五保户", "13507390000"],
+        common + ["表田村", "4305272032220002", "杨阿婆", make_id("19420615", "526"), "2", "配偶",
+                  "文盲或半文盲", "残疾", "0", "缺劳力", "0.32万", "2014.10", "已脱贫", "2016",
+                  "五保户", "13507390000"],
+    ]
+
+
+def write_roster(path: Path, rows: list[list[str]], *, headers: list[str] | None = None,
+                 titles: int = 2, encoding: str = "gb18030") -> Path:
+    """Write a roster as the national system exports it: title rows, then headers."""
+    headers = HEADERS if headers is None else headers
+    title_rows = [["寨市乡建档立卡贫困人口名单"], ["导出时间：2016-12-05"]][:titles]
+    grid = title_rows + [headers] + rows
+    if path.suffix == ".xlsx":
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "贫困人口"
+        for r in grid:
+            sheet.append(r)
+        book.save(path)
+    elif path.suffix == ".csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(grid)
+        path.write_bytes(buffer.getvalue().encode(encoding))
+    else:
+        raise ValueError(path.suffix)
+    return path
+
+
+@pytest.fixture
+def make_roster(tmp_path):
+    """Factory: ``make_roster(name, rows=None, **kw)`` → path of a small roster file."""
+
+    def make(name: str = "roster.xlsx", rows: list[list[str]] | None = None, **kw) -> Path:
+        return write_roster(tmp_path / name, small_rows() if rows is None else rows, **kw)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def embedded_roster_path() -> Path:
+    if not EMBEDDED_ROSTER.exists():
+        pytest.skip("embedded roster missing: run `fupin synth --out data/raw`")
+    return EMBEDDED_ROSTER
+
+
+@pytest.fixture(scope="session")
+def clean_embedded(embedded_roster_path):
+    """``clean_roster`` of the embedded messy roster (shared, do not mutate)."""
+    from fupin_analysis import clean_roster
+
+    return clean_roster(embedded_roster_path)
+
+
+@pytest.fixture(scope="session")
+def embedded_truth() -> pd.DataFrame:
+    path = ROOT / "data" / "raw" / "zhaishi_truth.parquet"
+    if not path.exists():
+        pytest.skip("ground truth missing: run `fupin synth --out data/raw`")
+    return pd.read_parquet(path)
