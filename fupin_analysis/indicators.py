@@ -227,9 +227,12 @@ def quarantined_people(
 ) -> pd.DataFrame:
     """Real people the cleaning refused, with the fields the work summary counts.
 
-    Only rows with ``counts_as_person`` True are kept (not repeats of kept rows). Values
-    are read from the raw text: village names resolved through the crosswalk, exit status
-    and relocation mode through the official vocabularies.
+    Only rows with ``counts_as_person`` True are kept (not repeats of kept rows).
+    Household fields (village, relocation, exit, credit) come from the person's kept
+    household when the quarantine carries ``household_key`` and that household was kept;
+    otherwise from the raw text, filled within the refused rows of the same 户编号 (hand-made
+    sheets fill them on the head's row only): village names through the crosswalk, exit
+    status and relocation mode through the official vocabularies.
 
     Parameters
     ----------
@@ -237,8 +240,7 @@ def quarantined_people(
         The clean roster's quarantine (raw canonical columns, ``reason``,
         ``counts_as_person``; ``household_key`` when the cleaning provides it).
     households : pandas.DataFrame
-        The clean roster's households, to tell whether a refused person's household was
-        kept (then it adds a person but no household).
+        The clean roster's households.
     year : int
         The year of the exits counted.
     reference : Reference, optional
@@ -246,18 +248,23 @@ def quarantined_people(
     Returns
     -------
     pandas.DataFrame
-        ``source_row``, ``reason``, ``household`` (the household's key, or its normalised
-        户编号), ``new_household`` (True on one row per household that has no kept
-        member), ``village_code``, ``designated``, ``relocation_mode``, ``exited_in_year``,
+        ``source_row``, ``reason``, ``household`` (its key, or the normalised 户编号),
+        ``new_household`` (True on one row per refused household that has no kept member),
+        ``village_code``, ``designated``, ``relocation_mode``, ``exited_in_year``,
         ``school_status``, ``credit_rated``, ``credit_granted``.
+
+    Notes
+    -----
+    Without ``household_key`` a refused person's household counts as new when the
+    quarantine holds as many real people of its 户编号 as its declared size (人数).
 
     Examples
     --------
     >>> import pandas as pd
     >>> q = pd.DataFrame({"source_row": [5, 6, 7], "reason": ["id_mangled"] * 2 + ["duplicate_row"],
     ...     "counts_as_person": [True, True, False], "household_id": ["H1", "H1", "H2"],
-    ...     "village": ["李家", "李家", "李家"], "exit_status": ["已脱贫"] * 3,
-    ...     "exit_year": ["2016"] * 3})
+    ...     "household_size": ["2", "", "1"], "village": ["李家", "", "李家"],
+    ...     "exit_status": ["已脱贫", "", "已脱贫"], "exit_year": ["2016", "", "2016"]})
     >>> out = quarantined_people(q, pd.DataFrame({"household_key": ["K9"]}))
     >>> out[["new_household", "designated", "exited_in_year"]].to_dict("list")
     {'new_household': [True, False], 'designated': [True, True], 'exited_in_year': [True, True]}
@@ -270,27 +277,52 @@ def quarantined_people(
             return q[name]
         return pd.Series(pd.NA, index=q.index, dtype="string")
 
+    keyed = "household_key" in q.columns
     out = pd.DataFrame({"source_row": col("source_row"), "reason": col("reason")})
-    if "household_key" in q.columns:
+    if keyed:
         out["household"] = q["household_key"].astype("string")
     else:
         out["household"] = (
             col("household_id").astype("string").map(normalize_text, na_action="ignore")
         )
-    kept = set(households["household_key"])
-    first = ~out["household"].duplicated() | out["household"].isna()
-    out["new_household"] = first & ~out["household"].isin(kept)
-    out["village_code"] = resolve_village_names(col("village"))["code"]
-    out["designated"] = out["village_code"].isin(reference.designated_codes)
-    out["relocation_mode"] = _term(col("relocation_mode"), "relocation_mode")
-    status = _term(col("exit_status"), "exit_status")
-    exit_year = col("exit_year").astype("string").str.extract(r"(\d{4})", expand=False)
+    out["household"] = out["household"].mask(out["household"].eq(""))
+    group = out["household"].fillna(pd.Series("row " + out.index.astype(str), index=out.index))
+
+    def filled(values: pd.Series) -> pd.Series:
+        """Fill a household field from the household's other refused rows."""
+        return values.fillna(values.groupby(group).transform("first"))
+
+    out["village_code"] = filled(resolve_village_names(col("village"))["code"])
+    out["relocation_mode"] = filled(_term(col("relocation_mode"), "relocation_mode"))
+    status = filled(_term(col("exit_status"), "exit_status"))
+    exit_year = filled(col("exit_year").astype("string").str.extract(r"(\d{4})", expand=False))
     out["exited_in_year"] = status.str.startswith("已脱贫").fillna(False).astype(
         bool
     ) & exit_year.eq(str(year)).fillna(False).astype(bool)
-    out["school_status"] = _term(col("school_status"), "school_status")
     for name in ("credit_rated", "credit_granted"):
-        out[name] = _term(col(name), "yes_no").eq("是").fillna(False).astype(bool)
+        out[name] = filled(_term(col(name), "yes_no")).eq("是").fillna(False).astype(bool)
+    out["school_status"] = _term(col("school_status"), "school_status")
+
+    first = ~group.duplicated()
+    if keyed:
+        kept = households.set_index("household_key")
+        in_kept = out["household"].isin(kept.index).fillna(False).astype(bool)
+        rows = out.loc[in_kept, "household"]
+        out.loc[in_kept, "village_code"] = rows.map(kept["village_code"]).to_numpy()
+        out.loc[in_kept, "relocation_mode"] = rows.map(kept["relocation_mode"]).to_numpy()
+        hh_exit = kept["exited"].astype("boolean").fillna(False) & pd.to_numeric(
+            kept["exit_year"], errors="coerce"
+        ).eq(year).fillna(False)
+        out.loc[in_kept, "exited_in_year"] = rows.map(hh_exit).astype(bool).to_numpy()
+        for name in ("credit_rated", "credit_granted"):
+            flag = kept[name].astype("boolean").fillna(False).astype(bool)
+            out.loc[in_kept, name] = rows.map(flag).astype(bool).to_numpy()
+        out["new_household"] = first & ~in_kept
+    else:
+        declared = filled(pd.to_numeric(col("household_size"), errors="coerce"))
+        refused = group.map(group.value_counts())
+        out["new_household"] = first & (refused >= declared).fillna(False).astype(bool)
+    out["designated"] = out["village_code"].isin(reference.designated_codes)
     return out
 
 

@@ -264,6 +264,7 @@ def _quarantine() -> pd.DataFrame:
             "reason": ["id_mangled", "id_invalid", "id_invalid", "duplicate_row"],
             "counts_as_person": [True, True, True, False],
             "household_id": ["H9", "H9", "H1", "H1"],
+            "household_size": ["2", "", "3", "3"],
             "village": [" 李家 ", "李家村", "长溪村", "李家"],
             "school_status": ["初中", "非在校生", "小学", "小学"],
             "exit_status": ["已脱贫", "已脱贫", "未脱贫", "已脱贫"],
@@ -293,14 +294,16 @@ def test_work_summary_on_hand_made_roster(ref):
     assert (v["registered_people"], q["registered_people"]) == (8, 3)
     # h9 is a household with no member kept; row 22 belongs to the kept h1.
     assert (v["registered_households"], q["registered_households"]) == (4, 1)
-    assert (v["designated_people"], q["designated_people"]) == (5, 2)
+    # Row 22 belongs to the kept h1 (李家, designated, scattered, exited in 2016): its
+    # household fields come from h1, not from its own raw text (长溪村, no relocation).
+    assert (v["designated_people"], q["designated_people"]) == (5, 3)
     assert v["designated_incidence"] == pytest.approx(0.05)
-    assert w["designated_incidence"] == pytest.approx(0.07)
+    assert w["designated_incidence"] == pytest.approx(0.08)
     assert v["designated_share_of_population"] == pytest.approx(5 / 500)
     assert (v["scattered_households"], q["scattered_households"]) == (1, 1)
-    assert (v["scattered_people"], q["scattered_people"]) == (3, 2)
+    assert (v["scattered_people"], q["scattered_people"]) == (3, 3)
     assert (v["concentrated_households"], v["concentrated_people"]) == (1, 2)
-    assert (v["exited_people"], q["exited_people"]) == (5, 2)
+    assert (v["exited_people"], q["exited_people"]) == (5, 3)
     assert v["exit_target_completion"] == pytest.approx(5 / 1458)
     assert v["credit_granted_share"] == pytest.approx(0.5)
     assert w["credit_rated_share"] == pytest.approx(4 / 5)
@@ -318,12 +321,22 @@ def test_work_summary_on_hand_made_roster(ref):
     assert vocational.loc["education_secondary_students", "value"] == 1
 
 
+def test_quarantined_people_fill_household_fields_from_head_row(ref):
+    q = _quarantine().drop(columns="household_key")
+    q.loc[1, ["village", "exit_status", "exit_year", "relocation_mode"]] = ""
+    out = ind.quarantined_people(q, _households(), 2016, ref)
+    assert out.loc[1, "village_code"] == LIJIA
+    assert out.loc[1, "exited_in_year"]
+    assert out.loc[1, "relocation_mode"] == "分散安置"
+
+
 def test_quarantined_people_without_household_key(ref):
     q = _quarantine().drop(columns="household_key")
     out = ind.quarantined_people(q, _households(), 2016, ref)
     assert len(out) == 3
-    # Without keys, each raw 户编号 not seen before is a new household (H9, H1).
-    assert out["new_household"].tolist() == [True, False, True]
+    # Without keys, a household is new when all its declared members were refused:
+    # H9 (2 of 2), not H1 (1 of 3).
+    assert out["new_household"].tolist() == [True, False, False]
     assert out["village_code"].tolist() == [LIJIA, LIJIA, CHANGXI]
 
 
