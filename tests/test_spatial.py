@@ -4,6 +4,7 @@ seeds, multiple testing, incidence definitions, concentration measures."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import esda
 import geopandas as gpd
@@ -17,6 +18,8 @@ from shapely.geometry import box
 
 from fupin_analysis import spatial
 from fupin_analysis.errors import ConfigError, FupinError, GeographyError
+from fupin_analysis.reference import data_dir
+from fupin_analysis.synth import PLANTED_HIGH_HIGH
 
 # ----------------------------------------------------------------------------- fixtures
 
@@ -483,3 +486,95 @@ def test_exit_line_status_boundaries():
     registered.attrs = {"count": "registered"}
     with pytest.raises(ConfigError, match="not_exited"):
         spatial.exit_line_status(registered)
+
+
+# ----------------------------------------------------------------------------- embedded data
+
+_RAW = data_dir() / "raw"
+_ROSTER = _RAW / "zhaishi_roster_2016.xlsx"
+_GEOGRAPHY = _RAW / "zhaishi_geography.gpkg"
+_REGISTRY = _RAW / "zhaishi_village_registry_2016.csv"
+_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_spatial_concentration.ipynb"
+
+
+@pytest.fixture(scope="module")
+def embedded():
+    missing = [p.name for p in (_ROSTER, _GEOGRAPHY, _REGISTRY) if not p.exists()]
+    if missing:
+        pytest.skip(f"embedded dataset not generated yet: {missing} (run `fupin synth`)")
+    from fupin_analysis import clean_roster, geo, indicators
+
+    clean = clean_roster(_ROSTER)
+    villages = geo.read_geography(_GEOGRAPHY).villages
+    reg = indicators.read_village_registry(_REGISTRY)
+    den = reg[["code", "population"]].merge(
+        villages[["code", "name", "designated"]], on="code", validate="one_to_one"
+    )
+    return clean, villages, den, geo.metric_crs(villages)
+
+
+def _village_gdf(embedded, count):
+    clean, villages, den, crs = embedded
+    inc = spatial.incidence(clean.households, den, 2016, count=count)
+    gdf = villages[["code", "geometry"]].merge(inc, on="code").set_index("code")
+    return inc, gdf.to_crs(crs)
+
+
+def test_embedded_planted_high_high_is_recovered(embedded):
+    inc, gdf = _village_gdf(embedded, "registered")
+    moran = spatial.global_moran(gdf, "incidence", permutations=9999, seed=0)
+    assert moran.I > 0 and moran.p_sim < 0.05 and moran.p_norm < 0.05
+    assert moran.islands == ()
+    lisa = spatial.local_moran(gdf, "incidence", permutations=9999, seed=0)
+    planted = [code for code, _ in PLANTED_HIGH_HIGH]
+    assert lisa.loc[planted, "cluster"].tolist() == ["High-High"] * len(planted)
+    # and no planted village is on the low side
+    assert not lisa.loc[planted, "quadrant"].isin(["LL", "LH"]).any()
+
+
+def test_embedded_incidence_matches_the_work_summary(embedded):
+    clean, _, _, _ = embedded
+    inc, _ = _village_gdf(embedded, "registered")
+    assert inc["poor"].sum() == clean.households["members"].sum()
+    assert inc["population"].sum() == 32000  # FACTS §1: 3.2万人
+    c = spatial.concentration(inc).set_index("measure")["value"]
+    assert c["designated_villages"] == 11
+    # FACTS §1: 1,597 poor in the designated villages, "24%" of their population
+    assert abs(c["incidence_designated"] - 0.24) < 0.01
+    assert c["designated_concentration_ratio"] > 1
+    not_exited, _ = _village_gdf(embedded, "not_exited")
+    assert (not_exited["poor"] <= inc["poor"]).all()
+    assert not_exited["poor"].sum() < inc["poor"].sum()
+
+
+@pytest.mark.slow
+def test_notebook_runs_and_writes_figures_and_tables(embedded, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / "out.ipynb"
+    papermill.execute_notebook(
+        str(_NOTEBOOK),
+        str(out),
+        parameters={"permutations": 99, "output_dir": str(tmp_path / "run"), "lang": "en"},
+        kernel_name="python3",
+        cwd=str(_NOTEBOOK.parent),
+        progress_bar=False,
+    )
+    figures = sorted(p.name for p in (tmp_path / "run" / "figures").iterdir())
+    assert figures == [
+        f"03_spatial_concentration__{n}.png"
+        for n in ("incidence_maps", "local_cluster_maps", "lorenz_curve", "moran_scatter")
+    ]
+    tables = {p.stem.split("__")[1] for p in (tmp_path / "run" / "tables").glob("*.csv")}
+    assert tables == {
+        "incidence", "concentration", "location_quotients", "designation_overlap",
+        "exit_line", "global_moran", "local_clusters", "local_summary",
+    }  # fmt: skip
+    local = pd.read_csv(
+        tmp_path / "run" / "tables" / "03_spatial_concentration__local_clusters.csv"
+    )
+    assert len(local) == 30
+    # no ID number, phone number or roster name in the executed notebook, figures, tables
+    from fupin_analysis.privacy import roster_names, scan
+
+    hits = scan(tmp_path, names=roster_names(_ROSTER))
+    assert hits.empty, hits.head().to_dict("records")
