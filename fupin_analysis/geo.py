@@ -48,7 +48,7 @@ from .datum import (
     wgs84_to_gcj02,
 )
 from .errors import GeographyError
-from .reference import load_villages, resolve_village_names
+from .reference import load_crosswalk, load_villages, resolve_village_names
 from .schema import normalize_text
 
 __all__ = [
@@ -85,6 +85,7 @@ LAYERS = ("villages", "seat", "roads", "sites", "hazards", "scattered")
 _AREA_RTOL = 1e-7
 _CODE_RE = re.compile(r"^\d{12}$")
 _POLYGON_LAYERS = ("villages", "hazards")
+_HOW_RANK = {"code": 0, "old_code": 1, "name": 2, "": 3}
 _QUALITY_COLUMNS = ["layer", "rule", "rows", "action", "detail"]
 _SNAP_DECIMALS = 1  # road vertices closer than ~0.1 m are one network node
 _SEGMENT_M = 50.0  # road lines are densified so that points snap to within ~25 m of a road
@@ -691,55 +692,24 @@ def clean_geography(
     return replace(geo, **cleaned), quality
 
 
-def _geography_keys(villages: gpd.GeoDataFrame, codes: set[str]) -> pd.DataFrame:
-    code = (
-        villages["code"].astype("string")
-        if "code" in villages.columns
-        else pd.Series(pd.NA, index=villages.index, dtype="string")
-    )
-    name = (
-        villages["name"].astype("string")
-        if "name" in villages.columns
-        else pd.Series(pd.NA, index=villages.index, dtype="string")
-    )
-    by_code = code.where(code.isin(codes))
-    by_name = resolve_village_names(name)["code"]
-    return pd.DataFrame(
-        {
-            "key": by_code.fillna(by_name),
-            "how": pd.Series(np.where(by_code.notna(), "code", "name"), index=villages.index),
-            "code": code,
-            "name": name,
-        }
-    )
+def _column(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Series:
+    col = next((c for c in names if c in frame.columns), None)
+    if col is None:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    return frame[col].astype("string").map(normalize_text, na_action="ignore").astype("string")
 
 
-def _roster_keys(frame: pd.DataFrame, codes: set[str]) -> pd.DataFrame:
-    name_col = next((c for c in ("village_name", "village") if c in frame.columns), None)
-    if "village_code" not in frame.columns and name_col is None:
-        raise GeographyError(
-            "join_villages: the roster frame has neither village_code nor village/village_name; "
-            "pass the clean roster's members or households"
-        )
-    code = (
-        frame["village_code"].astype("string").map(normalize_text, na_action="ignore")
-        if "village_code" in frame.columns
-        else pd.Series(pd.NA, index=frame.index, dtype="string")
-    ).astype("string")
-    name = (
-        frame[name_col].astype("string")
-        if name_col
-        else pd.Series(pd.NA, index=frame.index, dtype="string")
-    )
+def _keys(frame: pd.DataFrame, code_cols, name_cols, codes: set[str], old: dict) -> pd.DataFrame:
+    """Resolve rows to registry codes: code, else pre-2016 code, else crosswalked name."""
+    code, name = _column(frame, code_cols), _column(frame, name_cols)
     by_code = code.where(code.isin(codes))
+    by_old = code.map(old).astype("string")
     by_name = resolve_village_names(name)["code"]
+    how = np.select(
+        [by_code.notna(), by_old.notna(), by_name.notna()], ["code", "old_code", "name"], ""
+    )
     return pd.DataFrame(
-        {
-            "key": by_code.fillna(by_name),
-            "how": np.where(by_code.notna(), "code", "name"),
-            "code": code,
-            "name": name,
-        },
+        {"key": by_code.fillna(by_old).fillna(by_name), "how": how, "code": code, "name": name},
         index=frame.index,
     )
 
@@ -771,8 +741,9 @@ def join_villages(
     -------
     joined : geopandas.GeoDataFrame
         The roster rows (same index and order) plus ``village_code`` (resolved; NA when
-        unresolved), ``join_by`` (``code`` when both sides matched by code, ``name`` when
-        a name was needed, NA when unmatched) and the village geometry (CRS of
+        unresolved), ``join_by`` (``code`` when both sides matched by a current code,
+        ``old_code`` when a pre-2016 code was needed, ``name`` when a crosswalked name
+        was needed, NA when unmatched) and the village geometry (CRS of
         ``villages``).
     report : pandas.DataFrame
         One row per unmatched village: ``side`` (``roster``: roster rows whose village
@@ -796,21 +767,36 @@ def join_villages(
     codes = set(reg["code"].astype(str))
     official = dict(zip(reg["code"].astype(str), reg["name"], strict=True))
 
-    geo_keys = _geography_keys(gdf, codes)
-    order = np.argsort(geo_keys["how"].ne("code").to_numpy(), kind="stable")
+    old = (
+        load_crosswalk()
+        .query("old_code != ''")
+        .drop_duplicates("old_code")
+        .set_index("old_code")["code"]
+        .to_dict()
+    )
+    geo_keys = _keys(gdf, ("code",), ("name",), codes, old)
+    order = np.argsort(geo_keys["how"].map(_HOW_RANK).to_numpy(), kind="stable")
     ranked = geo_keys.iloc[order]
     dup = ranked["key"].notna() & ranked["key"].duplicated(keep="first")
     usable = ranked.loc[ranked["key"].notna() & ~dup]
     geometry_of = pd.Series(gdf.geometry.loc[usable.index].to_numpy(), index=usable["key"])
     geo_how = pd.Series(usable["how"].to_numpy(), index=usable["key"])
 
-    keys = _roster_keys(members_or_households, codes)
+    if not {"village_code", "village_name", "village"} & set(members_or_households.columns):
+        raise GeographyError(
+            "join_villages: the roster frame has neither village_code nor village_name/village; "
+            "pass the clean roster's members or households"
+        )
+    keys = _keys(members_or_households, ("village_code",), ("village_name", "village"), codes, old)
     matched = keys["key"].isin(geometry_of.index)
     joined = members_or_households.copy()
     joined["village_code"] = keys["key"]
-    both_code = (keys["how"] == "code") & keys["key"].map(geo_how).eq("code").fillna(False)
+    # a join is as strong as the weaker side's resolution
+    rank = np.maximum(
+        keys["how"].map(_HOW_RANK).to_numpy(), keys["key"].map(geo_how).map(_HOW_RANK).fillna(3)
+    )
     joined["join_by"] = pd.Series(
-        np.where(both_code, "code", "name"), index=joined.index, dtype="string"
+        np.array(list(_HOW_RANK) + [""])[rank.astype(int)], index=joined.index, dtype="string"
     ).where(matched)
     geoms = keys["key"].map(geometry_of).where(matched, None)
     joined = gpd.GeoDataFrame(joined, geometry=gpd.GeoSeries(geoms, crs=gdf.crs))
