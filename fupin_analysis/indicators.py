@@ -249,6 +249,7 @@ def quarantined_people(
     -------
     pandas.DataFrame
         ``source_row``, ``reason``, ``household`` (its key, or the normalised 户编号),
+        ``village`` (the name as written, normalised),
         ``new_household`` (True on one row per refused household that has no kept member),
         ``village_code``, ``designated``, ``relocation_mode``, ``exited_in_year``,
         ``school_status``, ``credit_rated``, ``credit_granted``.
@@ -285,14 +286,16 @@ def quarantined_people(
         out["household"] = (
             col("household_id").astype("string").map(normalize_text, na_action="ignore")
         )
-    out["household"] = out["household"].mask(out["household"].eq(""))
+    out["household"] = out["household"].mask(out["household"].eq("").fillna(False))
     group = out["household"].fillna(pd.Series("row " + out.index.astype(str), index=out.index))
 
     def filled(values: pd.Series) -> pd.Series:
         """Fill a household field from the household's other refused rows."""
         return values.fillna(values.groupby(group).transform("first"))
 
-    out["village_code"] = filled(resolve_village_names(col("village"))["code"])
+    village = col("village").astype("string").map(normalize_text, na_action="ignore")
+    out["village"] = filled(village.mask(village.eq("").fillna(False)))
+    out["village_code"] = resolve_village_names(out["village"])["code"]
     out["relocation_mode"] = filled(_term(col("relocation_mode"), "relocation_mode"))
     status = filled(_term(col("exit_status"), "exit_status"))
     exit_year = filled(col("exit_year").astype("string").str.extract(r"(\d{4})", expand=False))
@@ -451,6 +454,13 @@ def work_summary(
     in_designated = mem["village_code"].isin(designated)
     n_designated = int(in_designated.sum())
     q_designated = int(q["designated"].sum())
+    unresolved = q.loc[q["village_code"].isna(), "village"].fillna("(empty)").value_counts()
+    unresolved_note = (
+        "; not attributed: refused people of unknown villages "
+        + ", ".join(f"{name} ×{n}" for name, n in unresolved.items())
+        if len(unresolved)
+        else ""
+    )
     add(
         "designated_people",
         "省定贫困村贫困人口",
@@ -458,6 +468,7 @@ def work_summary(
         q_designated,
         policy.designated_poor_people,
         "人",
+        "people of households in the 11 designated villages" + unresolved_note,
     )
     add(
         "designated_incidence",
@@ -466,7 +477,8 @@ def work_summary(
         q_designated,
         policy.designated_incidence_published,
         "比例",
-        "poor / the designated villages' registered population: the likely reading of 24%",
+        "poor / the designated villages' registered population: the likely reading of 24%"
+        + unresolved_note,
         denom=designated_pop,
     )
     add(
