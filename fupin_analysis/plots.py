@@ -28,14 +28,19 @@ import warnings
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.font_manager as fm
 import matplotlib.pyplot as plt
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
     "STYLE_PATH",
@@ -47,6 +52,8 @@ __all__ = [
     "save_figure",
     "north_arrow",
     "scale_bar",
+    "village_points",
+    "unit_map",
 ]
 
 #: The packaged house style.
@@ -163,7 +170,7 @@ def _romanise(text: str) -> str:
     return re.sub(r" ([)\],.:;/-])", r"\1", text).strip()
 
 
-def tr(text: str) -> str:
+def tr(text: str, lang: str = "zh") -> str:
     """A label as it can be drawn: unchanged with a CJK font, else pinyin.
 
     The romanisation (pypinyin, tone-less) writes each syllable as a capitalised word and
@@ -173,6 +180,9 @@ def tr(text: str) -> str:
     ----------
     text : str
         A label, title or legend entry, Chinese or not.
+    lang : {"zh", "en"}
+        ``"en"`` romanises even when a CJK font exists (English figures of a notebook's
+        ``lang`` parameter).
 
     Returns
     -------
@@ -182,10 +192,10 @@ def tr(text: str) -> str:
     --------
     >>> tr("Incidence") == "Incidence"
     True
-    >>> _romanise("寨市乡贫困发生率（2016年）")
+    >>> tr("寨市乡贫困发生率（2016年）", lang="en")
     'Zhai Shi Xiang Pin Kun Fa Sheng Lü (2016 Nian)'
     """
-    if not isinstance(text, str) or cjk_font() is not None:
+    if not isinstance(text, str) or (lang != "en" and cjk_font() is not None):
         return text
     return _romanise(text)
 
@@ -348,3 +358,124 @@ def scale_bar(ax: Axes, *, length_m: float | None = None, loc: str = "lower left
     )
     bar.patch.set_alpha(0.7)
     ax.add_artist(bar)
+
+
+def village_points(villages: pd.DataFrame) -> gpd.GeoDataFrame:
+    """WGS84 points of the units that have a published GCJ-02 point.
+
+    Parameters
+    ----------
+    villages : pandas.DataFrame
+        The village registry (:func:`fupin_analysis.reference.load_villages`), with
+        ``lon_gcj02`` and ``lat_gcj02``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows with a point (same columns), geometry in EPSG:4326 converted from
+        GCJ-02 with :func:`fupin_analysis.geo.gcj02_to_wgs84`.
+
+    Examples
+    --------
+    >>> from fupin_analysis.reference import load_villages
+    >>> pts = village_points(load_villages())
+    >>> len(pts), pts.crs.to_epsg()
+    (24, 4326)
+    """
+    import geopandas as gpd
+
+    from .geo import gcj02_to_wgs84
+
+    has = villages["lon_gcj02"].notna() & villages["lat_gcj02"].notna()
+    rows = villages[has]
+    lon, lat = gcj02_to_wgs84(
+        rows["lon_gcj02"].to_numpy(dtype=float), rows["lat_gcj02"].to_numpy(dtype=float)
+    )
+    return gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def unit_map(
+    points: gpd.GeoDataFrame,
+    polygons: gpd.GeoDataFrame | None = None,
+    *,
+    title: str,
+    lang: str = "zh",
+    note: str | None = None,
+) -> Figure:
+    """Map the village-level units, designated poor villages marked, in a metric CRS.
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Unit points with ``name`` and ``designated`` (e.g. :func:`village_points`).
+    polygons : geopandas.GeoDataFrame, optional
+        Unit polygons with ``designated`` (e.g. the approximate ``villages`` layer);
+        designated ones are filled.
+    title : str
+        Says what and when; passed through :func:`tr`.
+    lang : {"zh", "en"}
+        Language of the labels.
+    note : str, optional
+        A source/caveat line under the map.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        With legend, north arrow and scale bar; save it with :func:`save_figure`.
+
+    Examples
+    --------
+    >>> from fupin_analysis.reference import load_villages
+    >>> fig = unit_map(village_points(load_villages()), title="寨市乡村级单位（2016）")
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
+    ...     tr("省定贫困村"), tr("其他村级单位")]
+    True
+    >>> plt.close(fig)
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from .geo import metric_crs
+
+    crs = metric_crs(points)
+    pts = points.to_crs(crs)
+    designated = pts["designated"].astype(bool).to_numpy()
+    fig, ax = plt.subplots(figsize=(8, 9))
+    handles = [
+        Line2D([], [], marker="*", color="#D55E00", linestyle="", markersize=13,
+               label=tr("省定贫困村", lang)),
+        Line2D([], [], marker="o", color="#0072B2", linestyle="", markersize=6,
+               label=tr("其他村级单位", lang)),
+    ]  # fmt: skip
+    if polygons is not None and not polygons.empty:
+        polys = polygons.to_crs(crs)
+        filled = polys["designated"].astype(bool).to_numpy()
+        polys.plot(
+            ax=ax,
+            color=["#F6D2B5" if d else "#F2F2F2" for d in filled],
+            edgecolor="#8C8C8C",
+            linewidth=0.6,
+        )
+        grey = {"edgecolor": "#8C8C8C"}
+        handles += [
+            Patch(facecolor="#F6D2B5", label=tr("省定贫困村（近似范围）", lang), **grey),
+            Patch(facecolor="#F2F2F2", label=tr("其他（近似范围）", lang), **grey),
+        ]
+    pts[~designated].plot(ax=ax, marker="o", color="#0072B2", markersize=28, zorder=3)
+    pts[designated].plot(ax=ax, marker="*", color="#D55E00", markersize=160, zorder=4)
+    for name, geom in zip(pts["name"], pts.geometry, strict=True):
+        ax.annotate(
+            tr(name, lang), (geom.x, geom.y), xytext=(4, 3), textcoords="offset points", fontsize=8
+        )
+    ax.set_aspect("equal")
+    ax.set(xticks=[], yticks=[], xlabel="", ylabel="")
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set(visible=True, color="#BBBBBB")
+    ax.set_title(tr(title, lang))
+    ax.legend(handles=handles, loc="lower right", frameon=True, framealpha=0.85)
+    north_arrow(ax)
+    scale_bar(ax)
+    if note:
+        fig.text(0.01, 0.005, tr(note, lang), fontsize=8, color="#555555", ha="left", va="bottom")
+    return fig

@@ -80,7 +80,7 @@ def test_save_table_keeps_a_meaningful_index_and_drops_geometry(tmp_path):
     assert pd.read_csv(csv, encoding="utf-8-sig").columns.tolist() == ["code", "n"]
 
 
-@pytest.mark.parametrize("col", ["name", "id_number", "person_phone", "姓名", "证件号码"])
+@pytest.mark.parametrize("col", ["id_number", "person_phone", "姓名", "证件号码", "户联系电话"])
 def test_save_table_refuses_personal_data_columns(col, tmp_path):
     with pytest.raises(PrivacyError, match=col):
         report.save_table(pd.DataFrame({col: ["x"]}), "t", output_dir=tmp_path, prefix="nb")

@@ -1,0 +1,97 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 寨市乡概况：30 个村级单位与 11 个省定贫困村（2016 年区划）
+# Overview of 寨市乡 (Suining County, Hunan): the 30 village-level units of the 2016
+# division codes and the 11 provincial-designated poor villages of the 2016 work summary.
+
+# %% tags=["parameters"]
+geography: str = "../data/raw/zhaishi_geography.gpkg"  # approximate village polygons (layer villages); "" for points only
+registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # population per unit; "" to leave out
+output_dir: str = ""  # report run folder; "" writes nothing
+figure_prefix: str = "00_overview"  # prefix of saved figures and tables
+lang: str = "zh"  # label language: zh or en
+
+# %%
+from pathlib import Path
+
+import geopandas as gpd
+
+from fupin_analysis import plots, reference, report
+from fupin_analysis.indicators import read_village_registry
+
+plots.use_style()
+report.show_banner(geography, registry)
+
+# %% [markdown]
+# ## The units and their published points
+#
+# The reference tables hold the 30 units of the NBS division codes (430527203xxx) and their
+# points where name geocoding published one (GCJ-02, the datum of Chinese web maps,
+# converted here to WGS84). Six units have no published point.
+
+# %%
+ref = reference.load_reference()
+points = plots.village_points(ref.villages)
+has_registry = bool(registry) and Path(registry).exists()
+units = report.units_overview(
+    ref.villages, read_village_registry(registry) if has_registry else None
+)
+headers_zh = {
+    "code": "统计用区划代码",
+    "name": "村级单位",
+    "urban_rural": "城乡分类代码",
+    "designated": "省定贫困村",
+    "designated_name": "工作总结中的村名",
+    "designation_link": "对应依据",
+    "lon_wgs84": "经度(WGS84)",
+    "lat_wgs84": "纬度(WGS84)",
+    "population": "户籍人口",
+    "households": "户数",
+}
+report.save_table(units, "units", output_dir=output_dir, prefix=figure_prefix, headers_zh=headers_zh)
+units
+
+# %% [markdown]
+# ## Map
+
+# %%
+polygons = None
+if geography and Path(geography).exists():
+    polygons = gpd.read_file(geography, layer="villages")
+fig = plots.unit_map(
+    points,
+    polygons,
+    title="寨市乡村级单位与省定贫困村（2016年）",
+    lang=lang,
+    note="点位：统计用区划名称地理编码（GCJ-02 转 WGS84）；村界为近似范围（合成数据）"
+    if polygons is not None
+    else "点位：统计用区划名称地理编码（GCJ-02 转 WGS84）；无村界",
+)
+plots.save_figure(fig, "units_map", output_dir=output_dir, prefix=figure_prefix)
+
+# %% [markdown]
+# ## Reading it
+#
+# * The 30 units span the three pre-2016 townships merged into 寨市苗族侗族乡: the former
+#   朝仪乡 in the north-west (朝仪, 表田, 上翁, 翁培, 铁坡 …), the old 寨市 core along S221 in
+#   the middle, and the former 黄桑坪乡 in the south (黄桑, 上堡, 老团, 地林, 坪溪).
+# * Of the 11 designated poor villages, seven match today's units by name. 下铁坡, 大湾,
+#   利试 and 潭泥 are pre-merger names; the reference crosswalk links each to an
+#   **assumed** successor (`designation_link = assumed` in the table), which is a
+#   working hypothesis, not a fact: their positions on the map inherit that assumption.
+# * Points come from name geocoding of uneven quality; six units have none and are not
+#   drawn as points. Village boundaries are **not published** anywhere: the polygons are
+#   Voronoi cells of the points clipped to an area of about 420 km², drawn only to show
+#   neighbourhood, never a surveyed boundary.
