@@ -32,11 +32,60 @@ def _cmd_clean(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    raise FupinError("fupin report is not available yet")
+    import pandas as pd
+
+    from .report import parse_overrides, run_report
+
+    run = run_report(
+        args.config,
+        out=args.out,
+        jobs=args.jobs,
+        only=args.only,
+        overrides=parse_overrides(args.param),
+        villages=args.villages,
+    )
+    print(run.summary.to_string(index=False, na_rep=""))
+    print(f"report: {run.run_dir / 'index.html'} ({run.seconds:.0f} s)")
+    failed = [
+        f"{r.job} (cell {'?' if pd.isna(r.failed_cell) else r.failed_cell}: {r.error[:80]})"
+        for r in run.failed.itertuples()
+    ]
+    problems = []
+    if failed:
+        problems.append(
+            f"{len(failed)} of {len(run.summary)} notebooks failed: {', '.join(failed)}; "
+            f"executed notebooks in {run.run_dir / 'notebooks'}"
+        )
+    if not run.privacy.empty:
+        first = run.privacy.iloc[0]
+        problems.append(
+            f"privacy check: {len(run.privacy)} hits, first {first.kind} in {first.file} "
+            f"({first.location}); run `fupin check {run.run_dir}` for all"
+        )
+    if problems:
+        raise FupinError("; ".join(problems))
+    return 0
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    raise FupinError("fupin check is not available yet")
+    from .errors import PrivacyError
+    from .privacy import roster_names, scan
+
+    if not args.path.exists():
+        raise FupinError(f"{args.path}: no such file or folder")
+    names = roster_names(args.roster) if args.roster else None
+    hits = scan(args.path, names=names)
+    scanned = hits.attrs["files_scanned"]
+    if hits.empty:
+        print(f"fupin check: no personal data found in {args.path} ({scanned} files)")
+        return 0
+    print(hits.to_string(index=False))
+    first = hits.iloc[0]
+    raise PrivacyError(
+        f"{args.path}: {len(hits)} personal-data hits in {hits['file'].nunique()} of "
+        f"{scanned} files, first {first.kind} in {first.file} ({first.location}); "
+        "remove them from the outputs"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
