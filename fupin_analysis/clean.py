@@ -423,7 +423,7 @@ def _duplicate_rows(work: pd.DataFrame) -> np.ndarray:
     if work.shape[1] == 0 or len(work) == 0:
         return np.zeros(len(work), dtype=bool)
     h = pd.util.hash_pandas_object(work, index=False).to_numpy()
-    dup = pd.Series(h).duplicated().to_numpy()
+    dup = pd.Series(h).duplicated().to_numpy(copy=True)
     if dup.any():
         first = pd.Series(np.arange(len(h))).groupby(h).transform("first").to_numpy()
         cand = np.flatnonzero(dup)
@@ -451,7 +451,8 @@ def _fill_down(work: pd.DataFrame, hh: np.ndarray, ref: np.ndarray, q: _Quality)
     """Household fields missing on a member row are taken from the head's row."""
     filled = np.zeros(len(work), dtype=bool)
     has = hh >= 0
-    src = np.where(has, ref[np.where(has, hh, 0)], -1)
+    src = np.full(len(hh), -1, dtype=np.int64)
+    src[has] = ref[hh[has]]
     usable = src >= 0
     for name in HOUSEHOLD_COLUMNS:
         if name == "household_id" or name not in work.columns:
@@ -461,7 +462,7 @@ def _fill_down(work: pd.DataFrame, hh: np.ndarray, ref: np.ndarray, q: _Quality)
         if not gap.any():
             continue
         donor = col.to_numpy(dtype=object)[src[gap]]
-        new = col.to_numpy(dtype=object)
+        new = col.to_numpy(dtype=object, copy=True)
         new[gap] = donor
         work[name] = pd.Series(new, index=work.index, dtype="str")
         filled[gap] |= pd.notna(donor)

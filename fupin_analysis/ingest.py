@@ -402,7 +402,7 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     data = path.read_bytes()
     enc = _detect_encoding(path, data, encoding)
     text_head = data[: 1 << 16].decode(enc, errors="ignore")
-    head_rows = [r for r in csv.reader(io.StringIO(text_head))][:HEADER_SCAN_ROWS]
+    head_rows = [r for r in csv.reader(io.StringIO(text_head, newline=""))][:HEADER_SCAN_ROWS]
     where = f"{path.name}"
     at, height, names, score = _find_header([list(r) for r in head_rows])
     if score < MIN_KNOWN_HEADERS:
@@ -460,7 +460,7 @@ def _csv_python(text: str, width: int, first_line: int) -> pd.DataFrame:
     """Slow path: blank lines, ragged rows or quoted line breaks."""
     if text.startswith("\ufeff"):
         text = text[1:]
-    reader = csv.reader(io.StringIO(text))
+    reader = csv.reader(io.StringIO(text, newline=""))
     rows, numbers = [], []
     start = 1
     for record in reader:
