@@ -18,7 +18,16 @@ __all__ = ["main", "build_parser"]
 
 
 def _cmd_synth(args: argparse.Namespace) -> int:
-    raise FupinError("fupin synth is not available yet")
+    from . import synth
+
+    seed = synth.DEFAULT_SEED if args.seed is None else args.seed
+    if args.households is not None:
+        files = synth.write_scale(args.out, args.households, seed=seed)
+    else:
+        files = synth.write_dataset(args.out, seed=seed)
+    for path in files:
+        print(path)
+    return 0
 
 
 def _cmd_clean(args: argparse.Namespace) -> int:
