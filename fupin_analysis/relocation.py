@@ -67,7 +67,7 @@ from spopt.locate import MCLP, PMedian
 from spopt.locate.base import SpecificationError
 
 from .errors import ConfigError, GeographyError
-from .geo import metric_crs
+from .geo import distance_to_nearest, metric_crs
 from .reference import load_policy
 
 if TYPE_CHECKING:
@@ -380,9 +380,7 @@ def _layer(geography: Geography, name: str, crs: Any) -> gpd.GeoDataFrame:
 
 
 def _nearest_m(points: gpd.GeoSeries, targets: gpd.GeoDataFrame) -> np.ndarray:
-    # straight line to the nearest feature; 0 inside a polygon
-    _, dist = targets.sindex.nearest(points, return_distance=True, return_all=False)
-    return np.asarray(dist, dtype=float)
+    return distance_to_nearest(points, targets)["distance_m"].to_numpy(dtype=float)
 
 
 def _select_mode(orig: gpd.GeoDataFrame, mode: str | None) -> gpd.GeoDataFrame:
@@ -515,14 +513,15 @@ def scattered_moves(origins: gpd.GeoDataFrame, geography: Geography) -> pd.DataF
     >>> import geopandas as gpd
     >>> from shapely.geometry import LineString, Point
     >>> from types import SimpleNamespace
-    >>> crs = "EPSG:4546"
+    >>> crs, x0, y0 = "EPSG:4546", 500_000, 2_930_000
     >>> orig = gpd.GeoDataFrame({"village_code": ["v1"], "village_name": ["甲"],
     ...     "mode": ["scattered"], "households": [1], "people": [4],
-    ...     "elevation_m": [900.0]}, geometry=[Point(0, 3000)], crs=crs)
+    ...     "elevation_m": [900.0]}, geometry=[Point(x0, y0 + 3000)], crs=crs)
     >>> geo = SimpleNamespace(
     ...     scattered=gpd.GeoDataFrame({"code": ["v1"], "households": [1], "people": [4],
-    ...         "elevation_m": [600.0]}, geometry=[Point(0, 500)], crs=crs),
-    ...     roads=gpd.GeoDataFrame(geometry=[LineString([(-9e3, 0), (9e3, 0)])], crs=crs))
+    ...         "elevation_m": [600.0]}, geometry=[Point(x0, y0 + 500)], crs=crs),
+    ...     roads=gpd.GeoDataFrame(
+    ...         geometry=[LineString([(x0 - 9e3, y0), (x0 + 9e3, y0)])], crs=crs))
     >>> scattered_moves(orig, geo).iloc[0, 6:]
     move_m                2500.0
     old_road_m            3000.0

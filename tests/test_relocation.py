@@ -19,6 +19,17 @@ from fupin_analysis.errors import ConfigError, GeographyError
 from fupin_analysis.geo import metric_crs
 
 CRS = "EPSG:4546"  # CGCS2000 / 3-degree Gauss-Kruger CM 111E, metres
+X0, Y0 = 500_000, 2_930_000  # near 111°E, 26.5°N, where geo.metric_crs picks EPSG:4546
+
+
+def P(x: float, y: float) -> Point:
+    """A point at (x, y) metres from the fixtures' origin."""
+    return Point(X0 + x, Y0 + y)
+
+
+def B(x0: float, y0: float, x1: float, y1: float):
+    """A box in metres from the fixtures' origin."""
+    return box(X0 + x0, Y0 + y0, X0 + x1, Y0 + y1)
 
 
 # --- hand-made geography --------------------------------------------------------------
@@ -33,7 +44,7 @@ def geography() -> SimpleNamespace:
             "name": ["李家村", "竹桥村", "兰家村"],
             "elevation_m": [900.0, 700.0, 500.0],
         },
-        geometry=[box(0, 1000, 2000, 3000), box(4000, 1000, 6000, 3000), box(8000, 0, 10000, 2000)],
+        geometry=[B(0, 1000, 2000, 3000), B(4000, 1000, 6000, 3000), B(8000, 0, 10000, 2000)],
         crs=CRS,
     )
     sites = gpd.GeoDataFrame(
@@ -45,23 +56,23 @@ def geography() -> SimpleNamespace:
             "capacity_households": [5, 2, 3],
             "elevation_m": [400.0, 650.0, 1000.0],
         },
-        geometry=[Point(5000, 100), Point(1000, 500), Point(9000, 5000)],
+        geometry=[P(5000, 100), P(1000, 500), P(9000, 5000)],
         crs=CRS,
     )
     return SimpleNamespace(
         villages=villages,
         sites=sites,
         roads=gpd.GeoDataFrame(
-            {"name": ["S221"]}, geometry=[LineString([(-5000, 0), (15000, 0)])], crs=CRS
+            {"name": ["S221"]}, geometry=[LineString([(X0 - 5000, Y0), (X0 + 15000, Y0)])], crs=CRS
         ),
-        seat=gpd.GeoDataFrame({"name": ["寨市"]}, geometry=[Point(5000, -300)], crs=CRS),
+        seat=gpd.GeoDataFrame({"name": ["寨市"]}, geometry=[P(5000, -300)], crs=CRS),
         hazards=gpd.GeoDataFrame(
-            {"hazard_id": ["H1"]}, geometry=[box(8500, 4500, 9500, 5500)], crs=CRS
+            {"hazard_id": ["H1"]}, geometry=[B(8500, 4500, 9500, 5500)], crs=CRS
         ),
         scattered=gpd.GeoDataFrame(
             {"code": ["430527203203", "430527203209"], "households": [2, 1], "people": [7, 2],
              "elevation_m": [600.0, 550.0]},
-            geometry=[Point(1000, 200), Point(9000, 1800)],
+            geometry=[P(1000, 200), P(9000, 1800)],
             crs=CRS,
         ),
     )
@@ -141,7 +152,7 @@ def test_evaluate_sites_matches_hand_computation(orig, geography):
     # (5000, 2000), 1 (2) at 兰家 (9000, 1000)
     pts = [(1000, 2000)] * 2 + [(5000, 2000), (9000, 1000)]
     people = np.array([4, 3, 5, 2])
-    s1 = np.array([math.dist(p, (5000, 100)) for p in pts])
+    s1 = np.array([math.dist(p, (5000, 100)) for p in pts])  # chosen site S1 at (5000, 100)
     row = table.loc["S1"]
     assert row["mean_distance_m"] == pytest.approx(s1.mean())
     assert row["people_distance_m"] == pytest.approx(s1 @ people / people.sum())
@@ -378,7 +389,7 @@ def test_geographic_crs_is_refused(orig, geography):
 def test_gap_of_the_actual_choice(orig, geography):
     result = rl.optimal_sites(orig, geography.sites, p=1, radius_m=3000.0)
     demand = orig[orig["mode"] == "concentrated"]
-    d_s1 = demand.geometry.distance(Point(5000, 100)).to_numpy()
+    d_s1 = demand.geometry.distance(P(5000, 100)).to_numpy()
     actual = float(demand["people"].to_numpy() @ d_s1)
     assert result.actual_objective == pytest.approx(actual)
     assert result.gap == pytest.approx((actual - result.objective) / result.objective)
