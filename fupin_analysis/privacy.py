@@ -195,8 +195,11 @@ def _png_hits(path: Path, names: frozenset[str]) -> Iterator[tuple[str, str, str
 
 def _pdf_hits(path: Path, names: frozenset[str]) -> Iterator[tuple[str, str, str]]:
     data = path.read_bytes()
-    for kind, found, _ in find_in_text(data.decode("latin-1"), ()):
-        yield kind, "pdf", found
+    # Metadata strings are Latin-1, or UTF-16BE when they hold other characters.
+    texts = (data.decode("latin-1"), *(data[i:].decode("utf-16-be", "ignore") for i in (0, 1)))
+    for text in texts:
+        for kind, found, _ in find_in_text(text, ()):
+            yield kind, "pdf", found
     for name in sorted(names):
         if len(name) >= 2 and (name.encode("utf-16-be") in data or name.encode("utf-8") in data):
             yield "name", "pdf metadata", name
@@ -271,8 +274,9 @@ def scan(path: str | Path, *, names: Iterable[str] | None = None) -> pd.DataFram
 def roster_names(path: str | Path) -> set[str]:
     """The names (姓名) of a roster, to look for with :func:`scan`.
 
-    Read with :func:`fupin_analysis.read_roster` when it is available; otherwise the
-    first row holding a ``姓名`` header of an XLSX/CSV file gives the column.
+    Read with :func:`fupin_analysis.read_roster` when it is available and the file is a
+    full roster; otherwise the first row holding a ``姓名`` header of an XLSX/CSV file
+    gives the column.
 
     Raises
     ------
@@ -285,10 +289,11 @@ def roster_names(path: str | Path) -> set[str]:
     except ImportError:
         column = _names_by_header(path)
     else:
-        raw = read_roster(path)
-        if "name" not in raw.columns:
-            raise RosterFormatError(f"{path}: no 姓名 (name) column to take names from")
-        column = raw["name"]
+        try:
+            raw = read_roster(path)
+        except RosterFormatError:
+            raw = pd.DataFrame()  # not a full roster: its 姓名 column still has names
+        column = raw["name"] if "name" in raw.columns else _names_by_header(path)
     names = column.dropna().astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
     return {n for n in names if len(n) >= 2}
 
