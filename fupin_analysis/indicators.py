@@ -322,8 +322,8 @@ def quarantined_people(
             out.loc[in_kept, name] = rows.map(flag).astype(bool).to_numpy()
         out["new_household"] = first & ~in_kept
     else:
-        declared = filled(pd.to_numeric(col("household_size"), errors="coerce"))
-        refused = group.map(group.value_counts())
+        declared = filled(pd.to_numeric(col("household_size"), errors="coerce").astype("Float64"))
+        refused = group.groupby(group).transform("size").astype("Float64")
         out["new_household"] = first & (refused >= declared).fillna(False).astype(bool)
     out["designated"] = out["village_code"].isin(reference.designated_codes)
     return out

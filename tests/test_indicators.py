@@ -15,9 +15,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fupin_analysis import assurances as asr
+from fupin_analysis import clean_roster, synth
 from fupin_analysis import indicators as ind
 from fupin_analysis.errors import FupinError
-from fupin_analysis.reference import TOWNSHIP_CODE, load_reference
+from fupin_analysis.reference import TOWNSHIP_CODE, data_dir, load_reference
 
 LIJIA = "430527203203"  # designated
 CHANGXI = "430527203207"  # not designated
@@ -242,9 +243,7 @@ def test_exit_checks_find_false_exit_and_eligible(ref):
 
 def test_village_exit_line(ref):
     registry = pd.DataFrame({"code": [LIJIA, CHANGXI], "population": [200, 100]})
-    out = asr.village_exit_line(_members(), _households(), registry, ref).set_index(
-        "village_code"
-    )
+    out = asr.village_exit_line(_members(), _households(), registry, ref).set_index("village_code")
     # 李家: 5 registered, all exited → 0 %; 长溪: 3 remaining of 100 → 3 %, above 2 %.
     assert out.loc[LIJIA, "incidence_registered"] == pytest.approx(0.025)
     assert out.loc[LIJIA, "remaining_poor"] == 0
@@ -399,9 +398,10 @@ def test_profile_helpers():
     ]
     pyramid = ind.age_sex_pyramid(mem)
     assert pyramid["people"].sum() == len(mem)
-    assert pyramid.loc[
-        (pyramid["age_group"] == "15-19") & (pyramid["sex"] == "男"), "people"
-    ].item() == 1
+    assert (
+        pyramid.loc[(pyramid["age_group"] == "15-19") & (pyramid["sex"] == "男"), "people"].item()
+        == 1
+    )
     assert list(pyramid["age_group"].cat.categories)[-1] == "80+"
 
 
@@ -410,3 +410,136 @@ def test_critical_illness_insurance_is_part_of_medical(ref):
     out = asr.two_assurances(members, _households(), 2016, ref).set_index("household_key")
     assert out.loc["h4", "medical"]
     assert not out.loc["h1", "medical"]
+
+
+# --- the embedded dataset ---------------------------------------------------------------
+
+RAW = data_dir() / "raw"
+SHARES = {"designated_incidence", "designated_share_of_population", "exit_target_completion",
+          "credit_rated_share", "credit_granted_share"}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def embedded():
+    return clean_roster(RAW / "zhaishi_roster_2016.xlsx")
+
+
+@pytest.fixture(scope="module")
+def truth():
+    return pd.read_parquet(RAW / "zhaishi_truth.parquet")
+
+
+@pytest.fixture(scope="module")
+def registry():
+    return ind.read_village_registry(RAW / "zhaishi_village_registry_2016.csv")
+
+
+def _published_rows(ws: pd.DataFrame) -> pd.DataFrame:
+    # The literal reading of "24%" (share of the township) is shown, not reproduced.
+    return ws[ws["published"].notna() & (ws["figure"] != "designated_share_of_population")]
+
+
+def _matches(ws: pd.DataFrame, column: str) -> dict[str, bool]:
+    """Figure → equal to the published value (shares at the published precision, 2 d.p.)."""
+    out = {}
+    for row in _published_rows(ws).itertuples():
+        value = getattr(row, column)
+        if row.figure in SHARES:
+            out[row.figure] = round(value, 2) == round(float(row.published), 2)
+        else:
+            out[row.figure] = value == row.published
+    return out
+
+
+def test_work_summary_embedded_roster_plus_quarantine_equals_published(
+    embedded, truth, registry, ref
+):
+    ws = ind.work_summary(embedded, ref, 2016, registry=registry).set_index("figure")
+    matches = _matches(ws.reset_index(), "value_with_quarantined")
+    # Three people of 竹桥村 (designated) are written under the non-existent 竹侨村: the
+    # cleaning refuses them (unknown village) and nothing can place them without a guess.
+    unplaced = truth[(truth["expected_reason"] == "unknown_village") & truth["true_designated"]]
+    assert len(unplaced) == 3
+    assert not matches.pop("designated_people")
+    assert (
+        ws.loc["designated_people", "value_with_quarantined"] + len(unplaced)
+        == ws.loc["designated_people", "published"]
+    )
+    assert "竹侨村 ×3" in ws.loc["designated_people", "note"]
+    assert all(matches.values()), {k: v for k, v in matches.items() if not v}
+    # The cleaning did refuse people who count: without them several figures fall short.
+    assert ws.loc["registered_people", "quarantined"] == int(truth["counts_as_person"].sum()) - len(
+        embedded.members
+    )
+    assert ws.loc["registered_people", "value"] < 6066
+    assert ws.loc["exited_people", "value"] < 1777
+    # The literal reading of "占总人口的24%" is about 5%, not 24%.
+    assert ws.loc["designated_share_of_population", "value_with_quarantined"] == pytest.approx(
+        0.05, abs=0.001
+    )
+
+
+def _roster_from_truth(true: pd.DataFrame) -> SimpleNamespace:
+    members = true.assign(person_key=true["person_id"], household_key=true["household_id"])
+    hh_cols = ["village_code", "designated", "income_per_capita", "dilapidated_house",
+               "safe_water", "exit_status", "exit_year", "exited", "relocation_mode",
+               "credit_rated", "credit_granted", "household_type", "main_cause"]  # fmt: skip
+    households = true.groupby("household_id", sort=False)[hh_cols].first()
+    households["members"] = true.groupby("household_id", sort=False).size()
+    households = households.rename_axis("household_key").reset_index()
+    households["relocation_mode"] = households["relocation_mode"].astype("string")
+    empty = pd.DataFrame({"source_row": [], "reason": [], "counts_as_person": []})
+    return SimpleNamespace(members=members, households=households, quarantine=empty)
+
+
+def test_work_summary_ground_truth_equals_published_exactly(truth, registry, ref):
+    true = synth.true_roster()
+    # The true roster is the truth file's people (rows that count as a person).
+    assert len(true) == int(truth["counts_as_person"].sum())
+    ws = ind.work_summary(_roster_from_truth(true), ref, 2016, registry=registry)
+    matches = _matches(ws, "value")
+    assert all(matches.values()), {k: v for k, v in matches.items() if not v}
+    assert len(matches) == 14
+    counts = _published_rows(ws)
+    counts = counts[~counts["figure"].isin(SHARES)]
+    assert (counts["difference"] == 0).all()
+    assert (ws["quarantined"] == 0).all()
+
+
+def test_exit_checks_find_the_planted_cases(embedded, truth, ref):
+    status = asr.two_assurances(embedded.members, embedded.households, 2016, ref)
+    checks = asr.exit_checks(status)
+    rows = embedded.members.merge(truth[["source_row", "planted_exit_case"]], on="source_row")
+    case = rows.groupby("household_key")["planted_exit_case"].first()
+    checks["case"] = checks["household_key"].map(case).astype("string")
+    planted_false = checks["case"].str.startswith("false_exit").fillna(False).astype(bool)
+    planted_eligible = checks["case"].eq("eligible_not_exited").fillna(False).astype(bool)
+    assert int(planted_false.sum()) == 8
+    assert int(planted_eligible.sum()) == 10
+    assert checks["false_exit"].equals(planted_false)
+    assert checks["eligible_not_exited"].equals(planted_eligible)
+    failed = checks.loc[planted_false].set_index("case")["failed"]
+    assert set(failed["false_exit_income"]) == {"吃穿不愁(收入)"}
+    assert set(failed["false_exit_house"]) == {"住房安全"}
+    assert set(failed["false_exit_insurance"]) == {"基本医疗"}
+    assert failed["false_exit_school"] == "义务教育"
+
+
+def test_embedded_workbook_sheets_and_headers(embedded, registry, ref, tmp_path):
+    tables = ind.programme_tables(embedded, ref, 2016, registry=registry)
+    path = ind.write_programme_workbook(tables, tmp_path / "programme.xlsx")
+    wb = openpyxl.load_workbook(path, read_only=True)
+    assert wb.sheetnames == list(ind.SHEETS_ZH.values())
+    for key, sheet in ind.SHEETS_ZH.items():
+        header = [c.value for c in next(wb[sheet].iter_rows(max_row=1))]
+        assert header == [ind.HEADERS_ZH.get(c, c) for c in tables[key].columns], key
+    edu = tables["education_aid"].set_index("village_code")
+    total = edu.loc[TOWNSHIP_CODE]
+    assert (
+        total["total_cost_yuan"]
+        == 1000 * total["primary_students"] + 2000 * total["secondary_students"]
+    )
+    exits = tables["exits"]
+    assert exits.iloc[-1]["exited_people"] == exits.iloc[:-1]["exited_people"].sum()
+    summary = tables["work_summary"].set_index("figure")
+    assert exits.iloc[-1]["exited_people"] == summary.loc["exited_people", "value"]
