@@ -1,5 +1,8 @@
 """Geography: approximate polygons, reading, cleaning, joins and distances."""
 
+import warnings
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -596,3 +599,67 @@ def test_geography_to_metric():
     assert m.villages.crs.to_epsg() == 4546
     assert g.villages.crs.to_epsg() == 4326
     assert m.villages.area.iloc[0] > 1e6
+
+
+# ---------------------------------------------------------------- the embedded geography
+
+EMBEDDED = Path(__file__).resolve().parent.parent / "data" / "raw" / "zhaishi_geography.gpkg"
+needs_embedded = pytest.mark.skipif(not EMBEDDED.exists(), reason="embedded geography absent")
+
+
+@pytest.fixture(scope="module")
+def embedded():
+    return geo.read_geography(EMBEDDED)
+
+
+@needs_embedded
+def test_embedded_reads_with_declared_datums_and_no_warning():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        g = geo.read_geography(EMBEDDED)
+    assert set(g.layers) == set(geo.LAYERS)
+    assert set(g.datum.values()) == {"WGS84"}
+    assert len(g.villages) == 30
+    assert all(layer.crs.to_epsg() == 4326 for layer in g.layers.values())
+
+
+@needs_embedded
+def test_embedded_gcj02_copy_agrees_with_wgs84_layer(embedded):
+    gcj = geo.read_geography(EMBEDDED, layers={"villages": "village_points_gcj02"})
+    assert gcj.datum == {"villages": "GCJ-02"}
+    crs = geo.metric_crs(embedded.villages)
+    # the villages layer is the Voronoi tiling (420 km²) of the WGS84 points: rebuild it
+    # from the GCJ-02 copy and compare, feature by feature
+    rebuilt = geo.approximate_polygons(gcj.villages, area_km2=420.0).to_crs(crs)
+    stored = embedded.villages.set_index("code").loc[gcj.villages["code"]].to_crs(crs)
+    dist = shapely.hausdorff_distance(rebuilt.geometry.to_numpy(), stored.geometry.to_numpy())
+    assert dist.max() < 1.0
+    # and each converted point lies in its own village
+    inside = stored.geometry.to_numpy()
+    points = gcj.villages.to_crs(crs).geometry.to_numpy()
+    assert shapely.contains(inside, points).all()
+
+
+@needs_embedded
+def test_embedded_is_clean_and_joins_the_registry(embedded):
+    clean, quality = geo.clean_geography(embedded)
+    defects = quality.loc[quality["rule"] != "multipart_feature"]
+    assert defects["rows"].sum() == 0, defects.loc[defects["rows"] > 0]
+    registry = pd.read_csv(EMBEDDED.parent / "zhaishi_village_registry_2016.csv", dtype=str)
+    joined, report = geo.join_villages(registry.rename(columns={"code": "village_code"}), clean)
+    assert report.empty
+    assert (joined["join_by"] == "code").all()
+    area = clean.to_metric().villages.area.sum() / 1e6
+    assert area == pytest.approx(420.0, rel=1e-4)
+
+
+@needs_embedded
+def test_embedded_distances_to_roads_and_sites(embedded):
+    m = embedded.to_metric()
+    to_road = geo.distance_to_nearest(m.villages.representative_point(), m.roads)
+    assert to_road["distance_m"].between(0, 30_000).all()
+    chosen = m.sites.loc[m.sites["status"] == "chosen"]
+    along = geo.distance_to_nearest(m.scattered, chosen, network=m.roads)
+    straight = geo.distance_to_nearest(m.scattered, chosen)
+    network = along["method"] == "network"
+    assert (along.loc[network, "distance_m"] >= straight.loc[network, "distance_m"] - 1e-6).all()
