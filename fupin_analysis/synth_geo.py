@@ -151,7 +151,7 @@ def geography_layers(true: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
         "roads": roads,
         "sites": sites,
         "hazards": _hazards(),
-        "scattered": _scattered(true, units, roads),
+        "scattered": _scattered(true, villages, roads),
     }
 
 
@@ -172,24 +172,29 @@ def _hazards() -> gpd.GeoDataFrame:
     )
 
 
-def _scattered(true: pd.DataFrame, units: pd.DataFrame, roads: gpd.GeoDataFrame):
-    """One point per village with scattered relocation: 60% of the way to S221."""
+def _scattered(true: pd.DataFrame, villages: gpd.GeoDataFrame, roads: gpd.GeoDataFrame):
+    """One point per village with scattered relocation: the new place, inside the village
+    and nearer S221 (70% of the way from the village point to where the straight line
+    towards the road leaves the village, or to the road when it runs through it)."""
     hh = true.drop_duplicates("household_id")
     hh = hh[hh["relocation_mode"] == "分散安置"]
     people = true[true["relocation_mode"] == "分散安置"].groupby("village_code").size()
     counts = hh.groupby("village_code").size()
-    u = units.set_index("code").loc[counts.index]
-    origin = _points(u["lon_gcj02"], u["lat_gcj02"])
+    units = village_units().set_index("code").loc[counts.index]
+    origin = _points(units["lon_gcj02"], units["lat_gcj02"])
     crs = metric_crs(gpd.GeoDataFrame(geometry=origin))
     road = roads.loc[roads["name"] == "S221"].to_crs(crs).geometry.iloc[0]
+    cells = villages.set_index("code").loc[counts.index].to_crs(crs).geometry
     moved = []
-    for p in origin.to_crs(crs):
-        target = road.interpolate(road.project(p))
-        moved.append(Point(p.x + 0.6 * (target.x - p.x), p.y + 0.6 * (target.y - p.y)))
+    for p, cell in zip(origin.to_crs(crs), cells, strict=True):
+        towards = LineString([p, road.interpolate(road.project(p))])
+        inside = towards.intersection(cell)
+        part = inside if inside.geom_type == "LineString" else towards
+        moved.append(part.interpolate(0.7, normalized=True))
     geoms = gpd.GeoSeries(moved, crs=crs).to_crs(4326)
     # elevation of the new place on the same surface, in GCJ-02 like the points
-    lon_g = u["lon_gcj02"].to_numpy() + (geoms.x.to_numpy() - origin.x.to_numpy())
-    lat_g = u["lat_gcj02"].to_numpy() + (geoms.y.to_numpy() - origin.y.to_numpy())
+    lon_g = units["lon_gcj02"].to_numpy() + (geoms.x.to_numpy() - origin.x.to_numpy())
+    lat_g = units["lat_gcj02"].to_numpy() + (geoms.y.to_numpy() - origin.y.to_numpy())
     return gpd.GeoDataFrame(
         {
             "code": counts.index.astype(str),

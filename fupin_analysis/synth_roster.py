@@ -773,16 +773,16 @@ class MessRates:
     id_mangled: float = 0.003
     id_invalid: float = 0.0025
     id_missing: float = 0.0015
-    id_lowercase_x: float = 0.25  # share of IDs ending in X written with a lowercase x
+    id_lowercase_x: float = 0.2  # share of IDs ending in X written with a lowercase x
     unknown_village_households: int = 2
     fullwidth_digits: float = 0.01
-    stray_spaces: float = 0.02
-    date_format: float = 0.03
-    household_fields_head_only: float = 0.03  # households
+    stray_spaces: float = 0.015
+    date_format: float = 0.015
+    household_fields_head_only: float = 0.02  # households
     household_size_mismatch: float = 0.01  # households
-    income_text: float = 0.02  # households
+    income_text: float = 0.015  # households
     old_term: float = 0.01  # households, per field (household type, exit status)
-    township_variant: float = 0.03  # households
+    township_variant: float = 0.02  # households
     village_variant: float = 0.03  # non-designated households: short/prefixed names
 
 
