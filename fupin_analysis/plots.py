@@ -407,10 +407,12 @@ def unit_map(
     Parameters
     ----------
     points : geopandas.GeoDataFrame
-        Unit points with ``name`` and ``designated`` (e.g. :func:`village_points`).
+        Unit points with ``code``, ``name`` and ``designated`` (e.g.
+        :func:`village_points`).
     polygons : geopandas.GeoDataFrame, optional
-        Unit polygons with ``designated`` (e.g. the approximate ``villages`` layer);
-        designated ones are filled.
+        Unit polygons with ``code``, ``name`` and ``designated`` (e.g. the approximate
+        ``villages`` layer); designated ones are filled, and units without a point are
+        labelled in grey italics.
     title : str
         Says what and when; passed through :func:`tr`.
     lang : {"zh", "en"}
@@ -456,6 +458,11 @@ def unit_map(
             edgecolor="#8C8C8C",
             linewidth=0.6,
         )
+        for name, code, geom in zip(polys["name"], polys["code"], polys.geometry, strict=True):
+            if code not in set(pts["code"]) and not geom.is_empty:
+                spot = geom.representative_point()
+                ax.annotate(tr(name, lang), (spot.x, spot.y), ha="center", fontsize=8,
+                            color="#666666", style="italic")  # fmt: skip
         grey = {"edgecolor": "#8C8C8C"}
         handles += [
             Patch(facecolor="#F6D2B5", label=tr("省定贫困村（近似范围）", lang), **grey),
@@ -473,7 +480,7 @@ def unit_map(
     for spine in ax.spines.values():
         spine.set(visible=True, color="#BBBBBB")
     ax.set_title(tr(title, lang))
-    ax.legend(handles=handles, loc="lower right", frameon=True, framealpha=0.85)
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.01), ncol=2)
     north_arrow(ax)
     scale_bar(ax)
     if note:

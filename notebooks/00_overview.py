@@ -91,7 +91,9 @@ plots.save_figure(fig, "units_map", output_dir=output_dir, prefix=figure_prefix)
 #   利试 and 潭泥 are pre-merger names; the reference crosswalk links each to an
 #   **assumed** successor (`designation_link = assumed` in the table), which is a
 #   working hypothesis, not a fact: their positions on the map inherit that assumption.
-# * Points come from name geocoding of uneven quality; six units have none and are not
-#   drawn as points. Village boundaries are **not published** anywhere: the polygons are
-#   Voronoi cells of the points clipped to an area of about 420 km², drawn only to show
+# * Points come from name geocoding of uneven quality; six units have none: they are not
+#   drawn as points, and where the geography has a polygon for them (placed by the
+#   synthetic dataset) their name is written in grey italics. Village boundaries are
+#   **not published** anywhere: the polygons are Voronoi cells of the points clipped to
+#   an area of about 420 km² (the township's published area), drawn only to show
 #   neighbourhood, never a surveyed boundary.
