@@ -23,7 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import LineString, Point
+from shapely.geometry import LineString
 
 from .geo import approximate_polygons, gcj02_to_wgs84, metric_crs
 from .synth_roster import (
