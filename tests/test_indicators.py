@@ -6,10 +6,12 @@ embedded-dataset tests check the work summary against the published figures (FAC
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
+import papermill
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -543,3 +545,61 @@ def test_embedded_workbook_sheets_and_headers(embedded, registry, ref, tmp_path)
     assert exits.iloc[-1]["exited_people"] == exits.iloc[:-1]["exited_people"].sum()
     summary = tables["work_summary"].set_index("figure")
     assert exits.iloc[-1]["exited_people"] == summary.loc["exited_people", "value"]
+
+
+# --- notebooks ----------------------------------------------------------------------------
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+
+
+def _run_notebook(name: str, tmp_path: Path, **parameters) -> Path:
+    out = tmp_path / f"{name}.out.ipynb"
+    papermill.execute_notebook(
+        str(NOTEBOOKS / f"{name}.ipynb"),
+        str(out),
+        parameters={
+            "roster": str(RAW / "zhaishi_roster_2016.xlsx"),
+            "registry": str(RAW / "zhaishi_village_registry_2016.csv"),
+            "output_dir": str(tmp_path / "run"),
+            **parameters,
+        },
+        kernel_name="python3",
+        cwd=str(NOTEBOOKS),
+        progress_bar=False,
+    )
+    return tmp_path / "run"
+
+
+@pytest.mark.slow
+def test_notebook_work_summary(tmp_path):
+    run = _run_notebook("02_work_summary", tmp_path, lang="en")
+    assert (run / "figures" / "02_work_summary__roster_vs_published.png").exists()
+    workbook = openpyxl.load_workbook(run / "tables" / "02_work_summary__programme_tables.xlsx")
+    assert workbook.sheetnames == list(ind.SHEETS_ZH.values())
+    summary = pd.read_csv(run / "tables" / "02_work_summary__work_summary.csv")
+    assert summary.set_index("figure").loc["registered_people", "value_with_quarantined"] == 6066
+
+
+@pytest.mark.slow
+def test_notebook_two_assurances(tmp_path):
+    run = _run_notebook(
+        "05_two_assurances", tmp_path, geography=str(RAW / "zhaishi_geography.gpkg")
+    )
+    assert (run / "figures" / "05_two_assurances__m0_and_exit_line_maps.png").exists()
+    checks = pd.read_csv(run / "tables" / "05_two_assurances__exit_checks_by_village.csv")
+    assert checks["false_exits"].sum() == 8
+    assert checks["eligible_not_exited"].sum() == 10
+
+
+@pytest.mark.slow
+def test_notebook_village_profile_by_crosswalked_name(tmp_path):
+    run = _run_notebook("village_profile", tmp_path, village="寨市林场")
+    exits = pd.read_csv(run / "tables" / "village_profile__exits.csv", dtype={"village_code": str})
+    assert exits["village_code"].tolist() == ["430527203504"]
+    assert (run / "figures" / "village_profile__age_sex_pyramid.png").exists()
+
+
+@pytest.mark.slow
+def test_notebook_village_profile_unknown_village_fails(tmp_path):
+    with pytest.raises(papermill.PapermillExecutionError, match="火星村"):
+        _run_notebook("village_profile", tmp_path, village="火星村")
