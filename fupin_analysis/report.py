@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import nbformat
 import pandas as pd
@@ -40,7 +40,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError, PrivacyError
-from .reference import load_villages
+from .reference import load_villages, resolve_village_names
 from .schema import PII_COLUMNS, column
 
 __all__ = [
@@ -297,8 +297,15 @@ class NotebookEntry(BaseModel):
     path: str | None = None
     parameters: dict[str, Any] = Field(default_factory=dict)
     test_parameters: dict[str, Any] = Field(default_factory=dict)
-    fan_out: Literal["all", "designated"] | list[str] | None = None
+    fan_out: str | list[str] | None = None
     fan_out_parameter: str = "village"
+
+    @field_validator("fan_out")
+    @classmethod
+    def _fan_out_spec(cls, value: str | list[str] | None) -> str | list[str] | None:
+        if isinstance(value, str) and value not in ("all", "designated"):
+            raise ValueError("use all, designated or a list of 12-digit village codes")
+        return value
 
 
 class ReportConfig(BaseModel):
@@ -354,9 +361,9 @@ def load_config(path: str | Path) -> ReportConfig:
         return ReportConfig.model_validate(data if data is not None else {})
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+        key = ".".join(str(p) for p in first["loc"] if re.fullmatch(r"\w+", str(p)))
         more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise ConfigError(f"{path}: {key}: {first['msg']}{more}") from None
+        raise ConfigError(f"{path}: {key or '(top level)'}: {first['msg']}{more}") from None
 
 
 def notebook_source(path: str | Path) -> nbformat.NotebookNode:
@@ -462,14 +469,15 @@ def _fan_out_codes(spec: str | list[str]) -> list[str]:
         return villages["code"].tolist()
     if spec == "designated":
         return villages.loc[villages["designated"], "code"].tolist()
-    codes = [str(c).strip() for c in spec]
-    unknown = [c for c in codes if c not in set(villages["code"])]
+    given = pd.Series([str(c).strip() for c in spec], dtype="str")
+    codes = resolve_village_names(given)["code"]
+    unknown = given[codes.isna()].tolist()
     if unknown:
         raise ConfigError(
-            f"villages {unknown}: not 12-digit codes of the 30 units (see data/reference/"
-            "villages.csv); use all, designated or CODE,CODE"
+            f"villages {unknown}: not codes or known names of the 30 units (see "
+            "data/reference/villages.csv); use all, designated or CODE,CODE"
         )
-    return codes
+    return codes.tolist()
 
 
 def plan_jobs(
@@ -487,8 +495,10 @@ def plan_jobs(
     ``parameters`` (and, with ``test=True``, its ``test_parameters``) are passed as
     given; ``overrides`` (``-p KEY=VALUE``) go to every planned notebook that declares
     the key. A fan-out entry becomes one job per village (``villages`` overrides its
-    ``fan_out``: ``all``, ``designated`` or ``CODE,CODE``); with ``test=True`` only the
-    first village. A notebook file that does not exist still gets its job (which then
+    ``fan_out``: ``all``, ``designated`` or ``CODE,CODE`` — codes or any crosswalked
+    village name; an override of its fan-out
+    parameter, e.g. ``-p village=CODE``, runs that one village); with ``test=True``
+    only the first village. A notebook file that does not exist still gets its job (which then
     fails clearly); its parameters cannot be checked.
 
     Raises
@@ -524,6 +534,8 @@ def plan_jobs(
         fan_out = entry.fan_out
         if fan_out is not None and villages is not None:
             fan_out = villages if villages in ("all", "designated") else villages.split(",")
+        if fan_out is not None and entry.fan_out_parameter in params:
+            fan_out = [params[entry.fan_out_parameter]]  # -p village=CODE: just that one
         if fan_out is None:
             jobs.append(Job(entry.name, entry.name, path, params | {"figure_prefix": entry.name}))
             continue

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import types
 import zipfile
+from pathlib import Path
 
+import nbformat
 import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
@@ -121,3 +124,177 @@ def test_banner_neutral_note_when_synth_is_unavailable(monkeypatch, tmp_path):
     path = tmp_path / "r.xlsx"
     path.write_bytes(b"x")
     assert "not checked" in report.banner_text(path)
+
+
+# --- configuration and planning ------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+PLANNED = [
+    "00_overview",
+    "01_data_quality",
+    "02_work_summary",
+    "03_spatial_concentration",
+    "04_relocation_sites",
+    "05_two_assurances",
+    "village_profile",
+]
+
+
+def _notebook(path: Path, params: str, body: str) -> Path:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    cell = nbformat.v4.new_code_cell(params)
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# test notebook"), cell]
+    nb.cells += [nbformat.v4.new_code_cell(src) for src in body.split("\n\n") if src.strip()]
+    nbformat.write(nb, path)
+    return path
+
+
+COMMON = (
+    'output_dir: str = ""  # run folder\n'
+    'figure_prefix: str = "nb"  # prefix\n'
+    'lang: str = "zh"  # labels\n'
+)
+
+
+def _config(folder: Path, text: str) -> Path:
+    path = folder / "reports.yml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def planning(tmp_path):
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(nbdir / "a.ipynb", COMMON + "n: int = 3  # count\nroster: str = 'r.xlsx'  # in", "")
+    _notebook(nbdir / "prof.ipynb", COMMON + 'village: str = "430527203203"  # code', "")
+    config = _config(
+        tmp_path,
+        "notebook_dir: nbs\n"
+        "parameters: {roster: ../r.xlsx, seed: 7}\n"
+        "notebooks:\n"
+        "  - name: a\n"
+        "    parameters: {n: 5}\n"
+        "    test_parameters: {n: 1}\n"
+        "  - name: prof\n"
+        "    fan_out: designated\n"
+        "  - name: missing\n",
+    )
+    return report.load_config(config), nbdir
+
+
+def test_repository_config_lists_the_planned_notebooks_in_order():
+    config = report.load_config(REPO / "reports.yml")
+    assert [e.name for e in config.notebooks] == PLANNED
+    assert config.notebooks[-1].fan_out == "designated"
+    assert config.notebooks[-1].fan_out_parameter == "village"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("notebooks: [{name: a, colour: red}]\n", "notebooks.0.colour"),
+        ("notebooks: [{name: a, fan_out: some}]\n", "notebooks.0.fan_out"),
+        ("jobs: 0\nnotebooks: [{name: a}]\n", "jobs"),
+        ("notebooks: []\n", "notebooks"),
+        ("notebooks: [{name: a}, {name: a}]\n", "notebooks"),
+        ("notebooks: [{name: ../a}]\n", "notebooks.0.name"),
+        ("run_nam: x\nnotebooks: [{name: a}]\n", "run_nam"),
+    ],
+)
+def test_config_errors_name_the_key(tmp_path, text, key):
+    with pytest.raises(ConfigError, match=rf"reports\.yml: {re.escape(key)}:"):
+        report.load_config(_config(tmp_path, text))
+
+
+def test_config_yaml_and_missing_file_errors(tmp_path):
+    with pytest.raises(ConfigError, match=r"line \d+: not valid YAML"):
+        report.load_config(_config(tmp_path, "notebooks:\n  - name: [a\n"))
+    with pytest.raises(ConfigError, match="not found"):
+        report.load_config(tmp_path / "nope.yml")
+
+
+def test_plan_filters_shared_parameters_and_fans_out(planning):
+    config, nbdir = planning
+    jobs = report.plan_jobs(config, notebook_dir=nbdir)
+    a, *profiles, missing = jobs
+    assert a.parameters == {"roster": "../r.xlsx", "n": 5, "figure_prefix": "a"}
+    assert len(profiles) == 11
+    assert profiles[0].job_id == "prof-430527203203"
+    assert profiles[0].parameters == {
+        "village": "430527203203",
+        "figure_prefix": "prof-430527203203",
+    }
+    assert missing.job_id == "missing" and not missing.notebook.exists()
+    assert missing.parameters["seed"] == 7  # undeclared notebook: everything is passed
+
+
+def test_plan_village_overrides_test_mode_and_only(planning):
+    config, nbdir = planning
+    assert len(report.plan_jobs(config, notebook_dir=nbdir, villages="all")) == 32
+    picked = report.plan_jobs(config, notebook_dir=nbdir, villages="430527203245,城内")
+    assert [j.job_id for j in picked if j.name == "prof"] == [
+        "prof-430527203245",
+        "prof-430527203001",
+    ]
+    with pytest.raises(ConfigError, match="430527999999"):
+        report.plan_jobs(config, notebook_dir=nbdir, villages="430527999999")
+    test_jobs = report.plan_jobs(config, notebook_dir=nbdir, test=True)
+    assert [j.job_id for j in test_jobs] == ["a", "prof-430527203203", "missing"]
+    assert test_jobs[0].parameters["n"] == 1
+    only = report.plan_jobs(config, notebook_dir=nbdir, only="a")
+    assert [j.job_id for j in only] == ["a"]
+    with pytest.raises(ConfigError, match="--only b"):
+        report.plan_jobs(config, notebook_dir=nbdir, only="b")
+
+
+def test_plan_overrides_are_typed_by_the_notebook(planning):
+    config, nbdir = planning
+    overrides = report.parse_overrides(["n=12", "village=430527203208"])
+    jobs = report.plan_jobs(config, notebook_dir=nbdir, overrides=overrides)
+    assert jobs[0].parameters["n"] == 12
+    assert [j.job_id for j in jobs[1:-1]] == ["prof-430527203208"]
+    with pytest.raises(ConfigError, match="-p n"):
+        report.plan_jobs(config, notebook_dir=nbdir, overrides={"n": "many"})
+    with pytest.raises(ConfigError, match="-p colour"):
+        report.plan_jobs(config, notebook_dir=nbdir, overrides={"colour": "red"})
+    with pytest.raises(ConfigError, match="KEY=VALUE"):
+        report.parse_overrides(["n"])
+
+
+def test_plan_checks_config_values_against_declared_types(planning, tmp_path):
+    _, nbdir = planning
+    config = report.ReportConfig.model_validate(
+        {"notebooks": [{"name": "a", "parameters": {"n": "five"}}]}
+    )
+    with pytest.raises(ConfigError, match=r"notebooks\.0 \(a\)\.n"):
+        report.plan_jobs(config, notebook_dir=nbdir)
+    config = report.ReportConfig.model_validate(
+        {"notebooks": [{"name": "prof", "parameters": {"village": 430527203203}}]}
+    )
+    with pytest.raises(ConfigError, match="quote"):
+        report.plan_jobs(config, notebook_dir=nbdir)
+
+
+def test_units_overview_known_values():
+    from fupin_analysis.reference import load_villages
+
+    table = report.units_overview(load_villages())
+    lijia = table.set_index("code").loc["430527203203"]
+    # GCJ-02 110.019444, 26.461720 (FACTS §2); the offset here is about -0.0046°, +0.0034°
+    assert lijia["lon_wgs84"] == pytest.approx(110.019444 - 0.0046, abs=3e-4)
+    assert lijia["lat_wgs84"] == pytest.approx(26.461720 + 0.0034, abs=3e-4)
+    assert table["code"].is_monotonic_increasing and len(table) == 30
+    assert table.loc[table["designation_link"].eq("assumed"), "designated"].all()
+    registry = pd.DataFrame(
+        {"code": table["code"], "population": 1000, "households": 300, "extra": 1}
+    )
+    with_counts = report.units_overview(load_villages(), registry)
+    assert int(with_counts["population"].sum()) == 30_000
+    assert "extra" not in with_counts.columns
