@@ -40,7 +40,6 @@ import math
 import warnings
 from dataclasses import dataclass
 
-import esda
 import geopandas as gpd
 import libpysal
 import numpy as np
@@ -50,6 +49,12 @@ from scipy import stats
 from .errors import ConfigError, FupinError, GeographyError
 from .geo import metric_crs
 from .reference import load_policy, load_villages
+
+with warnings.catch_warnings():
+    # esda imports tqdm.auto, which warns under Jupyter when ipywidgets is not installed
+    warnings.simplefilter("ignore")
+    import esda
+    import esda.smoothing
 
 __all__ = [
     "MoranResult",

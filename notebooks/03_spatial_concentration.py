@@ -1,3 +1,16 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
 # %% [markdown]
 # # 寨市乡贫困的空间集聚：发生率、集中度与局部聚类
 # *Spatial concentration of poverty in 寨市乡: incidence, concentration and local clusters*
@@ -14,13 +27,13 @@ roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xls
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # village polygons (layer "villages")
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # village population (denominators)
 year: int = 2016  # incidence at the end of this year
-count: str = "not_exited"  # numerator: "not_exited" (after the year's exits) or "registered"
+count: str = "not_exited"  # numerator: "not_exited" (after the exits of the year) or "registered"
 rate: str = "incidence"  # variable of Moran/LISA/Gi*: "incidence" or "eb" (never "seb")
 weights: str = "queen"  # spatial weights: queen, rook, knn:K or distance:METRES
 permutations: int = 9999  # permutations of the pseudo p-values (at least 9,999)
 seed: int = 0  # seed of the permutations
 alpha: float = 0.05  # significance level
-output_dir: str = ""  # report run folder; empty = write nothing
+output_dir: str = ""  # report run folder; empty: write nothing
 figure_prefix: str = "03_spatial_concentration"  # prefix of figure and table file names
 lang: str = "zh"  # labels: zh or en
 
@@ -68,15 +81,16 @@ def t(zh: str, en: str) -> str:
 
 def short(name: str) -> str:
     """A village name as a map label."""
-    return plots.tr(name, lang=lang).removesuffix("村") if lang == "zh" else plots.tr(name, lang=lang)
+    return plots.tr(name.removesuffix("村"), lang=lang)
 
 
 suffix = t("（合成数据）", " (synthetic data)") if synthetic else ""
 what = t("剩余贫困人口", "poor not yet exited") if count == "not_exited" else t("建档立卡贫困人口", "registered poor")
+what_en = "poor not yet exited" if count == "not_exited" else "registered poor"
 display(
     Markdown(
         f"**{len(gdf)} villages**, {int(gdf['population'].sum()):,} registered residents, "
-        f"{int(gdf['poor'].sum()):,} {what} at the end of {year} "
+        f"{int(gdf['poor'].sum()):,} {what_en} at the end of {year} "
         f"(incidence {gdf['poor'].sum() / gdf['population'].sum():.1%}); "
         f"{int(registered['poor'].sum()):,} registered poor in all."
     )
@@ -117,9 +131,9 @@ def village_map(ax, column, *, vmax, title):
     """Choropleth of one rate, designated villages outlined, with north arrow and scale."""
     gdf.plot(column=column, ax=ax, cmap="OrRd", vmin=0, vmax=vmax, edgecolor="white", linewidth=0.5)
     gdf[gdf["designated"]].boundary.plot(ax=ax, color="black", linewidth=1.6)
-    for code, row in gdf.iterrows():
+    for row in gdf[gdf.area > 2e6].itertuples():  # small urban units stay unlabelled
         p = row.geometry.representative_point()
-        ax.annotate(short(row["name"]), (p.x, p.y), ha="center", va="center", fontsize=6)
+        ax.annotate(short(row.name), (p.x, p.y), ha="center", va="center", fontsize=6 if lang == "zh" else 5)
     ax.set_title(title)
     ax.set_axis_off()
     plots.north_arrow(ax)
@@ -382,11 +396,24 @@ display(
         f"{', '.join(hh_fdr) or 'none'}) and {int(s['significant_bonferroni'])} Bonferroni. "
         f"Gi* finds {int((gi['spot'] == 'hot spot').sum())} hot and "
         f"{int((gi['spot'] == 'cold spot').sum())} cold spots.\n\n"
-        f"**What they cannot say.** {len(cannot)} villages cannot reach p < {alpha} whatever "
-        f"the data, because they have too few neighbours among {len(gdf)} villages "
-        f"({', '.join(cannot) or 'none'}): for them \"not significant\" means \"cannot be "
-        f"told\", not \"no cluster\". {int(s['islands'])} villages have no neighbours and get no "
-        f"local statistic."
+        f"**What they cannot say.** "
+        + (
+            f"{len(cannot)} villages cannot reach p < {alpha} whatever the data, having too "
+            f"few neighbours among {len(gdf)} villages ({', '.join(cannot)}): for them "
+            f"\"not significant\" means \"cannot be told\", not \"no cluster\". "
+            if cannot
+            else f"Every village has enough neighbours to reach p < {alpha} (smallest "
+            f"reachable p-value at most {lisa['min_p'].max():.4f}), so a \"not significant\" "
+            f"village lacks evidence of clustering at this level rather than being untestable. "
+        )
+        + (
+            f"{int(s['islands'])} villages have no neighbours and get no local statistic: "
+            f"{', '.join(gdf.loc[lisa['island'], 'name'])}."
+            if s["islands"]
+            else "No village is an island. "
+        )
+        + f"A cluster is a group of villages, not a boundary: which villages touch is itself "
+        f"an assumption (weights '{weights}' on approximate polygons)."
     )
 )
 
