@@ -77,13 +77,12 @@ dims = overall.dimensions.assign(label=lambda d: d["dimension"].map(assurances.D
 display(shown(dims).round(3))
 fig, ax = plt.subplots(figsize=(7, 4))
 ylabels = [t(z, e) for z, e in zip(dims["label"], dims["dimension"], strict=True)]
-ax.barh(ylabels, dims["headcount"], color="#c9d6e8", label=t("剥夺率", "deprived"))
-ax.barh(
-    ylabels,
-    dims["censored_headcount"],
-    color="#3b6ea8",
-    label=t("剥夺且多维贫困", "deprived and multidimensionally poor"),
-)
+y = range(len(dims))
+ax.barh([i - 0.2 for i in y], dims["headcount"], height=0.4, color="#9db4d3",
+        label=t("剥夺率", "deprived"))
+ax.barh([i + 0.2 for i in y], dims["censored_headcount"], height=0.4, color="#3b6ea8",
+        label=t("剥夺且多维贫困", "deprived and multidimensionally poor"))
+ax.set_yticks(list(y), ylabels)
 ax.invert_yaxis()
 ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
 ax.set_xlabel(t("户占比", "share of households"))
@@ -190,7 +189,7 @@ fig.suptitle(t("寨市乡（村界为近似）", "寨市乡 (approximate village
 plots.save_figure(fig, "m0_and_exit_line_maps", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 6))
+fig, ax = plt.subplots(figsize=(7, 7.5))
 mapped.plot(ax=ax, color="#f2f2f2", edgecolor="#999999", linewidth=0.5)
 pts = mapped.assign(geometry=mapped.representative_point())
 has_false = pts[pts["false_exits"].fillna(0) > 0]
@@ -200,7 +199,7 @@ ax.scatter(has_false.geometry.x, has_false.geometry.y, s=60 * has_false["false_e
 ax.scatter(has_eligible.geometry.x + 300, has_eligible.geometry.y,
            s=60 * has_eligible["eligible_not_exited"], color="#27ae60", alpha=0.8, marker="s",
            label=t("达标未脱贫户", "eligible, not exited"))
-ax.legend(loc="lower right")
+ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.0), frameon=False)
 ax.set_axis_off()
 plots.north_arrow(ax)
 plots.scale_bar(ax)
