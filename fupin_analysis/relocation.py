@@ -20,6 +20,8 @@ Public functions
     in :func:`criteria_sources`.
 :func:`land_per_person`
     Land of a site per resettled person, in m².
+:func:`screen_sites`
+    Which sites pass each criterion, under thresholds that are parameters.
 :func:`scattered_moves`
     For each village with scattered moves: is the new place nearer the road, and lower?
 :func:`flows`
@@ -83,6 +85,7 @@ __all__ = [
     "criteria_sources",
     "land_per_person",
     "evaluate_sites",
+    "screen_sites",
     "scattered_moves",
     "flows",
     "optimal_sites",
@@ -490,6 +493,65 @@ def evaluate_sites(
         out["capacity_ok"] = (out["capacity_households"] >= out["demand_households"]).astype(
             "boolean"
         )
+    return out
+
+
+def screen_sites(
+    table: pd.DataFrame,
+    *,
+    max_road_m: float | None = 1000.0,
+    max_seat_m: float | None = 5000.0,
+    avoid_hazard: bool = True,
+    downhill: bool = True,
+    capacity: bool = True,
+) -> pd.DataFrame:
+    """Which sites pass each criterion of :func:`evaluate_sites`, and all of them.
+
+    The thresholds are parameters, not policy: the sources say "accessible", "outside
+    hazard zones", "down the mountain", without numbers. A criterion whose columns are
+    not in ``table`` or whose threshold is None is not applied (column missing).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        From :func:`evaluate_sites`.
+    max_road_m, max_seat_m : float or None
+        Farthest acceptable distance to a road and to the township seat.
+    avoid_hazard : bool
+        Refuse sites within the hazard buffer (``near_hazard``).
+    downhill : bool
+        Refuse sites not lower than their origins (``elevation_change_m`` ≥ 0).
+    capacity : bool
+        Refuse sites whose capacity is below the demand.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``site_id``, ``status``, one boolean column per criterion applied (``road_ok``,
+        ``seat_ok``, ``hazard_ok``, ``downhill_ok``, ``capacity_ok``) and ``eligible``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"site_id": ["A", "B"], "status": ["chosen", "candidate"],
+    ...     "road_distance_m": [90.0, 4000.0], "near_hazard": [False, False]})
+    >>> screen_sites(t)
+      site_id     status  road_ok  hazard_ok  eligible
+    0       A     chosen     True       True      True
+    1       B  candidate    False       True     False
+    """
+    out = table[["site_id", "status"]].copy()
+    has = table.columns
+    if max_road_m is not None and "road_distance_m" in has:
+        out["road_ok"] = table["road_distance_m"] <= max_road_m
+    if max_seat_m is not None and "seat_distance_m" in has:
+        out["seat_ok"] = table["seat_distance_m"] <= max_seat_m
+    if avoid_hazard and "near_hazard" in has:
+        out["hazard_ok"] = ~table["near_hazard"].astype(bool)
+    if downhill and "elevation_change_m" in has:
+        out["downhill_ok"] = table["elevation_change_m"] < 0
+    if capacity and "capacity_ok" in has:
+        out["capacity_ok"] = table["capacity_ok"].fillna(False).astype(bool)
+    out["eligible"] = out.drop(columns=["site_id", "status"]).all(axis=1)
     return out
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 from types import SimpleNamespace
 
 import geopandas as gpd
@@ -16,7 +17,8 @@ from shapely.geometry import LineString, Point, box
 
 from fupin_analysis import relocation as rl
 from fupin_analysis.errors import ConfigError, GeographyError
-from fupin_analysis.geo import metric_crs
+from fupin_analysis.geo import metric_crs, read_geography
+from fupin_analysis.reference import load_policy
 
 CRS = "EPSG:4546"  # CGCS2000 / 3-degree Gauss-Kruger CM 111E, metres
 X0, Y0 = 500_000, 2_930_000  # near 111°E, 26.5°N, where geo.metric_crs picks EPSG:4546
@@ -490,3 +492,112 @@ def test_sensitivity_grid(orig, geography):
     wide = table.set_index(["weight", "p", "radius_m"])["mclp_coverage"]
     assert (wide.xs(2, level="p") >= wide.xs(1, level="p") - 1e-12).all()
     assert (wide.xs(4000.0, level="radius_m") >= wide.xs(2000.0, level="radius_m") - 1e-12).all()
+
+
+def test_screen_sites_applies_each_threshold(orig, geography):
+    table = rl.evaluate_sites(orig, geography)
+    screen = rl.screen_sites(table, max_road_m=600.0, max_seat_m=5000.0).set_index("site_id")
+    # S1: 100 m from the road, 400 m from the seat, downhill, big enough: eligible
+    assert screen.loc["S1"].drop("status").all()
+    # S2 (1000, 500): 500 m from the road, 4.1 km from the seat, at 650 m below the
+    # 771.4 m people-weighted origin elevation, but it holds 2 of the 4 households
+    assert screen.loc["S2", "road_ok"] and screen.loc["S2", "seat_ok"]
+    assert screen.loc["S2", "downhill_ok"] and not screen.loc["S2", "capacity_ok"]
+    # S3 is in the hazard zone, 5 km from the road and uphill
+    assert not screen.loc["S3", ["road_ok", "hazard_ok", "downhill_ok"]].any()
+    assert screen["eligible"].tolist() == [True, False, False]
+    loose = rl.screen_sites(table, max_road_m=None, max_seat_m=None, avoid_hazard=False,
+                            downhill=False, capacity=False)
+    assert list(loose.columns) == ["site_id", "status", "eligible"]
+    assert loose["eligible"].all()
+
+
+# --- the embedded dataset -------------------------------------------------------------
+
+GEOGRAPHY = Path(__file__).resolve().parent.parent / "data" / "raw" / "zhaishi_geography.gpkg"
+
+
+@pytest.fixture(scope="module")
+def embedded(clean_embedded):
+    if not GEOGRAPHY.exists():
+        pytest.skip("embedded geography missing: run `fupin synth --out data/raw`")
+    geo = read_geography(GEOGRAPHY)
+    return clean_embedded, geo, rl.origins(clean_embedded, geo)
+
+
+def test_embedded_origins_match_the_roster(embedded, embedded_truth):
+    _, _, orig = embedded
+    policy = load_policy()
+    counts = orig.groupby("mode")[["households", "people"]].sum()
+    assert counts.loc["concentrated", "households"] == policy.concentrated_households == 71
+    assert counts.loc["scattered", "households"] == policy.scattered_households == 41
+    # people kept by the cleaning: the true relocated people less those it quarantined
+    kept = embedded_truth[embedded_truth["expected_outcome"] == "clean"]
+    expected = kept["true_relocation_mode"].value_counts()
+    assert counts.loc["concentrated", "people"] == expected["集中安置"]
+    assert counts.loc["scattered", "people"] == expected["分散安置"]
+    assert orig.crs.to_epsg() == 4546
+
+
+def test_embedded_chosen_site_criteria_match_hand_computation(embedded):
+    cr, geo, orig = embedded
+    table = rl.evaluate_sites(orig, geo, hazard_buffer_m=200.0)
+    row = table[table["status"] == "chosen"].iloc[0]
+
+    def layer(name):
+        return gpd.read_file(GEOGRAPHY, layer=name).to_crs(4546)
+
+    villages = layer("villages").set_index("code")
+    site = layer("sites").query("status == 'chosen'").iloc[0]
+    hh = cr.households[cr.households["relocation_mode"] == "集中安置"]
+    xy = site.geometry
+    dists, people, elevs = [], [], []
+    for code, members in zip(hh["village_code"], hh["members"], strict=True):
+        village = villages.loc[code]
+        dists.append(village.geometry.representative_point().distance(xy))
+        people.append(int(members))
+        elevs.append(float(village["elevation_m"]))
+    dists, people = np.array(dists), np.array(people)
+    assert row["mean_distance_m"] == pytest.approx(dists.mean(), abs=0.01)
+    assert row["people_distance_m"] == pytest.approx(dists @ people / people.sum(), abs=0.01)
+    assert row["max_distance_m"] == pytest.approx(dists.max(), abs=0.01)
+    assert row["road_distance_m"] == pytest.approx(
+        min(line.distance(xy) for line in layer("roads").geometry), abs=0.01)
+    assert row["seat_distance_m"] == pytest.approx(layer("seat").geometry.iloc[0].distance(xy),
+                                                   abs=0.01)
+    hazard = min(poly.distance(xy) for poly in layer("hazards").geometry)
+    assert row["hazard_distance_m"] == pytest.approx(hazard, abs=0.01)
+    assert row["near_hazard"] == (hazard <= 200.0)
+    assert row["elevation_change_m"] == pytest.approx(
+        site["elevation_m"] - np.array(elevs) @ people / people.sum())
+    assert row["area_mu"] == 8.5
+    assert row["land_m2_per_person"] == 8.5 * 666.67 / people.sum()
+    assert row["capacity_households"] == 71 and row["demand_households"] == len(hh) == 71
+
+
+@pytest.mark.slow
+def test_notebook_runs_on_the_embedded_dataset(embedded, tmp_path):
+    import jupytext
+    import nbformat
+    import papermill
+
+    root = Path(__file__).resolve().parent.parent
+    nb = jupytext.read(root / "notebooks" / "04_relocation_sites.py")
+    source = tmp_path / "in.ipynb"
+    nbformat.write(nb, source)
+    out_dir = tmp_path / "out"
+    papermill.execute_notebook(
+        str(source), str(tmp_path / "out.ipynb"), kernel_name="python3",
+        cwd=str(root / "notebooks"), progress_bar=False,
+        parameters={"output_dir": str(out_dir), "lang": "en", "sensitivity_p": [1],
+                    "sensitivity_radii_m": [3000.0]},
+    )
+    figures = sorted(p.name for p in (out_dir / "figures").iterdir())
+    assert figures == ["04_relocation_sites__map_origins_sites.png"]
+    tables = sorted(p.name for p in (out_dir / "tables").iterdir() if p.suffix == ".csv")
+    assert tables == [f"04_relocation_sites__{n}.csv" for n in
+                      ("optimality_gap", "scattered_moves", "sensitivity", "site_criteria",
+                       "site_screening")]
+    crit = pd.read_csv(out_dir / "tables" / "04_relocation_sites__site_criteria.csv",
+                       encoding="utf-8-sig")
+    assert len(crit) == len(gpd.read_file(GEOGRAPHY, layer="sites"))

@@ -1,0 +1,278 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 寨市乡 2016: relocation site choices (易地扶贫搬迁安置点选址)
+#
+# The 2016 work summary reports 41 households / 146 people in scattered resettlement
+# ("山上搬山下、山上搬路边", inside the home village) and 71 households / 261 people planned
+# for one concentrated site at the former food station and health centre by the township
+# seat (8.5 mu, no farmland). Were these good site choices by the criteria of the policy
+# and the literature, and how far is the chosen site from what a location model would
+# pick? Method and sources: `docs/relocation.md`.
+
+# %% tags=["parameters"]
+roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xlsx/csv/parquet)
+geography: str = "../data/raw/zhaishi_geography.gpkg"  # villages, seat, roads, sites, hazards
+p: int = 1  # number of sites the location model opens
+radius_m: float = 3000.0  # MCLP service radius, metres
+weight: str = "people"  # what an origin village weighs: people | households
+floors: float = 2.0  # housing assumption: storeys of the resettlement houses
+coverage: float = 0.5  # housing assumption: share of site land covered by houses
+hazard_buffer_m: float = 200.0  # a site this close to a hazard zone counts as near it
+max_road_m: float = 1000.0  # screening: farthest acceptable distance to a road, metres
+max_seat_m: float = 5000.0  # screening: farthest acceptable distance to the seat, metres
+sensitivity_p: list = [1, 2]  # values of p tried in the sensitivity table
+sensitivity_radii_m: list = [2000.0, 3000.0, 5000.0]  # radii tried in the sensitivity table
+lang: str = "zh"  # labels: zh | en
+output_dir: str = ""  # where figures/ and tables/ go; empty: write nothing
+figure_prefix: str = "04_relocation_sites"  # file name prefix of figures and tables
+
+# %%
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from IPython.display import Markdown, display
+
+from fupin_analysis import clean_roster, plots, report
+from fupin_analysis import relocation as rl
+from fupin_analysis.geo import read_geography
+from fupin_analysis.reference import load_policy
+from fupin_analysis.synth import is_synthetic
+
+plots.use_style()
+report.show_banner(roster, geography)
+zh = lang == "zh"
+synthetic = is_synthetic(roster) or is_synthetic(geography)
+policy = load_policy()
+
+# %% [markdown]
+# ## Relocated households and their origins
+#
+# A roster has no coordinates: each household's origin is its village's representative
+# point, and its elevation the village's mean elevation.
+
+# %%
+cr = clean_roster(roster)
+geo = read_geography(geography)
+orig = rl.origins(cr, geo)
+sites = geo.sites.to_crs(orig.crs)
+by_mode = orig.groupby("mode_zh" if zh else "mode")[["households", "people"]].sum()
+by_mode
+
+# %% [markdown]
+# ## Criteria per site
+#
+# One row per site, chosen and candidate; the demand is the concentrated households.
+# Sources of each criterion below the table.
+
+# %%
+housing = rl.HousingAssumption(floors=floors, coverage=coverage)
+crit = rl.evaluate_sites(orig, geo, hazard_buffer_m=hazard_buffer_m, housing=housing)
+report.save_table(crit, "site_criteria", output_dir=output_dir, prefix=figure_prefix,
+                  headers_zh=rl.HEADERS_ZH)
+crit.rename(columns=rl.HEADERS_ZH if zh else {}).round(1)
+
+# %%
+rl.criteria_sources()
+
+# %%
+chosen = crit[crit["status"] == "chosen"].iloc[0]
+display(Markdown(
+    f"The chosen site **{chosen['name']}** is {chosen['people_distance_m'] / 1000:.1f} km "
+    f"on average (per person) from the concentrated households' villages, at most "
+    f"{chosen['max_distance_m'] / 1000:.1f} km; {chosen['road_distance_m']:.0f} m from a road "
+    f"and {chosen['seat_distance_m']:.0f} m from the township seat; "
+    f"{'inside' if chosen['in_hazard'] else 'outside'} the hazard zones "
+    f"({chosen['hazard_distance_m']:.0f} m from the nearest); "
+    f"{abs(chosen['elevation_change_m']):.0f} m "
+    f"{'lower' if chosen['elevation_change_m'] < 0 else 'higher'} than the origins on average. "
+    f"Its {chosen['area_mu']:g} mu give {chosen['land_m2_per_person']:.1f} m² of land per "
+    f"person; with houses of {floors:g} storeys on {coverage:.0%} of the land (an assumption, "
+    f"plot ratio {housing.plot_ratio:g}) that is {chosen['floor_m2_per_person']:.1f} m² of "
+    f"floor per person, {chosen['floor_to_cap']:.0%} of the 25 m² cap. With the work "
+    f"summary's planned {policy.concentrated_people:.0f} people the land is "
+    f"{rl.land_per_person(policy.concentrated_site_mu, policy.concentrated_people):.1f} m² "
+    "per person."
+))
+
+# %% [markdown]
+# ## The chosen site against the optimum
+
+# %%
+best = rl.optimal_sites(orig, sites, p=p, weight=weight, radius_m=radius_m)
+cover = rl.optimal_sites(orig, sites, p=p, weight=weight, model="mclp", radius_m=radius_m)
+summary = pd.DataFrame(
+    {
+        "model": ["p-median", "mclp"],
+        "optimal_sites": ["+".join(r.selected["site_id"]) for r in (best, cover)],
+        "objective": [best.objective, cover.objective],
+        "actual_objective": [best.actual_objective, cover.actual_objective],
+        "gap": [best.gap, cover.gap],
+        "weighted_coverage": [best.weighted_coverage, cover.weighted_coverage],
+    }
+)
+report.save_table(summary, "optimality_gap", output_dir=output_dir, prefix=figure_prefix)
+summary
+
+# %%
+if best.gap is None:
+    text = (f"{len(best.selected)} optimal sites against a different number of chosen "
+            "sites: no gap is defined; set p to the number of chosen sites.")
+elif best.gap < 1e-9:
+    text = (f"With p = {p} and origins weighted by {weight}, the chosen site **is** the "
+            "p-median optimum among the candidates.")
+else:
+    text = (f"With p = {p} and origins weighted by {weight}, the p-median picks "
+            f"{' + '.join(best.selected['name'])}; the chosen site makes the {weight} travel "
+            f"{best.gap:.0%} more in total (straight-line distance) than that optimum.")
+if cover.gap is not None:
+    text += (f" Within {radius_m / 1000:g} km, the chosen site covers "
+             f"{cover.actual_objective / orig.loc[orig['mode'] == 'concentrated', weight].sum():.0%}"
+             f" of the {weight}, the best {p} candidate(s) {cover.weighted_coverage:.0%}.")
+display(Markdown(text))
+
+# %% [markdown]
+# The p-median weighs distance only. Screening the candidates by the other criteria first
+# (thresholds are parameters: the sources say "accessible", "outside hazard zones", "down
+# the mountain", without numbers) asks a fairer question: among the sites that pass, which
+# is nearest to the people?
+
+# %%
+screen = rl.screen_sites(crit, max_road_m=max_road_m, max_seat_m=max_seat_m)
+report.save_table(screen, "site_screening", output_dir=output_dir, prefix=figure_prefix)
+screen
+
+# %%
+eligible = sites[sites["site_id"].isin(screen.loc[screen["eligible"], "site_id"])]
+if len(eligible) < p:
+    text = (f"Only {len(eligible)} site(s) pass every criterion, fewer than p = {p}: "
+            "loosen the thresholds or lower p.")
+else:
+    screened = rl.optimal_sites(orig, eligible, p=p, weight=weight)
+    text = (f"{len(eligible)} of {len(sites)} sites pass every criterion "
+            f"({', '.join(eligible['site_id'])}); among them the p-median picks "
+            f"{' + '.join(screened.selected['site_id'])}")
+    if screened.gap is not None:
+        text += f", and the chosen site's gap to it is {screened.gap:.0%}."
+    else:
+        text += "; the chosen site is not among them, or p differs from the sites chosen."
+display(Markdown(text))
+
+# %% [markdown]
+# ## Map: origins, flows and sites
+
+# %%
+def label(zh_text: str, en_text: str) -> str:
+    return plots.tr(zh_text) if zh else en_text
+
+
+crs = orig.crs
+actual = rl.flows(orig, sites[sites["status"] == "chosen"])
+origin_of = orig.drop_duplicates("village_code").set_index("village_code").geometry
+new_places = geo.scattered.to_crs(crs)
+new_places = new_places[new_places["code"].isin(origin_of.index)]
+fig, ax = plt.subplots(figsize=(9, 8.5))
+geo.villages.to_crs(crs).boundary.plot(ax=ax, color="0.75", linewidth=0.5)
+geo.hazards.to_crs(crs).plot(ax=ax, color="tab:red", alpha=0.3)
+geo.roads.to_crs(crs).plot(ax=ax, color="0.3", linewidth=1.4)
+actual.plot(ax=ax, color="tab:blue", linewidth=0.4 + actual["people"] / 12, alpha=0.55)
+ax.scatter([g.coords[0][0] for g in actual.geometry], [g.coords[0][1] for g in actual.geometry],
+           s=actual["people"] * 4, color="tab:blue", alpha=0.75, zorder=4)
+for row in new_places.itertuples():
+    start = origin_of[row.code]
+    ax.annotate("", xy=(row.geometry.x, row.geometry.y), xytext=(start.x, start.y),
+                arrowprops={"arrowstyle": "->", "color": "tab:orange", "lw": 1.2}, zorder=4)
+for status, marker, color in [("chosen", "*", "gold"), ("candidate", "^", "white")]:
+    part = sites[sites["status"] == status]
+    ax.scatter(part.geometry.x, part.geometry.y, marker=marker, s=260 if status == "chosen"
+               else 120, color=color, edgecolor="black", zorder=6)
+for row in sites.itertuples():
+    ax.annotate(row.site_id, (row.geometry.x, row.geometry.y), xytext=(7, 5),
+                textcoords="offset points", fontsize=8, zorder=7)
+ax.scatter(best.selected.geometry.x, best.selected.geometry.y, s=600, facecolor="none",
+           edgecolor="tab:green", linewidth=2, zorder=7)
+seat = geo.seat.to_crs(crs).geometry.iloc[0]
+ax.scatter([seat.x], [seat.y], marker="s", s=30, color="black", zorder=7)
+handles = [
+    Patch(facecolor="tab:red", alpha=0.3, label=label("地质灾害隐患区（合成）", "hazard zone")),
+    Line2D([], [], color="0.3", lw=1.4, label=label("道路（示意）", "road (schematic)")),
+    Line2D([], [], color="tab:blue", lw=2, marker="o", alpha=0.7,
+           label=label("集中安置：迁出村 → 实际安置点（线宽、点大小 ∝ 人数）",
+                       "concentrated: origin → chosen site (width, size ∝ people)")),
+    Line2D([], [], color="tab:orange", lw=1.2, marker=">",
+           label=label("分散安置：村点 → 新址", "scattered: village → new place")),
+    Line2D([], [], ls="", marker="*", ms=14, mfc="gold", mec="black",
+           label=label("实际集中安置点", "chosen site")),
+    Line2D([], [], ls="", marker="^", ms=9, mfc="white", mec="black",
+           label=label("备选安置点", "candidate site")),
+    Line2D([], [], ls="", marker="o", ms=16, mfc="none", mec="tab:green", mew=2,
+           label=label(f"p 中位模型最优（p = {p}）", f"p-median optimum (p = {p})")),
+    Line2D([], [], ls="", marker="s", ms=5, color="black", label=label("乡政府", "township seat")),
+]
+ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
+title = label("寨市乡 2016 易地扶贫搬迁：迁出村与安置点",
+              "Zhaishi township 2016 relocation: origins and sites")
+if synthetic:
+    title += label("（合成数据）", " (synthetic data)")
+ax.set_title(title)
+ax.set_axis_off()
+plots.north_arrow(ax)
+plots.scale_bar(ax)
+plots.save_figure(fig, "map_origins_sites", output_dir=output_dir, prefix=figure_prefix)
+
+# %% [markdown]
+# ## Sensitivity of the optimum
+#
+# The optimum re-solved for each weight, p and radius (uncapacitated). A site that stays
+# optimal across rows is a robust choice; one that changes with the weight means large and
+# small households pull in different directions.
+
+# %%
+sens = rl.sensitivity(orig, sites, p_values=sensitivity_p, radii_m=sensitivity_radii_m)
+report.save_table(sens, "sensitivity", output_dir=output_dir, prefix=figure_prefix)
+sens.round(3)
+
+# %% [markdown]
+# ## Scattered moves
+#
+# For each village with scattered moves: the new place (the `scattered` layer) against the
+# village's point. "山上搬路边" holds where the new place is nearer the road.
+
+# %%
+moves = rl.scattered_moves(orig, geo)
+report.save_table(moves, "scattered_moves", output_dir=output_dir, prefix=figure_prefix,
+                  headers_zh=rl.HEADERS_ZH)
+moves.round(0)
+
+# %%
+known = moves["nearer_road"].notna()
+display(Markdown(
+    f"{int(moves.loc[known, 'nearer_road'].sum())} of {int(known.sum())} villages with "
+    f"scattered moves ({int(moves['households'].sum())} households, "
+    f"{int(moves['people'].sum())} people in the roster) moved nearer the road; "
+    f"{int((moves['elevation_change_m'] < 0).sum())} moved down. "
+    f"Median move {moves['move_m'].median():.0f} m."
+))
+
+# %% [markdown]
+# ## Caveats
+#
+# - **Synthetic data**: the embedded roster and geography are synthetic, calibrated to the
+#   work summary's figures; candidate sites, hazard zones and elevations are invented.
+#   Results on them demonstrate the method and say nothing about the real 寨市乡.
+# - **Approximate geography**: village polygons are approximate (Voronoi cells of geocoded
+#   points, some imputed) and roads are schematic lines.
+# - **Origins are village points** and distances are straight lines in metres (EPSG:4546),
+#   not travel along mountain roads, which is longer, and more so for remote villages.
+# - **Land per person against the 25 m² cap** depends on the housing assumption (storeys ×
+#   built share); the work summary gives only the land.
+# - The optimum is the best **of the candidate sites**, not of every place in the township.
