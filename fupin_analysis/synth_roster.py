@@ -285,7 +285,8 @@ def _pick_exact(
     k: int | None = None,
 ) -> np.ndarray:
     """Indices of households (from ``order``, preferred first) with exactly ``people``
-    members (and exactly ``k`` households when given), by greedy take then swaps."""
+    members and exactly ``k`` households (default: as many as the greedy take of
+    ``order`` gives): swaps that close the gap, or a random swap when none does."""
     if k is None:
         k = int(np.searchsorted(np.cumsum(sizes[order]), people, side="right"))
     chosen, rest = order[:k].copy(), order[k:].copy()
@@ -293,10 +294,11 @@ def _pick_exact(
         diff = people - int(sizes[chosen].sum())
         if diff == 0:
             return np.sort(chosen)
-        hit = np.nonzero(sizes[rest] == diff)[0] if k is None else []
         delta = sizes[rest][None, :] - sizes[chosen][:, None]
         ok = np.argwhere((np.sign(delta) == np.sign(diff)) & (np.abs(delta) <= abs(diff)))
-        if len(ok) == 0 and len(hit) == 0:
+        if len(ok) == 0:
+            ok = np.argwhere(delta != 0)
+        if len(ok) == 0:
             break
         i, j = ok[rng.integers(len(ok))]
         chosen[i], rest[j] = rest[j], chosen[i]
@@ -793,6 +795,7 @@ HEAD_ONLY_FIELDS: tuple[str, ...] = (
     "identification_standard", "exit_status", "exit_year", "household_type",
     "relocation_mode", "credit_rated", "credit_granted",
 )  # fmt: skip
+_HOUSEHOLD_MESS = {"income_text", "household_size_mismatch", "old_term"}
 QUARANTINE_DEFECTS = (
     "duplicate_row", "duplicate_person", "id_mangled", "id_invalid", "id_missing",
     "unknown_village",
@@ -937,6 +940,8 @@ def messy_roster(
     for h in head_only:
         members = rows_of[h][~is_head[rows_of[h]]]
         txt.loc[members, list(HEAD_ONLY_FIELDS)] = ""
+        for r in members:  # the blanked cells no longer carry their household mess
+            defects[r] = [c for c in defects[r] if c not in _HOUSEHOLD_MESS]
         mark(members, "household_fields_head_only")
     # identity numbers: quarantined defects only on members (not heads) of households
     # whose household fields are on every row and whose village resolves
@@ -1051,7 +1056,7 @@ def _assemble(rng, rates, true, txt, defects, hh_of, rows_of, is_head, blocked):
         ";".join(sorted(set(defects[s]))) if not k else k for s, k in zip(src, kind, strict=True)
     ]
     truth = pd.DataFrame({"source_row": np.arange(len(raw)) + FIRST_DATA_ROW})
-    truth["defects"] = pd.Series(row_defects, dtype="str")
+    truth["defects"] = pd.Series(row_defects, dtype="str").replace("", pd.NA)
     reason = [next((c for c in d.split(";") if c in QUARANTINE_DEFECTS), "") for d in row_defects]
     truth["expected_outcome"] = np.where(np.array(reason) != "", "quarantine", "clean")
     truth["expected_reason"] = pd.Series(reason, dtype="str").replace("", pd.NA)
