@@ -51,6 +51,7 @@ import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import numpy as np
@@ -225,13 +226,14 @@ def _per_unique(values: pd.Series, func: Callable[[str], object], dtype) -> pd.S
 
 def _number(text: str) -> float:
     t = re.sub(r"[,，\s元人个月岁]|人民币|/年", "", normalize_text(text))
-    scale = 1.0
+    scale = 1
     if t.endswith("万"):
-        t, scale = t[:-1], 1e4
+        t, scale = t[:-1], 10_000
     try:
-        return float(t) * scale
-    except ValueError:
+        value = float(Decimal(t) * scale)  # Decimal: 0.17万 is 1700, not 1700.0000000000002
+    except (InvalidOperation, ValueError):
         return np.nan
+    return value if np.isfinite(value) else np.nan
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
@@ -469,21 +471,6 @@ def _fill_down(work: pd.DataFrame, hh: np.ndarray, ref: np.ndarray, q: _Quality)
     q.add("household_fill", filled.sum(), "household fields filled from the head's row")
 
 
-def _conflicts(work: pd.DataFrame, hh: np.ndarray, ref: np.ndarray, kept: np.ndarray) -> dict:
-    """Households whose kept members disagree with the head, per household field."""
-    out = {}
-    has = kept & (hh >= 0)
-    src = ref[hh[has]]
-    for name in HOUSEHOLD_COLUMNS:
-        if name in ("household_id", "household_phone") or name not in work.columns:
-            continue
-        codes = pd.factorize(work[name])[0]
-        differ = (codes[has] != codes[src]) & (codes[has] >= 0)
-        if differ.any():
-            out[name] = np.unique(hh[has][differ])
-    return out
-
-
 def clean_roster(
     raw_or_path: pd.DataFrame | str | Path,
     *,
@@ -606,7 +593,11 @@ def clean_roster(
         _counts(ev_kept[variant]),
     )
 
-    members, households = _tables(work, raw, ids, kept, hh, code, evidence, salt, ref_date, q)
+    real = ~kept & (hh >= 0) & ~np.isin(reason, _NOT_A_PERSON)
+    refused = np.bincount(hh[real], minlength=hh.max() + 1 if n else 0)
+    members, households = _tables(
+        work, raw, ids, kept, hh, code, evidence, refused, salt, ref_date, q
+    )
     quarantine = raw.loc[~kept].copy()
     quarantine["reason"] = pd.Series(reason[~kept], index=quarantine.index, dtype="str")
     quarantine["detail"] = pd.Series(detail[~kept], index=quarantine.index, dtype="str")
@@ -634,129 +625,6 @@ def _optional(work: pd.DataFrame, name: str) -> pd.Series:
     return pd.Series(np.nan, index=work.index, dtype="str")
 
 
-def _tables(work, raw, ids, kept, hh, code, evidence, salt, ref_date, q):
-    """Build ``members`` and ``households`` from the kept rows."""
-    w = work.loc[kept]
-    idk = ids.loc[kept]
-    hk = hh[kept]
-    # household reference rows: the head among kept rows, else the first kept row
-    ref = _heads(work, hh, kept)
-    conflicts = _conflicts(work, hh, ref, kept)
-    rows_in_conflict = np.isin(hk, np.unique(np.concatenate(list(conflicts.values()) or [[]])))
-    q.add(
-        "household_field_conflict",
-        int(rows_in_conflict.sum()),
-        "kept; household value taken from the head's row",
-        "; ".join(f"{k}: {len(v)} households" for k, v in conflicts.items()),
-    )
-    members = pd.DataFrame(index=w.index)
-    members["person_key"] = keyed_hash(idk["id_number"], salt, "person")
-    members["household_key"] = keyed_hash(w["household_id"], salt, "household")
-    members["village_code"] = pd.Series(code[ref[hk]], index=w.index, dtype="str")
-    members["relation"] = w["relation"].astype(VOCABULARIES["relation"].dtype)
-    members["sex"] = idk["sex"].astype(VOCABULARIES["sex"].dtype)
-    members["birth_date"] = idk["birth_date"]
-    birth = idk["birth_date"]
-    members["birth_year"] = birth.dt.year.astype("int64")
-    had_birthday = (birth.dt.month < ref_date.month) | (
-        (birth.dt.month == ref_date.month) & (birth.dt.day <= ref_date.day)
-    )
-    members["age"] = (ref_date.year - birth.dt.year - (~had_birthday).astype(int)).astype("int64")
-    unmapped = {}
-    for name in ("ethnicity", "education", "school_status", "health", "labour_skill"):
-        text = _optional(w, name)
-        members[name] = to_vocabulary(text, name)
-        lost = int((text.notna() & members[name].isna()).sum())
-        if lost:
-            unmapped[name] = lost
-    members["months_worked"] = parse_numbers(_optional(w, "months_worked"))
-    for name in ("medical_insurance", "critical_illness_insurance"):
-        members[name] = to_boolean(_optional(w, name))
-    members["source_row"] = raw.loc[kept, "source_row"].to_numpy(dtype=np.int64)
-
-    stated_sex = to_vocabulary(_optional(w, "sex"), "sex")
-    sex_bad = stated_sex.notna() & (stated_sex.astype("str") != members["sex"].astype("str"))
-    q.add("sex_mismatch", int(sex_bad.sum()), "kept; sex taken from the identity number")
-    stated_age = parse_numbers(_optional(w, "age"))
-    age_bad = stated_age.notna() & ((stated_age - members["age"]).abs() > 1)
-    q.add("age_mismatch", int(age_bad.sum()), "kept; age computed from the identity number")
-
-    # households
-    first = pd.Series(np.arange(len(hk))).groupby(hk).first()
-    hh_codes = first.index.to_numpy()
-    head_rows = ref[hh_codes]
-    h = work.iloc[head_rows]
-    n_found = np.bincount(hk, minlength=len(ref))[hh_codes]
-    heads = np.bincount(hk[(w["relation"] == "户主").fillna(False).to_numpy(dtype=bool)],
-                        minlength=len(ref))[hh_codes]
-    households = pd.DataFrame(index=pd.RangeIndex(len(hh_codes)))
-    households["household_key"] = keyed_hash(h["household_id"].reset_index(drop=True), salt,
-                                             "household")
-    households["village_code"] = pd.Series(code[head_rows], dtype="str")
-    villages = load_villages().set_index("code")
-    households["village_name"] = households["village_code"].map(villages["name"]).astype("str")
-    households["designated"] = households["village_code"].map(villages["designated"]).astype(bool)
-    households["village_evidence"] = pd.Series(evidence[head_rows], dtype="str")
-    size = parse_numbers(_optional(h, "household_size").reset_index(drop=True))
-    households["household_size"] = size.round().astype("Int64")
-    households["members"] = n_found.astype("int64")
-    hv = h.reset_index(drop=True)
-    for name, vocab in (("household_type", "household_type"), ("main_cause", "cause")):
-        text = _optional(hv, name)
-        households[name] = to_vocabulary(text, vocab)
-        lost = int((text.notna() & households[name].isna()).sum())
-        if lost:
-            unmapped[name] = lost
-    households["other_causes"] = _other_causes(_optional(hv, "other_causes"))
-    for name in ("dilapidated_house", "safe_water"):
-        households[name] = to_boolean(_optional(hv, name))
-    income_text = _optional(hv, "income_per_capita")
-    households["income_per_capita"] = parse_numbers(income_text)
-    first_id = _optional(hv, "first_identified")
-    households["first_identified"] = parse_dates(first_id)
-    unparsed = int((income_text.notna() & households["income_per_capita"].isna()).sum()) + int(
-        (first_id.notna() & households["first_identified"].isna()).sum()
-    )
-    for name in ("identification_standard", "exit_status"):
-        text = _optional(hv, name)
-        households[name] = to_vocabulary(text, name)
-        lost = int((text.notna() & households[name].isna()).sum())
-        if lost:
-            unmapped[name] = lost
-    year = parse_numbers(_optional(hv, "exit_year").str.replace("年", "", regex=False))
-    households["exit_year"] = year.where(year.between(1990, 2100)).round().astype("Int64")
-    households["exited"] = households["exit_status"].isin(_EXITED).astype(bool)
-    text = _optional(hv, "relocation_mode")
-    households["relocation_mode"] = to_vocabulary(text, "relocation_mode")
-    for name in ("credit_rated", "credit_granted"):
-        households[name] = to_boolean(_optional(hv, name))
-
-    size_bad = households["household_size"].ne(households["members"]).fillna(True)
-    size_bad_rows = int(households.loc[size_bad, "members"].sum())
-    q.add(
-        "household_size_mismatch",
-        size_bad_rows,
-        "kept; declared size (人数) differs from members found",
-        f"{int(size_bad.sum())} households",
-    )
-    head_bad = heads != 1
-    q.add(
-        "head_count",
-        int(n_found[head_bad].sum()),
-        "kept; households without exactly one head (户主)",
-        f"no head: {int((heads == 0).sum())} households; several: {int((heads > 1).sum())}",
-    )
-    q.add(
-        "value_unmapped",
-        sum(unmapped.values()),
-        "set to missing (not an official term nor a known old term)",
-        "; ".join(f"{k}: {v}" for k, v in unmapped.items()),
-    )
-    q.add("value_unparsed", unparsed, "set to missing (number or date not readable)")
-    members = members.reset_index(drop=True)
-    return members, households
-
-
 def _other_causes(values: pd.Series) -> pd.Series:
     """Up to two further causes, official terms joined by 、."""
     mapper = _vocab_mapper("cause")
@@ -767,6 +635,168 @@ def _other_causes(values: pd.Series) -> pd.Series:
         return "、".join(found) if found else None
 
     return _per_unique(values, terms, "str")
+
+
+def _year(values: pd.Series) -> pd.Series:
+    year = parse_numbers(values.str.replace("年", "", regex=False))
+    return year.where(year.between(1990, 2100)).round().astype("Int64")
+
+
+def _vocab(vocab: str) -> Callable[[pd.Series], pd.Series]:
+    return lambda values: to_vocabulary(values, vocab)
+
+
+#: Parser of each household field (text → the clean table's type).
+_HOUSEHOLD_PARSERS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "household_size": lambda v: parse_numbers(v).round().astype("Int64"),
+    "household_type": _vocab("household_type"),
+    "main_cause": _vocab("cause"),
+    "other_causes": _other_causes,
+    "dilapidated_house": to_boolean,
+    "safe_water": to_boolean,
+    "income_per_capita": parse_numbers,
+    "first_identified": parse_dates,
+    "identification_standard": _vocab("identification_standard"),
+    "exit_status": _vocab("exit_status"),
+    "exit_year": _year,
+    "relocation_mode": _vocab("relocation_mode"),
+    "credit_rated": to_boolean,
+    "credit_granted": to_boolean,
+}
+#: Parser of each person field.
+_MEMBER_PARSERS: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "ethnicity": _vocab("ethnicity"),
+    "education": _vocab("education"),
+    "school_status": _vocab("school_status"),
+    "health": _vocab("health"),
+    "labour_skill": _vocab("labour_skill"),
+    "months_worked": parse_numbers,
+    "medical_insurance": to_boolean,
+    "critical_illness_insurance": to_boolean,
+}
+_TEXT_PARSED = (parse_numbers, parse_dates, _year)
+
+
+def _parse(w: pd.DataFrame, parsers: dict, lost: dict[str, dict[str, int]]) -> dict:
+    """Parse the fields of the kept rows; count values lost (unmapped or unparsed)."""
+    out = {}
+    for name, parse in parsers.items():
+        text = _optional(w, name)
+        out[name] = parse(text).reset_index(drop=True)
+        n_lost = int((text.notna().to_numpy() & out[name].isna().to_numpy()).sum())
+        kind = "unparsed" if parse in _TEXT_PARSED or name == "household_size" else "unmapped"
+        if n_lost:
+            lost[kind][name] = n_lost
+    return out
+
+
+def _conflicts(values: dict[str, pd.Series], hk: np.ndarray, refk: np.ndarray) -> dict:
+    """Per household field: households whose members disagree with the head's value."""
+    out = {}
+    src = refk[hk]
+    for name, series in values.items():
+        codes = pd.factorize(series)[0]
+        differ = (codes != codes[src]) & ((codes >= 0) | (codes[src] >= 0))
+        if differ.any():
+            out[name] = np.unique(hk[differ])
+    return out
+
+
+def _tables(work, raw, ids, kept, hh, code, evidence, refused, salt, ref_date, q):
+    """Build ``members`` and ``households`` from the kept rows."""
+    w = work.loc[kept].reset_index(drop=True)
+    idk = ids.loc[kept].reset_index(drop=True)
+    hk = hh[kept]
+    codek = code[kept]
+    refk = _heads(w, hk, np.ones(len(w), dtype=bool))
+    lost: dict[str, dict[str, int]] = {"unmapped": {}, "unparsed": {}}
+    person = _parse(w, _MEMBER_PARSERS, lost)
+    household = _parse(w, _HOUSEHOLD_PARSERS, lost)
+    household["village_code"] = pd.Series(codek, dtype="str")
+    conflicts = _conflicts(household, hk, refk)
+    in_conflict = np.isin(hk, np.unique(np.concatenate([[], *conflicts.values()])))
+    q.add(
+        "household_field_conflict",
+        int(in_conflict.sum()),
+        "kept; household value taken from the head's row",
+        "; ".join(f"{k}: {len(v)} households" for k, v in conflicts.items()),
+    )
+
+    members = pd.DataFrame(index=pd.RangeIndex(len(w)))
+    members["person_key"] = keyed_hash(idk["id_number"], salt, "person")
+    members["household_key"] = keyed_hash(w["household_id"], salt, "household")
+    members["village_code"] = pd.Series(codek[refk[hk]], dtype="str")
+    members["relation"] = w["relation"].astype(VOCABULARIES["relation"].dtype)
+    members["sex"] = idk["sex"].astype(VOCABULARIES["sex"].dtype)
+    birth = idk["birth_date"]
+    members["birth_date"] = birth
+    members["birth_year"] = birth.dt.year.astype("int64")
+    had_birthday = (birth.dt.month < ref_date.month) | (
+        (birth.dt.month == ref_date.month) & (birth.dt.day <= ref_date.day)
+    )
+    members["age"] = (ref_date.year - birth.dt.year - (~had_birthday).astype(int)).astype("int64")
+    for name in MEMBER_COLUMNS:
+        if name in person:
+            members[name] = person[name]
+    members["source_row"] = raw.loc[kept, "source_row"].to_numpy(dtype=np.int64)
+    members = members[list(MEMBER_COLUMNS)]
+
+    stated_sex = to_vocabulary(_optional(w, "sex"), "sex")
+    sex_bad = stated_sex.notna() & (stated_sex.astype("str") != members["sex"].astype("str"))
+    q.add("sex_mismatch", int(sex_bad.sum()), "kept; sex taken from the identity number")
+    stated_age = parse_numbers(_optional(w, "age"))
+    age_bad = stated_age.notna() & ((stated_age - members["age"]).abs() > 1)
+    q.add("age_mismatch", int(age_bad.sum()), "kept; age computed from the identity number")
+
+    # households: one row each, values of the head's row (or the first member's)
+    hh_codes = np.unique(hk)
+    heads_at = refk[hh_codes]
+    n_found = np.bincount(hk, minlength=len(refk))[hh_codes]
+    is_head = w["relation"].eq("户主").fillna(False).to_numpy(dtype=bool)
+    n_heads = np.bincount(hk[is_head], minlength=len(refk))[hh_codes]
+    villages = load_villages().set_index("code")
+    h = pd.DataFrame(index=pd.RangeIndex(len(hh_codes)))
+    h["household_key"] = pd.Series(members["household_key"].to_numpy()[heads_at], dtype="str")
+    h["village_code"] = pd.Series(codek[heads_at], dtype="str")
+    h["village_name"] = h["village_code"].map(villages["name"]).astype("str")
+    h["designated"] = h["village_code"].map(villages["designated"]).astype(bool)
+    h["village_evidence"] = pd.Series(evidence[kept][heads_at], dtype="str")
+    h["members"] = n_found.astype("int64")
+    for name, values in household.items():
+        if name != "village_code":
+            h[name] = values.iloc[heads_at].reset_index(drop=True)
+    h["exited"] = h["exit_status"].isin(_EXITED).astype(bool)
+    households = h[list(HOUSEHOLD_TABLE_COLUMNS)]
+
+    size_bad = households["household_size"].ne(households["members"]).fillna(True).to_numpy()
+    explained = size_bad & households["household_size"].eq(
+        households["members"] + refused[hh_codes]
+    ).fillna(False).to_numpy()
+    q.add(
+        "household_size_mismatch",
+        int(n_found[size_bad].sum()),
+        "kept; declared size (人数) differs from members found",
+        f"{int(size_bad.sum())} households, of which {int(explained.sum())} "
+        "match once the quarantined real persons are added back",
+    )
+    head_bad = n_heads != 1
+    q.add(
+        "head_count",
+        int(n_found[head_bad].sum()),
+        "kept; households without exactly one head (户主)",
+        f"no head: {int((n_heads == 0).sum())} households; several: {int((n_heads > 1).sum())}",
+    )
+    for kind, action in (
+        ("unmapped", "set to missing (not an official term nor a known old term)"),
+        ("unparsed", "set to missing (number or date not readable)"),
+    ):
+        q.add(
+            f"value_{kind}",
+            sum(lost[kind].values()),
+            action,
+            "; ".join(f"{k}: {v}" for k, v in lost[kind].items()),
+        )
+    return members, households
 
 
 # --- writing -----------------------------------------------------------------------------

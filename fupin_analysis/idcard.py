@@ -25,6 +25,7 @@ False
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -97,7 +98,7 @@ def normalize_ids(values: pd.Series) -> pd.Series:
     ['43052719900101123X', '430527199001011234']
     """
     text = normalize_values(values, remove_spaces=True)
-    arr = pa.array(text, type=pa.large_string(), from_pandas=True)
+    arr = _arrow(text)
     arr = pc.utf8_upper(pc.replace_substring_regex(arr, "^'+", ""))
     arr = pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, arr.type), arr)
     out = arr.to_pandas().astype("str")
@@ -135,7 +136,7 @@ def validate(values: pd.Series, reference_date: str | pd.Timestamp = "2016-12-31
     n = len(ids)
     code = {name: i for i, name in enumerate(STATUSES)}
     status = np.full(n, code["malformed"], dtype=np.int8)
-    arr = pa.array(ids, type=pa.large_string(), from_pandas=True)
+    arr = _arrow(ids)
     status[~ids.notna().to_numpy()] = code["missing"]
     status[_matches(arr, _MANGLED)] = code["mangled"]
     shaped = _matches(arr, _SHAPE)
@@ -179,6 +180,12 @@ def validate(values: pd.Series, reference_date: str | pd.Timestamp = "2016-12-31
     )
 
 
+def _arrow(values: pd.Series) -> pa.LargeStringArray:
+    """One contiguous arrow array of a text Series (pandas may hold several chunks)."""
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
 def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
     hit = pc.match_substring_regex(arr, f"^(?:{pattern})$")
     return hit.fill_null(False).to_numpy(zero_copy_only=False)
@@ -186,8 +193,8 @@ def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
 
 def _digit_matrix(ids: pd.Series) -> np.ndarray:
     """``(n, 18)`` int64 digit matrix of ASCII strings of length 18 (``X`` → 40)."""
-    arr = pa.array(ids, type=pa.large_string(), from_pandas=True)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[: len(arr) + 1]
+    arr = _arrow(ids)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset :][: len(arr) + 1]
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.reshape(len(arr), 18).astype(np.int64) - 48
 
@@ -195,7 +202,9 @@ def _digit_matrix(ids: pd.Series) -> np.ndarray:
 def is_valid(number: str, reference_date: str | pd.Timestamp | None = None) -> bool:
     """True when ``number`` is a well-formed GB 11643 number with a correct check character.
 
-    A lowercase ``x`` is accepted. With ``reference_date``, a birth date after it fails.
+    A plain-Python twin of :func:`validate` for one value (the tests check that both
+    agree). A lowercase ``x`` is accepted. With ``reference_date``, a birth date after
+    it fails.
 
     Examples
     --------
@@ -204,8 +213,18 @@ def is_valid(number: str, reference_date: str | pd.Timestamp | None = None) -> b
     >>> is_valid("4.30527E+17")
     False
     """
-    ref = "2262-01-01" if reference_date is None else reference_date
-    return validate(pd.Series([number], dtype="str"), ref)["status"].iloc[0] == "valid"
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(number))).lstrip("'").upper()
+    if not re.fullmatch(_SHAPE, text):
+        return False
+    try:
+        birth = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return False
+    if birth.year < 1900:
+        return False
+    if reference_date is not None and birth > pd.Timestamp(reference_date).date():
+        return False
+    return check_char(text[:17]) == text[17]
 
 
 def mask(number: str) -> str:
