@@ -94,15 +94,22 @@ ax.legend(loc="center")
 plots.save_figure(fig, "roster_vs_published", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
+def fmt(value: float, unit: str) -> str:
+    return f"{value:.1%}" if unit == "比例" else f"{value:,.0f}"
+
+
 lines = []
 for row in ws.itertuples():
     if pd.isna(row.published):
         continue
-    status = "reproduced" if abs(row.difference) < 1e-9 else f"differs by {row.difference:+,.4g}"
-    extra = f" ({row.quarantined} refused by the cleaning would count)" if row.quarantined else ""
+    digits = 2 if row.unit == "比例" else 0  # the published precision
+    same = round(row.value_with_quarantined, digits) == round(float(row.published), digits)
+    status = "reproduced" if same else f"**differs** ({row.note})"
+    extra = f"; {row.quarantined} refused by the cleaning count towards it" if row.quarantined else ""
     lines.append(
-        f"- **{row.label_zh}** (`{row.figure}`): roster {row.value:,.4g}, with quarantined "
-        f"{row.value_with_quarantined:,.4g}, published {row.published:,.4g}: {status}{extra}."
+        f"- **{row.label_zh}** (`{row.figure}`): roster {fmt(row.value, row.unit)}, with "
+        f"quarantined {fmt(row.value_with_quarantined, row.unit)}, published "
+        f"{fmt(row.published, row.unit)}: {status}{extra}."
     )
 display(Markdown("\n".join(lines)))
 
@@ -115,6 +122,11 @@ display(Markdown("\n".join(lines)))
 #   or invalid ID, a village name that matches no unit). They are real people: fix their
 #   rows in the source system rather than drop them from the count. Repeats of a row or of
 #   a person already kept (`duplicate_row`, `duplicate_person`) are never counted.
+# * **Unknown villages.** People refused because their village name matches no unit (a
+#   typo such as 竹侨村) count towards the township's totals but cannot be placed in a
+#   village without a guess, so they are left out of the designated-village figures; the
+#   note of those rows lists the names. On the embedded dataset this is the whole gap of
+#   `designated_people`: correct the name in the source and the figure is reproduced.
 # * **Shares** (incidence, credit coverage, target completion) are recomputed with the
 #   quarantined people and households added to numerator and, for credit, denominator.
 # * **Education aid** has no published count or total, only the rates (小学及以下 1,000
