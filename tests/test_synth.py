@@ -517,3 +517,15 @@ def test_gb11643_known_answer():
 def test_every_raw_cell_is_text_in_the_csv(raw_csv):
     assert all(raw_csv[c].map(type).eq(str).all() for c in raw_csv.columns)
     assert Path(RAW / synth.ROSTER_CSV).read_bytes()[:2] != b"\xef\xbb"  # GB18030, no BOM
+
+
+def test_readme_defect_counts_match_the_truth(truth):
+    readme = (data_dir() / "README.md").read_text(encoding="utf-8")
+    table = re.findall(r"^\| `([a-z_]+)` \| (\d+) \| (\d+) \|", readme, flags=re.M)
+    assert len(table) == 19
+    for code, rows, households in table:
+        hit = _has(truth, code)
+        assert (hit.sum(), truth.loc[hit, "true_household_id"].nunique()) == (
+            int(rows),
+            int(households),
+        ), code
