@@ -304,7 +304,15 @@ class MoranResult:
     weights: str
 
     def to_frame(self) -> pd.DataFrame:
-        """The result as a tidy frame: ``measure``, ``value``, ``description``."""
+        """The result as a tidy frame: ``measure``, ``value``, ``description``.
+
+        Examples
+        --------
+        >>> columbus = gpd.read_file(libpysal.examples.get_path("columbus.shp"))
+        >>> table = global_moran(columbus, "CRIME", permutations=9).to_frame()
+        >>> table["measure"].tolist()
+        ['I', 'EI', 'z_norm', 'p_norm', 'p_sim', 'z_sim', 'n', 'islands']
+        """
         rows = [
             ("I", self.I, "Moran's I (row-standardised weights)"),
             ("EI", self.EI, "expected I under no autocorrelation, -1/(n-1)"),
@@ -892,6 +900,9 @@ def incidence(
         if col not in villages.columns:
             raise ConfigError(f"incidence: the villages frame has no {col!r} column")
     out = pd.DataFrame({"code": villages["code"].astype("str").to_numpy()})
+    if out["code"].duplicated().any():
+        dups = sorted(set(out.loc[out["code"].duplicated(), "code"]))[:5]
+        raise ConfigError(f"incidence: the villages frame lists codes more than once: {dups}")
     registry = load_villages().set_index("code")
     for col in ("name", "designated"):
         if col in villages.columns:

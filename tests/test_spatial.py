@@ -365,6 +365,8 @@ def test_incidence_refuses_unknown_villages_and_bad_population(households, villa
         spatial.incidence(households, villages.assign(population=[200, 3, 50]), 2016)
     with pytest.raises(ConfigError, match="count"):
         spatial.incidence(households, villages, 2016, count="all")
+    with pytest.raises(ConfigError, match="more than once"):
+        spatial.incidence(households, pd.concat([villages, villages.iloc[[0]]]), 2016)
 
 
 def test_incidence_keeps_given_names_and_designation(households, villages):
