@@ -182,7 +182,9 @@ new_places = geo.scattered.to_crs(crs)
 new_places = new_places[new_places["code"].isin(origin_of.index)]
 fig, ax = plt.subplots(figsize=(9, 8.5))
 geo.villages.to_crs(crs).boundary.plot(ax=ax, color="0.75", linewidth=0.5)
-geo.hazards.to_crs(crs).plot(ax=ax, color="tab:red", alpha=0.3)
+# hazards above the flow lines, which would hide them
+geo.hazards.to_crs(crs).plot(ax=ax, facecolor=(0.84, 0.15, 0.16, 0.3), edgecolor="tab:red",
+                             linewidth=0.8, zorder=3)
 geo.roads.to_crs(crs).plot(ax=ax, color="0.3", linewidth=1.4)
 actual.plot(ax=ax, color="tab:blue", linewidth=0.4 + actual["people"] / 12, alpha=0.55)
 ax.scatter([g.coords[0][0] for g in actual.geometry], [g.coords[0][1] for g in actual.geometry],
@@ -203,7 +205,7 @@ ax.scatter(best.selected.geometry.x, best.selected.geometry.y, s=600, facecolor=
 seat = geo.seat.to_crs(crs).geometry.iloc[0]
 ax.scatter([seat.x], [seat.y], marker="s", s=30, color="black", zorder=7)
 handles = [
-    Patch(facecolor="tab:red", alpha=0.3, label=label("地质灾害隐患区（合成）", "hazard zone")),
+    Patch(facecolor=(0.84, 0.15, 0.16, 0.3), edgecolor="tab:red", label=label("地质灾害隐患区（合成）", "hazard zone")),
     Line2D([], [], color="0.3", lw=1.4, label=label("道路（示意）", "road (schematic)")),
     Line2D([], [], color="tab:blue", lw=2, marker="o", alpha=0.7,
            label=label("集中安置：迁出村 → 实际安置点（线宽、点大小 ∝ 人数）",
