@@ -32,7 +32,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from fupin_analysis import assurances, clean_roster, indicators, plots, report
+from fupin_analysis import assurances, clean_roster, indicators, plots, report, schema
 from fupin_analysis.reference import load_reference
 
 plots.use_style()
@@ -78,11 +78,15 @@ by_cause = indicators.households_by(hh, "main_cause")
 display(shown(by_type))
 display(shown(by_cause))
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), layout="constrained")
-for ax, table, title in (
-    (axes[0], by_type, t("贫困户属性", "Household type")),
-    (axes[1], by_cause, t("主要致贫原因", "Main cause of poverty")),
+for ax, table, column, title in (
+    (axes[0], by_type, "household_type", t("贫困户属性", "Household type")),
+    (axes[1], by_cause, "main_cause", t("主要致贫原因", "Main cause of poverty")),
 ):
-    ax.barh([plots.tr(v) for v in table["value_zh"]], table["households"], color="#3b6ea8")
+    terms = [
+        t(v, "not recorded" if v == "未填" else schema.label(column, v))
+        for v in table["value_zh"]
+    ]
+    ax.barh(terms, table["households"], color="#3b6ea8")
     ax.invert_yaxis()
     ax.set_xlabel(t("户数", "households"))
     ax.set_title(title)
