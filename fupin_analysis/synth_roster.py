@@ -342,6 +342,7 @@ def _members(rng: np.random.Generator, sizes: np.ndarray, head_female: float = 0
     relation[(pos == 1) & spouse[hh]] = "配偶"
     in_law = old[hh] & (k == 1) & (sizes[hh] >= 4)
     relation[in_law] = "之儿媳"
+    relation[old[hh] & (k == 0) & (sizes[hh] >= 4)] = "之子"  # the daughter-in-law's husband
     grand = old[hh] & (k >= 2)
     relation[grand] = np.where(u[grand] < 0.5, "之孙子", "之孙女")
     last = pos == sizes[hh] - 1
