@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import sys
 import time
@@ -14,7 +16,7 @@ import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from fupin_analysis import report
+from fupin_analysis import cli, report
 from fupin_analysis.errors import ConfigError, PrivacyError
 
 
@@ -298,3 +300,148 @@ def test_units_overview_known_values():
     with_counts = report.units_overview(load_villages(), registry)
     assert int(with_counts["population"].sum()) == 30_000
     assert "extra" not in with_counts.columns
+
+
+# --- running (slow: kernels) ---------------------------------------------------------------
+
+
+def gb11643(first17: str) -> str:
+    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+OK_BODY = """
+import matplotlib.pyplot as plt
+import pandas as pd
+from fupin_analysis import plots, report
+marker_in_code = "code-cells-are-not-in-the-html"
+
+fig, ax = plt.subplots()
+ax.bar(["a", "b"], [n, n + 1])
+plots.save_figure(fig, "bars", output_dir=output_dir, prefix=figure_prefix)
+report.save_table(pd.DataFrame({"n": [n]}), "n", output_dir=output_dir, prefix=figure_prefix)
+print("printed-output-is-in-the-html")
+"""
+BAD_BODY = """
+x = 1
+
+raise ValueError("planted failure")
+
+print("never reached")
+"""
+LEAK_BODY = f"""
+print("{gb11643("43052719800101123")}")
+"""
+
+
+@pytest.fixture
+def run_config(tmp_path):
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(nbdir / "ok.ipynb", COMMON + "n: int = 3  # bar height", OK_BODY)
+    _notebook(nbdir / "bad.ipynb", COMMON, BAD_BODY)
+    return _config(
+        tmp_path,
+        "run_name: t\nnotebook_dir: nbs\njobs: 2\ncell_timeout: 60\n"
+        "notebooks:\n  - name: ok\n  - name: bad\n  - name: absent\n",
+    )
+
+
+@pytest.mark.slow
+def test_a_failing_notebook_is_reported_and_the_others_finish(run_config, capsys):
+    run = report.run_report(run_config, progress=False)
+    run_dir = run_config.parent / "reports" / "t"
+    assert run.run_dir == run_dir
+    summary = run.summary.set_index("job")
+    assert summary["status"].to_dict() == {"ok": "ok", "bad": "failed", "absent": "failed"}
+    assert summary.loc["bad", "failed_cell"] == 4  # In [4]: defaults, injected, x = 1, raise
+    assert summary.loc["bad", "error"] == "ValueError: planted failure"
+    assert "not found" in summary.loc["absent", "error"]
+    assert not run.ok
+    for rel in (
+        "figures/ok__bars.png",
+        "tables/ok__n.csv",
+        "tables/ok__n.xlsx",
+        "notebooks/ok.ipynb",
+        "notebooks/bad.ipynb",
+        "html/ok.html",
+        "html/bad.html",
+        "index.html",
+        "manifest.json",
+    ):
+        assert (run_dir / rel).is_file(), rel
+    page = (run_dir / "html" / "ok.html").read_text(encoding="utf-8")
+    assert "printed-output-is-in-the-html" in page
+    assert "code-cells-are-not-in-the-html" not in page
+    assert "figure_prefix" in page  # the parameters table on top
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    outputs = {o["path"]: o["sha256"] for o in manifest["outputs"]}
+    png = run_dir / "figures" / "ok__bars.png"
+    assert outputs["figures/ok__bars.png"] == hashlib.sha256(png.read_bytes()).hexdigest()
+    jobs = {j["job"]: j for j in manifest["jobs"]}
+    assert jobs["ok"]["parameters"] == {"figure_prefix": "ok"}
+    assert jobs["bad"]["failed_cell"] == 4 and jobs["ok"]["seconds"] > 0
+    assert manifest["packages"]["matplotlib"] == mpl_version()
+    index = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert 'href="html/ok.html"' in index and "figures/ok__bars.png" in index
+
+    code = cli.main(["report", "--config", str(run_config)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1
+    assert "2 of 3 notebooks failed: bad (cell 4: ValueError: planted failure)" in err
+
+
+def mpl_version():
+    import matplotlib
+
+    return matplotlib.__version__
+
+
+@pytest.mark.slow
+def test_only_reruns_one_notebook_and_keeps_the_others(run_config):
+    report.run_report(run_config, progress=False)
+    run_dir = run_config.parent / "reports" / "t"
+    bad_html = (run_dir / "html" / "bad.html").read_bytes()
+    before = (run_dir / "figures" / "ok__bars.png").read_bytes()
+    run = report.run_report(run_config, only="ok", overrides={"n": "7"}, progress=False)
+    assert run.summary["job"].tolist() == ["ok"] and run.ok
+    assert (run_dir / "figures" / "ok__bars.png").read_bytes() != before
+    assert (run_dir / "html" / "bad.html").read_bytes() == bad_html
+    manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert sorted(j["job"] for j in manifest["jobs"]) == ["absent", "bad", "ok"]
+    assert next(j for j in manifest["jobs"] if j["job"] == "ok")["parameters"]["n"] == 7
+
+
+@pytest.mark.slow
+def test_the_privacy_check_fails_a_run_that_prints_an_id(tmp_path, capsys):
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(nbdir / "leak.ipynb", COMMON, LEAK_BODY)
+    config = _config(tmp_path, "notebook_dir: nbs\nnotebooks:\n  - name: leak\n")
+    run = report.run_report(config, progress=False)
+    assert run.failed.empty and not run.ok
+    assert set(run.privacy["kind"]) == {"id_number"}
+    assert "notebooks/leak.ipynb" in set(run.privacy["file"])
+    assert cli.main(["report", "--config", str(config)]) == 2
+    assert "privacy check" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_same_config_twice_gives_identical_figures_and_tables(tmp_path):
+    """The overview notebook on the repository's config, run twice into two folders."""
+    first = report.run_report(
+        REPO / "reports.yml", out=tmp_path / "a", only="00_overview", progress=False
+    )
+    second = report.run_report(
+        REPO / "reports.yml", out=tmp_path / "b", only="00_overview", progress=False
+    )
+    assert first.ok and second.ok, (first.summary, second.summary, first.privacy)
+    files = sorted(
+        p.relative_to(first.run_dir)
+        for folder in ("figures", "tables")
+        for p in (first.run_dir / folder).iterdir()
+    )
+    assert len(files) >= 3
+    for rel in files:
+        assert (first.run_dir / rel).read_bytes() == (second.run_dir / rel).read_bytes(), rel
