@@ -196,9 +196,9 @@ def read_village_registry(path: str | Path | None = None) -> pd.DataFrame:
 
     Examples
     --------
-    >>> reg = read_village_registry()  # doctest: +SKIP
-    >>> int(reg["population"].sum())  # doctest: +SKIP
-    32000
+    >>> reg = read_village_registry()
+    >>> len(reg), int(reg["population"].sum())
+    (30, 32000)
     """
     path = Path(path) if path else data_dir() / "raw" / "zhaishi_village_registry_2016.csv"
     if not path.exists():
