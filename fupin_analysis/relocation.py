@@ -462,6 +462,14 @@ def evaluate_sites(
         raise ConfigError(f"evaluate_sites: unknown criteria {unknown}; known: {list(CRITERIA)}")
     demand = _select_mode(origins, mode)
     sites = _layer(geography, "sites", demand.crs).reset_index(drop=True)
+    needed = ["site_id", "name", "status", "area_mu"]
+    needed += ["elevation_m"] * ("elevation" in criteria)
+    needed += ["capacity_households"] * ("capacity" in criteria)
+    missing = [c for c in needed if c not in sites.columns]
+    if missing:
+        raise GeographyError(
+            f"geography, layer sites: missing columns {missing}; see docs/architecture.md"
+        )
     out = sites[["site_id", "name", "status", "area_mu"]].copy()
     people = demand["people"].to_numpy(dtype=float)
     if "distance" in criteria:

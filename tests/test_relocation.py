@@ -223,7 +223,13 @@ def test_evaluate_sites_refuses_unknown_criteria_and_degrees(orig, geography):
         rl.evaluate_sites(orig.to_crs(4326), geography)
 
 
-def test_missing_layer_is_named(orig, geography):
+def test_missing_layer_or_column_is_named(orig, geography):
+    sites = geography.sites
+    geography.sites = sites.drop(columns="capacity_households")
+    with pytest.raises(GeographyError, match="sites: missing columns .'capacity_households'"):
+        rl.evaluate_sites(orig, geography)
+    assert "capacity_ok" not in rl.evaluate_sites(orig, geography, criteria=["distance"])
+    geography.sites = sites
     geography.hazards = None
     with pytest.raises(GeographyError, match="hazards"):
         rl.evaluate_sites(orig, geography)
