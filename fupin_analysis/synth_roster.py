@@ -44,6 +44,7 @@ __all__ = [
     "meets_exit_criteria",
     "messy_roster",
     "roster_headers",
+    "scale_roster",
     "true_roster",
     "village_units",
 ]
@@ -224,16 +225,23 @@ def village_units() -> pd.DataFrame:
     return units
 
 
+def _zscore(values: pd.Series) -> pd.Series:
+    return (values - values.mean()) / values.std()
+
+
 def _poor_counts(units: pd.DataFrame, suffix: pd.Series) -> np.ndarray:
-    z = lambda s: (s - s.mean()) / s.std()  # noqa: E731
-    score = 0.55 * z(units["dist_s221_km"]) + 0.45 * z(units["elevation_m"])
-    codes = set(units["code"])
-    for code, _ in PLANTED_HIGH_HIGH:
-        score = score.where(units["code"] != code, score + 1.1)
-    for code, _ in PLANTED_HIGH:
-        score = score.where(units["code"] != code, score + 0.9)
-    assert all(c in codes for c, _ in PLANTED_HIGH_HIGH + PLANTED_HIGH)
-    rate = np.exp(0.33 * score.to_numpy())
+    """Poor people per unit: the planted pattern, scaled to the published totals.
+
+    A score rises with distance from S221 and elevation, plus a bonus for the planted
+    cluster; the designated units share 1,597 poor and the other rural units the rest
+    of 6,066, in proportion to population × exp(0.33 × score); the urban-ish units
+    have fixed small counts.
+    """
+    score = 0.55 * _zscore(units["dist_s221_km"]) + 0.45 * _zscore(units["elevation_m"])
+    score = score.to_numpy()
+    score = score + 1.1 * units["code"].isin([c for c, _ in PLANTED_HIGH_HIGH]).to_numpy()
+    score = score + 0.9 * units["code"].isin([c for c, _ in PLANTED_HIGH]).to_numpy()
+    rate = np.exp(0.33 * score)
     poor = np.zeros(len(units), dtype=int)
     fixed = suffix.isin(_FIXED_POOR).to_numpy()
     poor[fixed] = suffix[fixed].map(_FIXED_POOR).to_numpy()
@@ -859,142 +867,196 @@ def messy_roster(
     """
     rates = rates or MessRates()
     rng = np.random.default_rng([seed, 1])
-    txt = _text(true)
-    n = len(true)
-    defects = [[] for _ in range(n)]
-    hh_codes, hh_of = np.unique(true["household_id"].to_numpy(dtype=str), return_inverse=True)
-    n_hh = len(hh_codes)
-    is_head = (true["relation"] == "户主").to_numpy()
-    hh_size = true.groupby("household_id")["household_id"].transform("size").to_numpy()
-    rows_of = pd.Series(np.arange(n)).groupby(hh_of).apply(np.asarray)
+    m = _Mess.of(true)
+    unknown, head_only = _plant_village_names(rng, rates, m)
+    _plant_household_mess(rng, rates, m, head_only)
+    # quarantined ID defects only on members (not heads) of households whose village
+    # resolves and whose household fields are on every row
+    blocked = np.concatenate([m.rows_of[h] for h in np.concatenate([unknown, head_only])])
+    bad_id, x_rows = _plant_id_defects(rng, rates, m, blocked)
+    _plant_cell_mess(rng, rates, m, np.r_[bad_id, x_rows], m.rows_in(unknown))
+    return _assemble(rng, rates, m, np.r_[blocked, bad_id])
 
-    def mark(rows, code):
+
+@dataclass
+class _Mess:
+    """The export being made messy: its text, the defects per row, household index."""
+
+    true: pd.DataFrame
+    txt: pd.DataFrame
+    defects: list[list[str]]
+    hh_of: np.ndarray
+    rows_of: pd.Series
+    is_head: np.ndarray
+
+    @classmethod
+    def of(cls, true: pd.DataFrame) -> _Mess:
+        _, hh_of = np.unique(true["household_id"].to_numpy(dtype=str), return_inverse=True)
+        return cls(
+            true=true,
+            txt=_text(true),
+            defects=[[] for _ in range(len(true))],
+            hh_of=hh_of,
+            rows_of=pd.Series(np.arange(len(true))).groupby(hh_of).apply(np.asarray),
+            is_head=(true["relation"] == "户主").to_numpy(),
+        )
+
+    @property
+    def n_hh(self) -> int:
+        return len(self.rows_of)
+
+    def first(self, column: str, h: int):
+        """The true value of a household field of household ``h``."""
+        return self.true[column].iloc[self.rows_of[h][0]]
+
+    def rows_in(self, households) -> np.ndarray:
+        return np.concatenate([self.rows_of[h] for h in households] + [np.array([], int)])
+
+    def mark(self, rows, code: str) -> None:
         for r in np.atleast_1d(rows):
-            defects[r].append(code)
+            self.defects[r].append(code)
 
-    # village names as a 2016 roster writes them
+    def set(self, rows, column: str, value) -> None:
+        self.txt.loc[rows, column] = value
+
+
+_VILLAGE_VARIANTS = {
+    "430527203234": ("黄桑坪村", 0.3, "village_old_name"),
+    "430527203504": ("寨市林场", 0.5, "village_variant"),
+    "430527203245": ("在市村", 0.25, "village_variant"),
+}
+
+
+def _plant_village_names(rng, rates: MessRates, m: _Mess) -> tuple[np.ndarray, np.ndarray]:
+    """Village names as a 2016 roster writes them; returns the unknown-village and the
+    head-only households (chosen here to keep the draws in a fixed order)."""
     units = village_units().set_index("code")
-    vcode = true["village_code"].to_numpy(dtype=str)
-    hh_vcode = vcode[[rows_of[h][0] for h in range(n_hh)]]
+    vcode = m.true["village_code"].to_numpy(dtype=str)
+    hh_vcode = vcode[[m.rows_of[h][0] for h in range(m.n_hh)]]
     seed_name = units.loc[vcode, "seed_name"].to_numpy(dtype=object)
-    txt["village"] = np.where(pd.isna(seed_name), txt["village"], seed_name)
-    designated_hh = units.loc[hh_vcode, "designated"].to_numpy()
-    unknown = _choose(
-        rng, np.nonzero(np.isin(hh_vcode, list(_TYPOS)))[0], rates.unknown_village_households
+    m.txt["village"] = np.where(pd.isna(seed_name), m.txt["village"], seed_name)
+    typo_hh = np.nonzero(np.isin(hh_vcode, list(_TYPOS)))[0]
+    unknown = _choose(rng, typo_hh, rates.unknown_village_households)
+    several = np.nonzero(np.bincount(m.hh_of) >= 2)[0]
+    head_only = _choose(rng, several, rates.household_fields_head_only, unknown)
+    plain = ~units.loc[hh_vcode, "designated"].to_numpy() & ~np.isin(
+        hh_vcode, list(_VILLAGE_VARIANTS)
     )
-    head_only = _choose(
-        rng, np.nonzero(np.bincount(hh_of) >= 2)[0], rates.household_fields_head_only, unknown
-    )
-    variants = {"430527203234": ("黄桑坪村", 0.3, "village_old_name"),
-                "430527203504": ("寨市林场", 0.5, "village_variant"),
-                "430527203245": ("在市村", 0.25, "village_variant")}  # fmt: skip
-    plain = ~designated_hh & ~np.isin(hh_vcode, list(variants))
-    for h in range(n_hh):
-        rows = rows_of[h]
-        code = hh_vcode[h]
+    for h in range(m.n_hh):
+        rows, code = m.rows_of[h], hh_vcode[h]
         if h in unknown:
-            txt.loc[rows, "village"] = _TYPOS[code]
-            mark(rows, "unknown_village")
-        elif code in variants and rng.random() < variants[code][1]:
-            txt.loc[rows, "village"] = variants[code][0]
-            mark(rows, variants[code][2])
+            m.set(rows, "village", _TYPOS[code])
+            m.mark(rows, "unknown_village")
+        elif code in _VILLAGE_VARIANTS and rng.random() < _VILLAGE_VARIANTS[code][1]:
+            m.set(rows, "village", _VILLAGE_VARIANTS[code][0])
+            m.mark(rows, _VILLAGE_VARIANTS[code][2])
         elif code == "430527203203" and rng.random() < 0.3:
-            txt.loc[rows, "village"] = "李家"
-            mark(rows, "village_short_name")
+            m.set(rows, "village", "李家")
+            m.mark(rows, "village_short_name")
         elif plain[h] and rng.random() < rates.village_variant:
             name = units.loc[code, "name"]
             if rng.random() < 0.5 and name.endswith("村"):
-                txt.loc[rows, "village"] = name[:-1]
-                mark(rows, "village_short_name")
+                m.set(rows, "village", name[:-1])
+                m.mark(rows, "village_short_name")
             else:
                 old = "朝仪乡" if code[-3:] in {"221", "224", "229"} else "绥宁县寨市乡"
-                txt.loc[rows, "village"] = old + name
-                mark(rows, "village_prefix")
-    township = _choose(rng, np.arange(n_hh), rates.township_variant)
-    for h in township:
-        txt.loc[rows_of[h], "township"] = "寨市苗族侗族乡"
-        mark(rows_of[h], "township_variant")
-    # household-level text mess
-    for h in _choose(rng, np.arange(n_hh), rates.household_size_mismatch):
-        size = int(hh_size[rows_of[h][0]])
+                m.set(rows, "village", old + name)
+                m.mark(rows, "village_prefix")
+    for h in _choose(rng, np.arange(m.n_hh), rates.township_variant):
+        m.set(m.rows_of[h], "township", "寨市苗族侗族乡")
+        m.mark(m.rows_of[h], "township_variant")
+    return unknown, head_only
+
+
+def _plant_household_mess(rng, rates: MessRates, m: _Mess, head_only: np.ndarray) -> None:
+    """人数 off by one, income as text, old terms, household fields on the head only."""
+    all_hh = np.arange(m.n_hh)
+    for h in _choose(rng, all_hh, rates.household_size_mismatch):
+        size = len(m.rows_of[h])
         wrong = size + (1 if size == 1 or rng.random() < 0.5 else -1)
-        txt.loc[rows_of[h], "household_size"] = str(wrong)
-        mark(rows_of[h], "household_size_mismatch")
-    for h in _choose(rng, np.arange(n_hh), rates.income_text):
-        value = int(true["income_per_capita"].iloc[rows_of[h][0]])
-        text = f"{value / 10000:g}万" if value % 100 == 0 and rng.random() < 0.6 else f"{value:,}元"
-        txt.loc[rows_of[h], "income_per_capita"] = text
-        mark(rows_of[h], "income_text")
+        m.set(m.rows_of[h], "household_size", str(wrong))
+        m.mark(m.rows_of[h], "household_size_mismatch")
+    for h in _choose(rng, all_hh, rates.income_text):
+        value = int(m.first("income_per_capita", h))
+        wan = value % 100 == 0 and rng.random() < 0.6
+        m.set(m.rows_of[h], "income_per_capita", f"{value / 10000:g}万" if wan else f"{value:,}元")
+        m.mark(m.rows_of[h], "income_text")
     old_types = {"特困供养贫困户": "五保户", "低保贫困户": "低保户"}
-    typed = np.nonzero(
-        np.isin(true["household_type"].to_numpy()[[r[0] for r in rows_of]], list(old_types))
-    )[0]
-    for h in _choose(rng, typed, rates.old_term * n_hh / max(len(typed), 1)):
-        txt.loc[rows_of[h], "household_type"] = old_types[
-            true["household_type"].iloc[rows_of[h][0]]
-        ]
-        mark(rows_of[h], "old_term")
-    for h in _choose(rng, np.arange(n_hh), rates.old_term):
-        exited = bool(true["exited"].iloc[rows_of[h][0]])
-        txt.loc[rows_of[h], "exit_status"] = "已脱贫" if exited else "贫困"
-        mark(rows_of[h], "old_term")
+    types = np.array([m.first("household_type", h) for h in all_hh])
+    typed = np.nonzero(np.isin(types, list(old_types)))[0]
+    for h in _choose(rng, typed, rates.old_term * m.n_hh / max(len(typed), 1)):
+        m.set(m.rows_of[h], "household_type", old_types[types[h]])
+        m.mark(m.rows_of[h], "old_term")
+    for h in _choose(rng, all_hh, rates.old_term):
+        m.set(m.rows_of[h], "exit_status", "已脱贫" if m.first("exited", h) else "贫困")
+        m.mark(m.rows_of[h], "old_term")
     for h in head_only:
-        members = rows_of[h][~is_head[rows_of[h]]]
-        txt.loc[members, list(HEAD_ONLY_FIELDS)] = ""
+        members = m.rows_of[h][~m.is_head[m.rows_of[h]]]
+        m.set(members, list(HEAD_ONLY_FIELDS), "")
         for r in members:  # the blanked cells no longer carry their household mess
-            defects[r] = [c for c in defects[r] if c not in _HOUSEHOLD_MESS]
-        mark(members, "household_fields_head_only")
-    # identity numbers: quarantined defects only on members (not heads) of households
-    # whose household fields are on every row and whose village resolves
-    blocked = np.concatenate([rows_of[h] for h in np.concatenate([unknown, head_only])])
-    members_ok = np.setdiff1d(np.nonzero(~is_head)[0], blocked)
-    ids = true["id_number"].to_numpy(dtype=str)
-    digit_check = np.array([i[-1].isdigit() for i in ids])
+            m.defects[r] = [c for c in m.defects[r] if c not in _HOUSEHOLD_MESS]
+        m.mark(members, "household_fields_head_only")
+
+
+def _plant_id_defects(rng, rates: MessRates, m: _Mess, blocked: np.ndarray):
+    """Mangled, invalid, missing and lowercase-x IDs; returns the quarantined rows and
+    the lowercase-x rows."""
+    n = len(m.true)
+    members_ok = np.setdiff1d(np.nonzero(~m.is_head)[0], blocked)
+    ids = m.true["id_number"].to_numpy(dtype=str)
+    digit_check = np.char.isdigit(np.array([i[-1] for i in ids]))
     mangled = _choose(rng, members_ok[digit_check[members_ok]], int(round(rates.id_mangled * n)))
     invalid = _choose(rng, members_ok, int(round(rates.id_invalid * n)), mangled)
     missing = _choose(rng, members_ok, int(round(rates.id_missing * n)), np.r_[mangled, invalid])
+    col = m.txt.columns.get_loc("id_number")
     for r in mangled:
-        txt.iat[r, txt.columns.get_loc("id_number")] = f"{float(ids[r]):.5E}"
-        mark(r, "id_mangled")
+        m.txt.iat[r, col] = f"{float(ids[r]):.5E}"
+        m.mark(r, "id_mangled")
     for r in invalid:
         wrong = [c for c in "0123456789X" if c != ids[r][-1]]
-        txt.iat[r, txt.columns.get_loc("id_number")] = ids[r][:-1] + wrong[rng.integers(len(wrong))]
-        mark(r, "id_invalid")
+        m.txt.iat[r, col] = ids[r][:-1] + wrong[rng.integers(len(wrong))]
+        m.mark(r, "id_invalid")
     for r in missing:
-        txt.iat[r, txt.columns.get_loc("id_number")] = ""
-        mark(r, "id_missing")
+        m.txt.iat[r, col] = ""
+        m.mark(r, "id_missing")
     bad_id = np.r_[mangled, invalid, missing]
     x_rows = _choose(rng, np.nonzero(np.char.endswith(ids, "X"))[0], rates.id_lowercase_x, bad_id)
     for r in x_rows:
-        txt.iat[r, txt.columns.get_loc("id_number")] = ids[r][:-1] + "x"
-        mark(r, "id_lowercase_x")
-    # cell-level text mess
-    touched_id = np.r_[bad_id, x_rows]
+        m.txt.iat[r, col] = ids[r][:-1] + "x"
+        m.mark(r, "id_lowercase_x")
+    return bad_id, x_rows
+
+
+def _plant_cell_mess(rng, rates: MessRates, m: _Mess, touched_id, unknown_rows) -> None:
+    """Full-width digits, stray spaces and other date formats in single cells."""
+    n = len(m.true)
+
+    def cell(r, column, value=None):
+        j = m.txt.columns.get_loc(column)
+        if value is None:
+            return m.txt.iat[r, j]
+        m.txt.iat[r, j] = value
+
     for r in _choose(rng, np.arange(n), rates.fullwidth_digits):
         cols = ["age", "months_worked"] + ([] if r in touched_id else ["id_number"])
         col = cols[rng.integers(len(cols))]
-        txt.iat[r, txt.columns.get_loc(col)] = txt.iat[r, txt.columns.get_loc(col)].translate(
-            _FULLWIDTH
-        )
-        mark(r, "fullwidth_digits")
+        cell(r, col, cell(r, col).translate(_FULLWIDTH))
+        m.mark(r, "fullwidth_digits")
     for r in _choose(rng, np.arange(n), rates.stray_spaces):
-        cols = ["name", "relation"] + ([] if r in unknown else ["village"])
+        cols = ["name", "relation"] + ([] if r in unknown_rows else ["village"])
         cols += [] if r in touched_id else ["id_number"]
         col = cols[rng.integers(len(cols))]
-        value = txt.iat[r, txt.columns.get_loc(col)]
+        value = cell(r, col)
         k = int(rng.integers(1, len(value))) if len(value) > 1 else 0
         spaced = [f" {value}", f"{value} ", f"{value[:k]} {value[k:]}", f"{value}\u3000"]
-        txt.iat[r, txt.columns.get_loc(col)] = spaced[rng.integers(len(spaced))]
-        mark(r, "stray_spaces")
+        cell(r, col, spaced[rng.integers(len(spaced))])
+        m.mark(r, "stray_spaces")
     for r in _choose(rng, np.arange(n), rates.date_format):
         fmt = _DATE_FORMATS[rng.integers(len(_DATE_FORMATS))]
         for col in ("first_identified", "person_identified"):
-            if txt.iat[r, txt.columns.get_loc(col)]:
-                txt.iat[r, txt.columns.get_loc(col)] = true[col].iloc[r].strftime(fmt)
-        mark(r, "date_format")
-    return _assemble(
-        rng, rates, true, txt, defects, hh_of, rows_of, is_head, np.r_[blocked, bad_id]
-    )
+            if cell(r, col):
+                cell(r, col, m.true[col].iloc[r].strftime(fmt))
+        m.mark(r, "date_format")
 
 
 _TRUE_COLUMNS = (
@@ -1007,8 +1069,16 @@ _TRUE_COLUMNS = (
 )  # fmt: skip
 
 
-def _assemble(rng, rates, true, txt, defects, hh_of, rows_of, is_head, blocked):
+def _assemble(rng, rates: MessRates, m: _Mess, blocked: np.ndarray):
     """Add the duplicate rows, order the export, and build the ground truth."""
+    true, txt, defects, hh_of, rows_of, is_head = (
+        m.true,
+        m.txt,
+        m.defects,
+        m.hh_of,
+        m.rows_of,
+        m.is_head,
+    )
     n = len(true)
     clean = np.array([not d for d in defects])
     clean[blocked] = False
