@@ -422,13 +422,13 @@ SHARES = {"designated_incidence", "designated_share_of_population", "exit_target
 
 
 @pytest.fixture(scope="module")
-def embedded():
-    return clean_roster(RAW / "zhaishi_roster_2016.xlsx")
+def embedded(clean_embedded):
+    return clean_embedded
 
 
 @pytest.fixture(scope="module")
-def truth():
-    return pd.read_parquet(RAW / "zhaishi_truth.parquet")
+def truth(embedded_truth):
+    return embedded_truth
 
 
 @pytest.fixture(scope="module")
