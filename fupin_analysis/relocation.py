@@ -104,8 +104,9 @@ CRITERIA: dict[str, tuple[tuple[str, ...], str, str, str]] = {
     "distance": (
         ("mean_distance_m", "people_distance_m", "max_distance_m"),
         "m",
-        "lower: ties to the old fields and village stay reachable",
-        f"near the origin, within the same county: {_LI_2011}",
+        "lower: the old fields and village stay reachable",
+        f"within the same county: {_LI_2011}; no farmland at the site, so the old fields "
+        f"must stay in reach: {_SUMMARY}",
     ),
     "road": (
         ("road_distance_m",),
@@ -222,7 +223,9 @@ class LocationResult:
         p-median: weight × metres; MCLP: weight covered.
     actual_objective : float or None
         The same objective for the sites whose ``status`` is ``chosen``, each origin
-        assigned to its nearest chosen site; None unless exactly ``p`` sites are chosen.
+        assigned to its nearest chosen site (with capacities: the best assignment within
+        them); None unless exactly ``p`` sites are chosen, or when their capacities cannot
+        hold the demand.
     gap : float or None
         Relative shortfall of the actual choice, ≥ 0 and 0 when it is optimal:
         ``(actual - optimum) / optimum`` for p-median, ``(optimum - actual) / optimum``
@@ -781,6 +784,27 @@ def _objective(
     return float(weights[dist <= radius_m].sum())
 
 
+def _actual_objective(
+    model: str,
+    cost: np.ndarray,
+    weights: np.ndarray,
+    actual: np.ndarray,
+    caps: np.ndarray | None,
+    radius_m: float | None,
+) -> float | None:
+    """The objective of the chosen sites; None when their capacities cannot hold the demand."""
+    if caps is None:
+        actual_of = actual[cost[:, actual].argmin(axis=1)]
+        return _objective(model, cost, weights, actual_of, radius_m)
+    if caps[actual].sum() < weights.sum():
+        return None
+    try:
+        _, local_of = _solve(model, cost[:, actual], weights, len(actual), caps[actual], radius_m)
+    except (ConfigError, SpecificationError):
+        return None
+    return _objective(model, cost, weights, actual[local_of], radius_m)
+
+
 def optimal_sites(
     origins: gpd.GeoDataFrame,
     candidates: gpd.GeoDataFrame,
@@ -860,8 +884,8 @@ def optimal_sites(
     if "status" in sites.columns:
         actual = np.flatnonzero(sites["status"].eq("chosen").to_numpy())
         if len(actual) == p:
-            actual_of = actual[cost[:, actual].argmin(axis=1)]
-            actual_objective = _objective(model, cost, weights, actual_of, radius_m)
+            actual_objective = _actual_objective(model, cost, weights, actual, caps, radius_m)
+        if actual_objective is not None:
             diff = (
                 actual_objective - objective
                 if model == "p-median"

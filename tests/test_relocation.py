@@ -378,6 +378,24 @@ def test_capacity_column_is_used(geography):
     assert capped.params["capacity"] == [5.0, 2.0, 3.0]
 
 
+def test_actual_choice_under_capacities():
+    # the chosen site s0 holds 4 of 6 people: the actual objective respects that
+    orig, sites = _instance([(0, 0), (0, 10), (1000, 0)], [(0, 5), (1000, 5)], [3, 1, 2],
+                            status=["chosen", "candidate"])
+    free = rl.optimal_sites(orig, sites, p=1)
+    assert free.actual_objective == pytest.approx(3 * 5 + 1 * 5 + 2 * math.dist((1000, 0), (0, 5)))
+    capped = rl.optimal_sites(orig, sites, p=2, capacity=[4.0, 4.0])
+    assert capped.actual_objective is None and capped.gap is None  # 1 chosen, p = 2
+    sites.loc[1, "status"] = "chosen"
+    capped = rl.optimal_sites(orig, sites, p=2, capacity=[4.0, 4.0])
+    assert capped.actual_objective == pytest.approx(capped.objective)
+    assert capped.gap == 0.0
+    tight = rl.optimal_sites(orig, sites.assign(status=["chosen", "candidate"]), p=1,
+                             capacity=[4.0, 6.0])
+    assert tight.actual_objective is None and tight.gap is None  # s0 cannot hold 6 people
+    assert tight.selected["site_id"].tolist() == ["s1"]
+
+
 def test_infeasible_packing_is_a_clear_error():
     # total capacity suffices (5 + 5 ≥ 9) but whole villages of 3 people do not fit (3 + 3 > 5)
     orig, sites = _instance([(0, 0), (10, 0), (20, 0)], [(0, 5), (20, 5)], [3, 3, 3])
