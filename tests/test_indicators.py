@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fupin_analysis import assurances as asr
-from fupin_analysis import synth
 from fupin_analysis import indicators as ind
+from fupin_analysis import synth
 from fupin_analysis.errors import FupinError
 from fupin_analysis.reference import TOWNSHIP_CODE, data_dir, load_reference
 
