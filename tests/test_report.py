@@ -387,9 +387,9 @@ def test_a_failing_notebook_is_reported_and_the_others_finish(run_config, capsys
     assert 'href="html/ok.html"' in index and "figures/ok__bars.png" in index
 
     code = cli.main(["report", "--config", str(run_config)])
-    err = capsys.readouterr().err
-    assert code == 2 and err.count("\n") == 1
-    assert "2 of 3 notebooks failed: bad (cell 4: ValueError: planted failure)" in err
+    last = capsys.readouterr().err.splitlines()[-1]  # after the progress bar
+    assert code == 2 and last.startswith("fupin report: 2 of 3 notebooks failed: ")
+    assert "bad (cell 4: ValueError: planted failure)" in last and "absent (cell ?" in last
 
 
 def mpl_version():
