@@ -682,6 +682,16 @@ def credit_coverage(
 ) -> pd.DataFrame:
     """Micro-credit coverage by village: households rated (评级) and granted (授信).
 
+    Parameters
+    ----------
+    households : pandas.DataFrame
+        Clean households (``village_code``, ``credit_rated``, ``credit_granted``; a
+        missing flag counts as not rated / not granted).
+    reference : Reference, optional
+        For village names.
+    total : bool
+        Append a 合计 row (``village_code`` = the township code).
+
     Returns
     -------
     pandas.DataFrame
@@ -728,6 +738,15 @@ def relocation_progress(
 ) -> pd.DataFrame:
     """Relocation (易地扶贫搬迁) households and people by village and mode.
 
+    Parameters
+    ----------
+    members, households : pandas.DataFrame
+        The clean roster's tables (people are the members found per household).
+    reference : Reference, optional
+        For village names.
+    total : bool
+        Append a 合计 row (``village_code`` = the township code).
+
     Returns
     -------
     pandas.DataFrame
@@ -767,6 +786,17 @@ def exits_by_village(
     total: bool = True,
 ) -> pd.DataFrame:
     """Exits of ``year`` by village: households and people exited, share of the registered.
+
+    Parameters
+    ----------
+    members, households : pandas.DataFrame
+        The clean roster's tables; a household counts when ``exited`` and
+        ``exit_year == year``.
+    year : int
+    reference : Reference, optional
+        For village names.
+    total : bool
+        Append a 合计 row (``village_code`` = the township code).
 
     Returns
     -------
@@ -912,8 +942,13 @@ def write_programme_workbook(
     Parameters
     ----------
     tables : mapping of str to DataFrame
+        Sheet key → table (e.g. what :func:`programme_tables` returns); written in order.
     path : str or Path
         The ``.xlsx`` file to write (its folder is created).
+    headers_zh : mapping, optional
+        Column → Chinese header.
+    sheets_zh : mapping, optional
+        Table key → sheet name (cut to Excel's 31 characters).
 
     Returns
     -------
