@@ -1205,59 +1205,65 @@ def scale_roster(households: int, seed: int = DEFAULT_SEED) -> pa.Table:
     birth = _birth_dates(rng, m["age"].to_numpy())
     male = m["male"].to_numpy()
     yes_no = np.array(["否", "是"])
-    txt = {
-        "county": np.full(len(m), "绥宁县"),
-        "township": np.char.add(np.char.add("合成乡", np.char.zfill(township.astype(str), 4)), "")[
-            h
-        ],
-        "village": units["name"].to_numpy(dtype=str)[village][h],
-        "natural_village": hh["natural_village"].to_numpy(dtype=str)[h],
-        "household_id": hh_id[h],
-        "person_id": np.char.add(hh_id[h], np.char.zfill((m["pos"] + 1).to_numpy().astype(str), 2)),
-        "name": np.char.add(
-            _SURNAMES[rng.integers(0, len(_SURNAMES), len(m))], _names(rng, len(m))
-        ),
-        "id_number": _id_numbers(rng, birth, male),
+    first = hh["first_identified"].dt.strftime("%Y-%m-%d")
+    # household fields are made per household and spread to members by Arrow's take
+    household = {
+        "township": np.char.add("合成乡", np.char.zfill(township.astype(str), 4)),
+        "village": units["name"].to_numpy(dtype=str)[village],
+        "natural_village": hh["natural_village"],
+        "household_id": hh_id,
+        "household_size": sizes.astype(str),
+        "main_cause": hh["main_cause"],
+        "other_causes": hh["other_causes"].fillna(""),
+        "dilapidated_house": yes_no[hh["dilapidated_house"].to_numpy().astype(int)],
+        "safe_water": yes_no[hh["safe_water"].to_numpy().astype(int)],
+        "income_per_capita": income.astype(int).astype(str),
+        "household_phone": hh["household_phone"],
+        "first_identified": first,
+        "identification_standard": hh["identification_standard"],
+        "exit_status": np.where(exited, "已脱贫(享受政策)", "未脱贫"),
+        "exit_year": np.where(exited, "2016", ""),
+        "household_type": hh["household_type"],
+    }
+    n = len(m)
+    ids = _id_numbers(rng, birth, male)
+    pos = m["pos"].to_numpy() + 1
+    person = {
+        "person_id": np.char.add(hh_id[h], np.char.zfill(pos.astype(str), 2)),
+        "name": np.char.add(_SURNAMES[rng.integers(0, len(_SURNAMES), n)], _names(rng, n)),
+        "id_number": ids,
         "sex": np.where(male, "男", "女"),
         "age": m["age"].to_numpy().astype(str),
-        "household_size": sizes.astype(str)[h],
-        "relation": m["relation"].to_numpy(dtype=str),
+        "relation": m["relation"],
         "ethnicity": _ethnicity(rng, units["code"].to_numpy(dtype=str)[village], h),
-        "education": m["education"].to_numpy(dtype=str),
-        "school_status": m["school_status"].to_numpy(dtype=str),
-        "health": m["health"].to_numpy(dtype=str),
-        "labour_skill": m["labour_skill"].to_numpy(dtype=str),
+        "education": m["education"],
+        "school_status": m["school_status"],
+        "health": m["health"],
+        "labour_skill": m["labour_skill"],
         "months_worked": m["months_worked"].to_numpy().astype(str),
         "medical_insurance": yes_no[m["medical_insurance"].to_numpy().astype(int)],
         "critical_illness_insurance": yes_no[
             m["critical_illness_insurance"].to_numpy().astype(int)
         ],
-        "main_cause": hh["main_cause"].to_numpy(dtype=str)[h],
-        "other_causes": hh["other_causes"].fillna("").to_numpy(dtype=str)[h],
-        "dilapidated_house": yes_no[hh["dilapidated_house"].to_numpy().astype(int)][h],
-        "safe_water": yes_no[hh["safe_water"].to_numpy().astype(int)][h],
-        "income_per_capita": income.astype(int).astype(str)[h],
-        "household_phone": hh["household_phone"].to_numpy(dtype=str)[h],
-        "person_phone": np.full(len(m), ""),
-        "first_identified": hh["first_identified"].dt.strftime("%Y-%m-%d").to_numpy(dtype=str)[h],
-        "person_identified": hh["first_identified"].dt.strftime("%Y-%m-%d").to_numpy(dtype=str)[h],
-        "identification_standard": hh["identification_standard"].to_numpy(dtype=str)[h],
-        "exit_status": np.where(exited, "已脱贫(享受政策)", "未脱贫")[h],
-        "exit_year": np.where(exited, "2016", "")[h],
-        "household_type": hh["household_type"].to_numpy(dtype=str)[h],
-        "relocation_mode": np.full(len(m), ""),
-        "credit_rated": np.full(len(m), "是"),
-        "credit_granted": np.full(len(m), "是"),
+        "person_identified": first.to_numpy(dtype=str)[h],
     }
-    n = len(m)
     wide = rng.random(n) < 0.01
-    txt["age"] = np.where(wide, pd.Series(txt["age"]).str.translate(_FULLWIDTH), txt["age"])
+    person["age"] = np.where(wide, np.char.translate(person["age"], _FULLWIDTH), person["age"])
     spaced = rng.random(n) < 0.02
-    txt["name"] = np.where(spaced, np.char.add(txt["name"], " "), txt["name"])
-    digit = np.char.isdigit(np.char.rjust(txt["id_number"], 1)) & ~np.char.endswith(
-        txt["id_number"], "X"
-    )
-    mangled = (rng.random(n) < 0.003) & digit
-    txt["id_number"] = np.where(mangled, "4.30527E+17", txt["id_number"])
+    person["name"] = np.where(spaced, np.char.add(person["name"], " "), person["name"])
+    mangled = (rng.random(n) < 0.003) & np.char.isdigit(ids)
+    person["id_number"] = np.where(mangled, "4.30527E+17", ids)
+    constant = {"county": "绥宁县", "person_phone": "", "relocation_mode": "",
+                "credit_rated": "是", "credit_granted": "是"}  # fmt: skip
+    members = pa.array(h)
+    columns = {}
+    for col in schema.ROSTER_COLUMNS:
+        if col.name in household:
+            values = pa.array(np.asarray(household[col.name], dtype=str)).take(members)
+        elif col.name in person:
+            values = pa.array(np.asarray(person[col.name], dtype=str))
+        else:
+            values = pa.array(np.full(n, constant[col.name]))
+        columns[col.name] = values
     take = np.repeat(np.arange(n), 1 + (rng.random(n) < 0.004))
-    return pa.table({k: pa.array(np.asarray(v, dtype=str)) for k, v in txt.items()}).take(take)
+    return pa.table(columns).take(take)
