@@ -795,6 +795,9 @@ class MessRates:
     old_term: float = 0.01  # households, per field (household type, exit status)
     township_variant: float = 0.02  # households
     village_variant: float = 0.03  # non-designated households: short/prefixed names
+    # scale of the fixed per-unit chances of an old/variant name (黄桑坪村 0.3, 寨市林场
+    # 0.5, 在市村 0.25) and of 李家 without 村 (0.3)
+    named_variants: float = 1.0
 
 
 #: Household fields left blank on members' rows in head-only households.
@@ -872,7 +875,7 @@ def messy_roster(
     _plant_household_mess(rng, rates, m, head_only)
     # quarantined ID defects only on members (not heads) of households whose village
     # resolves and whose household fields are on every row
-    blocked = np.concatenate([m.rows_of[h] for h in np.concatenate([unknown, head_only])])
+    blocked = m.rows_in(np.concatenate([unknown, head_only]))
     bad_id, x_rows = _plant_id_defects(rng, rates, m, blocked)
     _plant_cell_mess(rng, rates, m, np.r_[bad_id, x_rows], m.rows_in(unknown))
     return _assemble(rng, rates, m, np.r_[blocked, bad_id])
@@ -910,7 +913,7 @@ class _Mess:
         return self.true[column].iloc[self.rows_of[h][0]]
 
     def rows_in(self, households) -> np.ndarray:
-        return np.concatenate([self.rows_of[h] for h in households] + [np.array([], int)])
+        return np.concatenate([self.rows_of[h] for h in households] + [np.array([], np.int64)])
 
     def mark(self, rows, code: str) -> None:
         for r in np.atleast_1d(rows):
@@ -942,15 +945,16 @@ def _plant_village_names(rng, rates: MessRates, m: _Mess) -> tuple[np.ndarray, n
     plain = ~units.loc[hh_vcode, "designated"].to_numpy() & ~np.isin(
         hh_vcode, list(_VILLAGE_VARIANTS)
     )
+    scale = rates.named_variants
     for h in range(m.n_hh):
         rows, code = m.rows_of[h], hh_vcode[h]
         if h in unknown:
             m.set(rows, "village", _TYPOS[code])
             m.mark(rows, "unknown_village")
-        elif code in _VILLAGE_VARIANTS and rng.random() < _VILLAGE_VARIANTS[code][1]:
+        elif code in _VILLAGE_VARIANTS and rng.random() < _VILLAGE_VARIANTS[code][1] * scale:
             m.set(rows, "village", _VILLAGE_VARIANTS[code][0])
             m.mark(rows, _VILLAGE_VARIANTS[code][2])
-        elif code == "430527203203" and rng.random() < 0.3:
+        elif code == "430527203203" and rng.random() < 0.3 * scale:
             m.set(rows, "village", "李家")
             m.mark(rows, "village_short_name")
         elif plain[h] and rng.random() < rates.village_variant:

@@ -529,3 +529,53 @@ def test_readme_defect_counts_match_the_truth(truth):
             int(rows),
             int(households),
         ), code
+
+
+_TRUE_7 = {}
+
+
+def _true_roster_seed_7() -> pd.DataFrame:
+    if not _TRUE_7:
+        _TRUE_7["t"] = synth.true_roster(seed=7)
+    return _TRUE_7["t"]
+
+
+def test_zero_rates_give_a_clean_export():
+    zero = synth.MessRates(**{f: 0 for f in synth.MessRates.__dataclass_fields__})
+    true = _true_roster_seed_7()
+    raw, truth = synth.messy_roster(true, seed=7, rates=zero)
+    assert len(raw) == len(true) == 6066
+    assert truth["defects"].isna().all() and (truth["expected_outcome"] == "clean").all()
+    assert (raw["id_number"].to_numpy() == truth["true_id_number"].to_numpy()).all()
+    assert (raw["household_size"].astype(int) == truth["true_household_size"]).all()
+
+
+@settings(max_examples=4, deadline=None)
+@given(
+    dup=st.floats(0, 0.01),
+    ids=st.floats(0, 0.01),
+    cells=st.floats(0, 0.05),
+    households=st.floats(0, 0.05),
+    seed=st.integers(0, 2**16),
+)
+def test_mess_keeps_every_person_once_for_any_rates(dup, ids, cells, households, seed):
+    rates = synth.MessRates(
+        duplicate_row=dup, duplicate_person=dup, id_mangled=ids, id_invalid=ids,
+        id_missing=ids, fullwidth_digits=cells, stray_spaces=cells, date_format=cells,
+        household_fields_head_only=households, household_size_mismatch=households,
+        income_text=households,
+    )  # fmt: skip
+    true = _true_roster_seed_7()
+    raw, truth = synth.messy_roster(true, seed=seed, rates=rates)
+    people = truth[truth["counts_as_person"]]
+    assert len(people) == 6066 and people["true_id_number"].is_unique
+    repeats = truth["expected_reason"].isin(["duplicate_row", "duplicate_person"])
+    assert len(raw) == 6066 + repeats.sum()
+    reasons = (
+        truth["defects"]
+        .fillna("")
+        .str.split(";")
+        .apply(lambda c: sum(x in synth.QUARANTINE_DEFECTS for x in c))
+    )
+    assert reasons.max() <= 1
+    assert ((truth["expected_outcome"] == "quarantine") == (reasons == 1)).all()
