@@ -57,6 +57,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import idcard
 from .errors import RosterFormatError
@@ -315,8 +316,13 @@ def to_vocabulary(values: pd.Series, vocab: str) -> pd.Series:
     >>> to_vocabulary(pd.Series(["五保户", "低保贫困户", "x"]), "household_type").tolist()
     ['特困供养贫困户', '低保贫困户', nan]
     """
-    mapped = _per_unique(values, _vocab_mapper(vocab), "str")
-    return mapped.astype(VOCABULARIES[vocab].dtype)
+    dtype = VOCABULARIES[vocab].dtype
+    position = {term: i for i, term in enumerate(dtype.categories)}
+    mapper = _vocab_mapper(vocab)
+    codes, uniques = pd.factorize(values)
+    table = np.array([position.get(mapper(u), -1) for u in uniques] + [-1], dtype=np.int16)
+    out = pd.Categorical.from_codes(table[codes], dtype=dtype)
+    return pd.Series(out, index=values.index, name=values.name)
 
 
 def to_boolean(values: pd.Series) -> pd.Series:
@@ -327,9 +333,8 @@ def to_boolean(values: pd.Series) -> pd.Series:
     >>> to_boolean(pd.Series(["是", "否", "Y", None])).tolist()
     [True, False, True, <NA>]
     """
-    terms = to_vocabulary(values, "yes_no")
-    out = pd.array(terms.eq("是"), dtype="boolean")
-    out[terms.isna().to_numpy()] = pd.NA
+    codes = to_vocabulary(values, "yes_no").cat.codes.to_numpy()
+    out = pd.arrays.BooleanArray(codes == 0, codes < 0)  # 是 is the first term
     return pd.Series(out, index=values.index, name=values.name)
 
 
@@ -345,7 +350,10 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
     [16]
     """
     key = hashlib.blake2b(f"{domain}:{salt}".encode(), digest_size=8).hexdigest()
-    h = pd.util.hash_array(values.to_numpy(dtype=object), hash_key=key, categorize=True)
+    codes, uniques = pd.factorize(values)
+    distinct = pd.util.hash_array(np.asarray(uniques, dtype=object), hash_key=key,
+                                  categorize=False)
+    h = np.append(distinct, np.uint64(0))[codes]
     b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
     hexdigits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
     out = np.empty((len(h), 16), dtype=np.uint8)
@@ -408,7 +416,8 @@ def _normalise(raw: pd.DataFrame, q: _Quality) -> pd.DataFrame:
             continue
         before = raw[name] if raw[name].dtype == "str" else raw[name].astype("str")
         after = normalize_values(before, remove_spaces=name in _CODE_COLUMNS)
-        changed |= (before.ne(after) & after.notna()).to_numpy()
+        if after is not before:
+            changed |= (before.ne(after) & after.notna()).to_numpy()
         if name not in required:
             empty = after.isin(markers).to_numpy()
             if empty.any():
@@ -420,19 +429,57 @@ def _normalise(raw: pd.DataFrame, q: _Quality) -> pd.DataFrame:
     return pd.DataFrame(work, index=raw.index)
 
 
+def _arrow(values: pd.Series) -> pa.Array:
+    """One contiguous arrow array of a text Series."""
+    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
+    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+
+
+def _text(arr: pa.Array, index: pd.Index) -> pd.Series:
+    out = arr.to_pandas().astype("str")
+    out.index = index
+    return out
+
+
+def _first_occurrence(codes: np.ndarray) -> np.ndarray:
+    """True where a ``pd.factorize`` code appears for the first time.
+
+    ``factorize`` numbers values in order of first appearance, so a row is a first
+    occurrence exactly when its code exceeds every code before it.
+    """
+    if len(codes) == 0:
+        return np.zeros(0, dtype=bool)
+    before = np.maximum.accumulate(np.concatenate([[-1], codes[:-1]]))
+    return codes > before
+
+
 def _duplicate_rows(work: pd.DataFrame) -> np.ndarray:
     """Rows identical in every cell to an earlier row (hash, then checked exactly)."""
+    dup = np.zeros(len(work), dtype=bool)
     if work.shape[1] == 0 or len(work) == 0:
-        return np.zeros(len(work), dtype=bool)
-    h = pd.util.hash_pandas_object(work, index=False).to_numpy()
-    dup = pd.Series(h).duplicated().to_numpy(copy=True)
-    if dup.any():
-        first = pd.Series(np.arange(len(h))).groupby(h).transform("first").to_numpy()
-        cand = np.flatnonzero(dup)
-        a = work.iloc[cand].reset_index(drop=True)
-        b = work.iloc[first[cand]].reset_index(drop=True)
-        same = ((a == b) | (a.isna() & b.isna())).all(axis=1).to_numpy()
-        dup[cand[~same]] = False
+        return dup
+    # only rows sharing an identity number (or lacking one) can repeat each other
+    key = "id_number" if "id_number" in work.columns else work.columns[0]
+    ids = work[key]
+    maybe = np.flatnonzero(ids.duplicated(keep=False).to_numpy() | ids.isna().to_numpy())
+    if len(maybe) < 2:
+        return dup
+    sub = work.iloc[maybe]
+    # a row's signature: the distinct-value codes of its cells, mixed into 64 bits
+    h = np.zeros(len(sub), dtype=np.uint64)
+    for name in sub.columns:
+        cell = pd.factorize(sub[name])[0].astype(np.uint64)
+        h = (h ^ cell) * np.uint64(0x100000001B3)  # FNV-style mixing, wraps mod 2**64
+    codes = pd.factorize(h)[0]
+    first = _first_occurrence(codes)
+    if first.all():
+        return dup
+    first_row = np.flatnonzero(first)[codes]  # where each signature first appears
+    cand = np.flatnonzero(~first)
+    a = sub.iloc[cand].reset_index(drop=True)
+    b = sub.iloc[first_row[cand]].reset_index(drop=True)
+    same = ((a == b) | (a.isna() & b.isna())).all(axis=1).to_numpy()
+    dup[maybe[cand[same]]] = True
     return dup
 
 
@@ -442,7 +489,7 @@ def _heads(work: pd.DataFrame, hh: np.ndarray, eligible: np.ndarray) -> np.ndarr
     ref = np.full(n_hh, -1, dtype=np.int64)
     rows = np.arange(len(hh))
     ok = eligible & (hh >= 0)
-    is_head = (work["relation"] == "户主").fillna(False).to_numpy(dtype=bool)
+    is_head = work["relation"].eq("户主").fillna(False).to_numpy(dtype=bool)
     for mask in (ok & ~is_head, ok & is_head):  # heads overwrite: first head wins
         sel = rows[mask][::-1]  # reversed so the first row of each household is written last
         ref[hh[sel]] = sel
@@ -463,11 +510,11 @@ def _fill_down(work: pd.DataFrame, hh: np.ndarray, ref: np.ndarray, q: _Quality)
         gap = col.isna().to_numpy() & usable
         if not gap.any():
             continue
-        donor = col.to_numpy(dtype=object)[src[gap]]
-        new = col.to_numpy(dtype=object, copy=True)
-        new[gap] = donor
-        work[name] = pd.Series(new, index=work.index, dtype="str")
-        filled[gap] |= pd.notna(donor)
+        arr = _arrow(col)
+        donor = arr.take(pa.array(np.where(gap, src, 0)))
+        new = pc.if_else(pa.array(gap), donor, arr)
+        work[name] = _text(new, work.index)
+        filled |= gap & work[name].notna().to_numpy()
     q.add("household_fill", filled.sum(), "household fields filled from the head's row")
 
 
@@ -514,12 +561,12 @@ def clean_roster(
     n = len(raw)
     raw = raw.reset_index(drop=True)
     work = _normalise(raw, q)
-    reason = np.full(n, "", dtype=object)
+    reason = np.zeros(n, dtype=np.int8)  # 0: kept, k: REASONS[k - 1]
     detail = np.full(n, "", dtype=object)
 
     def refuse(mask: np.ndarray, code: str, why: np.ndarray | str = "") -> np.ndarray:
-        new = mask & (reason == "")
-        reason[new] = code
+        new = mask & (reason == 0)
+        reason[new] = REASONS.index(code) + 1
         detail[new] = why if isinstance(why, str) else why[new]
         return new
 
@@ -529,46 +576,47 @@ def clean_roster(
 
     # 2. identity numbers
     ids = idcard.validate(work["id_number"], ref_date)
-    status = ids["status"].astype("str").to_numpy()
-    n_missing = refuse(status == "missing", "id_missing").sum()
-    n_mangled = refuse(status == "mangled", "id_mangled").sum()
-    bad = np.isin(status, ["malformed", "bad_date", "future", "bad_check"])
-    invalid = refuse(bad, "id_invalid", status)
+    status = ids["status"].cat.codes.to_numpy()
+    at = {name: i for i, name in enumerate(idcard.STATUSES)}
+    n_missing = refuse(status == at["missing"], "id_missing").sum()
+    n_mangled = refuse(status == at["mangled"], "id_mangled").sum()
+    bad = np.isin(status, [at[k] for k in ("malformed", "bad_date", "future", "bad_check")])
+    invalid = refuse(bad, "id_invalid", np.asarray(idcard.STATUSES, dtype=object)[status])
     q.add("id_missing", n_missing, "quarantined")
     q.add("id_mangled", n_mangled, "quarantined (scientific notation; never padded)")
-    q.add("id_invalid", invalid.sum(), "quarantined", _counts(pd.Series(status[invalid])))
+    q.add("id_invalid", invalid.sum(), "quarantined", _counts(pd.Series(detail[invalid])))
 
     # 3. households: relation first (to know heads), then fill-down from the head
-    work["relation"] = to_vocabulary(work["relation"], "relation").astype("str")
+    work["relation"] = to_vocabulary(work["relation"], "relation")
     hh = pd.factorize(work["household_id"])[0]
-    ref_all = _heads(work, hh, ~dup_row)
-    _fill_down(work, hh, ref_all, q)
+    _fill_down(work, hh, _heads(work, hh, ~dup_row), q)
     no_hh = refuse(hh < 0, "household_missing")
     q.add("household_missing", no_hh.sum(), "quarantined (no 户编号)")
 
     # 4. villages, resolved once per distinct name
-    names = work["village"].drop_duplicates()
-    resolved = resolve_village_names(names).set_index(names.to_numpy())
-    lookup = resolved.reindex(work["village"].to_numpy())
-    code = lookup["code"].to_numpy(dtype=object)
-    evidence = lookup["evidence"].to_numpy(dtype=object)
-    unknown = refuse(pd.isna(code), "unknown_village")
+    vcodes, vnames = pd.factorize(work["village"])
+    resolved = resolve_village_names(pd.Series(vnames, dtype="str"))
+    code_idx, codes = pd.factorize(resolved["code"])
+    code = np.append(code_idx, -1)[vcodes]  # per row: index into ``codes``, -1 unresolved
+    code_table = pd.array(np.asarray(codes, dtype=object), dtype="str")
+    evidence = np.append(resolved["evidence"].to_numpy(dtype=object), None)[vcodes]
+    unknown = refuse(code < 0, "unknown_village")
     q.add(
         "unknown_village",
         unknown.sum(),
         "quarantined",
-        _counts(pd.Series(work["village"].to_numpy()[unknown]).fillna("(empty)")),
+        _counts(work["village"][unknown].fillna("(empty)")),
     )
 
-    # 5. the same person twice
-    person = ids["id_number"].to_numpy(dtype=object)
-    candidates = reason == ""
-    seen = pd.Series(person[candidates]).duplicated().to_numpy()
+    # 5. the same person twice: the first occurrence among rows still kept stays
+    candidates = np.flatnonzero(reason == 0)
+    pcodes = pd.factorize(ids["id_number"].iloc[candidates])[0]
+    first = _first_occurrence(pcodes)
+    first_hh = hh[candidates][first][pcodes]
     dup_person = np.zeros(n, dtype=bool)
-    dup_person[np.flatnonzero(candidates)[seen]] = True
-    first_hh = pd.Series(hh[candidates]).groupby(person[candidates]).transform("first")
+    dup_person[candidates[~first]] = True
     other_hh = np.zeros(n, dtype=bool)
-    other_hh[np.flatnonzero(candidates)] = first_hh.to_numpy() != hh[candidates]
+    other_hh[candidates] = first_hh != hh[candidates]
     refuse(dup_person, "duplicate_person", np.where(other_hh, "other_household", "same_household"))
     q.add(
         "duplicate_person",
@@ -577,13 +625,14 @@ def clean_roster(
         f"in another household: {int((dup_person & other_hh).sum())}",
     )
 
-    kept = reason == ""
+    kept = reason == 0
     ev_kept = pd.Series(evidence[kept], dtype="str")
+    assumed = ev_kept.eq("assumed").to_numpy()
     q.add(
         "village_assumed",
-        int(ev_kept.eq("assumed").sum()),
+        int(assumed.sum()),
         "kept; matched through an assumed crosswalk link (successor unit unverified)",
-        _counts(pd.Series(work["village"].to_numpy()[kept][ev_kept.eq("assumed").to_numpy()])),
+        _counts(work["village"][kept][assumed]),
     )
     variant = ~ev_kept.isin(["official_name", "same_name", "code_shift", "code", "assumed"])
     q.add(
@@ -593,15 +642,16 @@ def clean_roster(
         _counts(ev_kept[variant]),
     )
 
-    real = ~kept & (hh >= 0) & ~np.isin(reason, _NOT_A_PERSON)
+    not_person = [REASONS.index(r) + 1 for r in _NOT_A_PERSON]
+    real = ~kept & (hh >= 0) & ~np.isin(reason, not_person)
     refused = np.bincount(hh[real], minlength=hh.max() + 1 if n else 0)
-    members, households = _tables(
-        work, raw, ids, kept, hh, code, evidence, refused, salt, ref_date, q
-    )
+    village = (code, code_table, evidence)
+    members, households = _tables(work, raw, ids, kept, hh, village, refused, salt, ref_date, q)
     quarantine = raw.loc[~kept].copy()
-    quarantine["reason"] = pd.Series(reason[~kept], index=quarantine.index, dtype="str")
+    names = np.asarray(("",) + REASONS, dtype=object)
+    quarantine["reason"] = pd.Series(names[reason[~kept]], index=quarantine.index, dtype="str")
     quarantine["detail"] = pd.Series(detail[~kept], index=quarantine.index, dtype="str")
-    quarantine["counts_as_person"] = ~np.isin(reason[~kept], _NOT_A_PERSON)
+    quarantine["counts_as_person"] = ~np.isin(reason[~kept], not_person)
     quarantine = quarantine.sort_values("source_row", kind="stable").reset_index(drop=True)
 
     unknown_cols = [c for c in raw.columns if c not in _KNOWN and c != "source_row"]
@@ -702,9 +752,11 @@ def _conflicts(values: dict[str, pd.Series], hk: np.ndarray, refk: np.ndarray) -
     return out
 
 
-def _tables(work, raw, ids, kept, hh, code, evidence, refused, salt, ref_date, q):
+def _tables(work, raw, ids, kept, hh, village, refused, salt, ref_date, q):
     """Build ``members`` and ``households`` from the kept rows."""
-    w = work.loc[kept].reset_index(drop=True)
+    code, code_table, evidence = village
+    needed = ["relation", "household_id", "sex", "age", *_MEMBER_PARSERS, *_HOUSEHOLD_PARSERS]
+    w = work.loc[kept, [c for c in needed if c in work.columns]].reset_index(drop=True)
     idk = ids.loc[kept].reset_index(drop=True)
     hk = hh[kept]
     codek = code[kept]
@@ -712,7 +764,7 @@ def _tables(work, raw, ids, kept, hh, code, evidence, refused, salt, ref_date, q
     lost: dict[str, dict[str, int]] = {"unmapped": {}, "unparsed": {}}
     person = _parse(w, _MEMBER_PARSERS, lost)
     household = _parse(w, _HOUSEHOLD_PARSERS, lost)
-    household["village_code"] = pd.Series(codek, dtype="str")
+    household["village_code"] = pd.Series(codek)
     conflicts = _conflicts(household, hk, refk)
     in_conflict = np.isin(hk, np.unique(np.concatenate([[], *conflicts.values()])))
     q.add(
@@ -725,9 +777,9 @@ def _tables(work, raw, ids, kept, hh, code, evidence, refused, salt, ref_date, q
     members = pd.DataFrame(index=pd.RangeIndex(len(w)))
     members["person_key"] = keyed_hash(idk["id_number"], salt, "person")
     members["household_key"] = keyed_hash(w["household_id"], salt, "household")
-    members["village_code"] = pd.Series(codek[refk[hk]], dtype="str")
-    members["relation"] = w["relation"].astype(VOCABULARIES["relation"].dtype)
-    members["sex"] = idk["sex"].astype(VOCABULARIES["sex"].dtype)
+    members["village_code"] = pd.Series(code_table.take(codek[refk[hk]]))
+    members["relation"] = w["relation"]
+    members["sex"] = idk["sex"]
     birth = idk["birth_date"]
     members["birth_date"] = birth
     members["birth_year"] = birth.dt.year.astype("int64")
@@ -742,7 +794,7 @@ def _tables(work, raw, ids, kept, hh, code, evidence, refused, salt, ref_date, q
     members = members[list(MEMBER_COLUMNS)]
 
     stated_sex = to_vocabulary(_optional(w, "sex"), "sex")
-    sex_bad = stated_sex.notna() & (stated_sex.astype("str") != members["sex"].astype("str"))
+    sex_bad = stated_sex.notna() & (stated_sex != members["sex"])
     q.add("sex_mismatch", int(sex_bad.sum()), "kept; sex taken from the identity number")
     stated_age = parse_numbers(_optional(w, "age"))
     age_bad = stated_age.notna() & ((stated_age - members["age"]).abs() > 1)
@@ -757,7 +809,7 @@ def _tables(work, raw, ids, kept, hh, code, evidence, refused, salt, ref_date, q
     villages = load_villages().set_index("code")
     h = pd.DataFrame(index=pd.RangeIndex(len(hh_codes)))
     h["household_key"] = pd.Series(members["household_key"].to_numpy()[heads_at], dtype="str")
-    h["village_code"] = pd.Series(codek[heads_at], dtype="str")
+    h["village_code"] = pd.Series(code_table.take(codek[heads_at]))
     h["village_name"] = h["village_code"].map(villages["name"]).astype("str")
     h["designated"] = h["village_code"].map(villages["designated"]).astype(bool)
     h["village_evidence"] = pd.Series(evidence[kept][heads_at], dtype="str")

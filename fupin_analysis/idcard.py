@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .schema import normalize_values
+from .schema import VOCABULARIES, normalize_values
 
 __all__ = [
     "STATUSES",
@@ -122,7 +122,8 @@ def validate(values: pd.Series, reference_date: str | pd.Timestamp = "2016-12-31
     pandas.DataFrame
         Aligned with ``values``: ``id_number`` (normalised text, ``NaN`` when empty),
         ``status`` (one of :data:`STATUSES`), ``birth_date`` (``datetime64[s]``, set when
-        the date digits are a valid date) and ``sex`` (``男``/``女``, set for ``valid``).
+        the date digits are a valid date) and ``sex`` (categorical ``男``/``女`` of the
+        ``sex`` vocabulary, set for ``valid``).
 
     Examples
     --------
@@ -141,7 +142,7 @@ def validate(values: pd.Series, reference_date: str | pd.Timestamp = "2016-12-31
     status[_matches(arr, _MANGLED)] = code["mangled"]
     shaped = _matches(arr, _SHAPE)
     birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
-    sex = np.full(n, np.nan, dtype=object)
+    sex = np.full(n, -1, dtype=np.int8)  # codes of the sex vocabulary: 0 男, 1 女
     if shaped.any():
         digits = _digit_matrix(ids[shaped])
         year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
@@ -166,15 +167,13 @@ def validate(values: pd.Series, reference_date: str | pd.Timestamp = "2016-12-31
         ).astype(np.int8)
         status[shaped] = sub
         birth[shaped] = dates
-        derived = np.where(digits[:, 16] % 2 == 1, "男", "女").astype(object)
-        derived[sub != code["valid"]] = np.nan
-        sex[shaped] = derived
+        sex[shaped] = np.where(sub != code["valid"], -1, np.where(digits[:, 16] % 2 == 1, 0, 1))
     return pd.DataFrame(
         {
             "id_number": ids,
             "status": pd.Categorical.from_codes(status, categories=list(STATUSES)),
             "birth_date": birth,
-            "sex": pd.array(sex, dtype="str"),
+            "sex": pd.Categorical.from_codes(sex, dtype=VOCABULARIES["sex"].dtype),
         },
         index=values.index,
     )

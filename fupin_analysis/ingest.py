@@ -416,9 +416,9 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     if frame is None:
         frame = _csv_python(data.decode(enc), len(names), first_line)
     source_row = frame.pop("source_row")
-    frame = frame.replace("", np.nan) if len(frame) else frame
     empty = frame.isna().all(axis=1).to_numpy()
-    frame, source_row = frame.loc[~empty], source_row.loc[~empty]
+    if empty.any():
+        frame, source_row = frame.loc[~empty], source_row.loc[~empty]
     frame = _name_columns(frame.reset_index(drop=True), names, where)
     frame["source_row"] = source_row.to_numpy(dtype=np.int64)
     frame.attrs.update(source_sheet=None, header_row=first_line - 1, encoding=enc)
@@ -468,7 +468,7 @@ def _csv_python(text: str, width: int, first_line: int) -> pd.DataFrame:
             rows.append((record + [""] * width)[:width])
             numbers.append(start)
         start = reader.line_num + 1
-    frame = pd.DataFrame(rows, columns=range(width), dtype="str")
+    frame = pd.DataFrame(rows, columns=range(width), dtype="str").replace("", np.nan)
     frame["source_row"] = np.array(numbers, dtype=np.int64)
     return frame
 

@@ -428,7 +428,7 @@ def normalize_values(values: pd.Series, *, remove_spaces: bool = False) -> pd.Se
     NFKC (full-width → half-width), leading/trailing whitespace trimmed, and with
     ``remove_spaces`` every inner whitespace removed too (for codes and names). Empty
     results become missing (``NaN`` of the ``str`` dtype). Non-text values are turned
-    into text first.
+    into text first. A ``str`` Series that needs no change is returned as it is.
 
     Examples
     --------
@@ -439,13 +439,21 @@ def normalize_values(values: pd.Series, *, remove_spaces: bool = False) -> pd.Se
     """
     text = values if values.dtype == "str" else values.astype("str")
     arr = pa.array(text, type=pa.large_string(), from_pandas=True)
-    if len(arr) and not pc.all(pc.string_is_ascii(arr), skip_nulls=True).as_py():
-        arr = pc.utf8_normalize(arr, "NFKC")
-    arr = pc.utf8_trim_whitespace(arr)
-    if remove_spaces and pc.any(pc.match_substring_regex(arr, r"\s")).as_py():
-        arr = pc.replace_substring_regex(arr, r"\s+", "")
-    arr = pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, arr.type), arr)
-    out = arr.to_pandas()
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    ascii_only = pc.all(pc.string_is_ascii(arr)).as_py() in (True, None)
+    # text: NFKC on the distinct values only (roster columns repeat a lot), then expand
+    encoded = None if ascii_only else pc.dictionary_encode(arr)
+    before = arr if ascii_only else encoded.dictionary
+    distinct = before if ascii_only else pc.utf8_normalize(before, "NFKC")
+    distinct = pc.utf8_trim_whitespace(distinct)
+    if remove_spaces and pc.any(pc.match_substring_regex(distinct, r"\s")).as_py():
+        distinct = pc.replace_substring_regex(distinct, r"\s+", "")
+    empty = pc.equal(pc.utf8_length(distinct), 0)
+    distinct = pc.if_else(empty, pa.scalar(None, distinct.type), distinct)
+    if values.dtype == "str" and pc.all(pc.equal(before, distinct)).as_py() in (True, None):
+        return values  # nothing to change (the common case): skip rebuilding the column
+    out = (distinct if ascii_only else distinct.take(encoded.indices)).to_pandas()
     out.index = values.index
     out.name = values.name
     return out.astype("str")
