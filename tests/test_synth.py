@@ -579,3 +579,11 @@ def test_mess_keeps_every_person_once_for_any_rates(dup, ids, cells, households,
     )
     assert reasons.max() <= 1
     assert ((truth["expected_outcome"] == "quarantine") == (reasons == 1)).all()
+
+
+def test_quarantined_people_as_documented(truth):
+    refused = truth[(truth["expected_outcome"] == "quarantine") & truth["counts_as_person"]]
+    assert len(refused) == 47
+    assert refused["true_designated"].sum() == 15 and refused["true_exited"].sum() == 16
+    unknown = refused[refused["expected_reason"] == "unknown_village"]
+    assert unknown["true_designated"].sum() == 3
