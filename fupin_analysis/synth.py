@@ -43,28 +43,30 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import FupinError
+from .synth_mess import (
+    HEAD_ONLY_FIELDS,
+    QUARANTINE_DEFECTS,
+    MessRates,
+    messy_roster,
+    scale_roster,
+)
 from .synth_roster import (
     DEFAULT_SEED,
     EXPORT_DATE,
     EXPORT_ROW,
     FIRST_DATA_ROW,
-    HEAD_ONLY_FIELDS,
     HEADER_VARIANTS,
     PLANTED_EXIT_CASES,
     PLANTED_HIGH,
     PLANTED_HIGH_HIGH,
     POVERTY_LINE_2016,
-    QUARANTINE_DEFECTS,
     REFERENCE_DATE,
     TITLE,
-    MessRates,
     distance_to_s221_km,
     elevation_m,
     gb11643_check,
     meets_exit_criteria,
-    messy_roster,
     roster_headers,
-    scale_roster,
     true_roster,
     village_units,
 )
