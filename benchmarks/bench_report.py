@@ -1,4 +1,4 @@
-"""Benchmark: the full default report on the embedded data (fan-out over the 11 designated villages).
+"""Benchmark: the full default report on the embedded data, village profile over 11 villages.
 
 Run from the repository root::
 

@@ -125,9 +125,11 @@ def cjk_font() -> str | None:
 def use_style() -> None:
     """Apply the house style and the CJK font.
 
-    seaborn's theme first (it resets ``font.sans-serif``), then the packaged
-    ``fupin.mplstyle``, then the CJK family at the head of ``font.sans-serif``. Without a
-    CJK font, warns once; :func:`tr` then romanises labels.
+    The packaged ``fupin.mplstyle``, then the CJK family at the head of
+    ``font.sans-serif``. Without a CJK font, warns once; :func:`tr` then romanises
+    labels. seaborn is not imported (it costs seconds per notebook); a notebook that
+    wants ``sns.set_theme()`` must call it *before* this, since it resets
+    ``font.sans-serif``.
 
     Examples
     --------
@@ -136,9 +138,6 @@ def use_style() -> None:
     'fupin_analysis'
     """
     global _warned
-    import seaborn as sns
-
-    sns.set_theme(style="whitegrid", context="notebook")
     plt.style.use(STYLE_PATH)
     family = cjk_font()
     fallback = ["DejaVu Sans", "Arial", "sans-serif"]
