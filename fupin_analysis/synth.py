@@ -148,6 +148,20 @@ def write_roster_xlsx(raw: pd.DataFrame, truth: pd.DataFrame, path: Path) -> Non
 
     Mangled IDs are numeric cells holding the 15 significant digits Excel keeps; every
     other value is a text cell (an empty string is an empty cell).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fupin_analysis import schema
+    >>> raw = pd.DataFrame([[""] * len(schema.ROSTER_COLUMNS)],
+    ...                    columns=[c.name for c in schema.ROSTER_COLUMNS])
+    >>> raw["id_number"] = "4.30527E+17"
+    >>> truth = pd.DataFrame({"defects": ["id_mangled"],
+    ...                       "true_id_number": ["430527195212126012"]})
+    >>> path = Path(tempfile.mkdtemp()) / "r.xlsx"
+    >>> write_roster_xlsx(raw, truth, path)
+    >>> is_synthetic(path)
+    True
     """
     import datetime as dt
 
@@ -175,7 +189,19 @@ def write_roster_xlsx(raw: pd.DataFrame, truth: pd.DataFrame, path: Path) -> Non
 
 
 def write_roster_csv(raw: pd.DataFrame, path: Path, encoding: str = "gb18030") -> None:
-    """Write the same rows as CSV (title and export-date lines first, then the header)."""
+    """Write the same rows as CSV (title and export-date lines first, then the header).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fupin_analysis import schema
+    >>> raw = pd.DataFrame([["绥宁县"] + [""] * (len(schema.ROSTER_COLUMNS) - 1)],
+    ...                    columns=[c.name for c in schema.ROSTER_COLUMNS])
+    >>> path = Path(tempfile.mkdtemp()) / "r.csv"
+    >>> write_roster_csv(raw, path)
+    >>> path.read_bytes().decode("gb18030").splitlines()[3][:4]
+    '绥宁县,'
+    """
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     width = raw.shape[1]

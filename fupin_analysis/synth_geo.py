@@ -8,10 +8,11 @@ published points) and stored in WGS84, except the layer ``village_points_gcj02``
 
 Examples
 --------
->>> layers = geography_layers(pd.DataFrame({"village_code": [], "household_id": [],
-...                                         "relocation_mode": []}))  # doctest: +SKIP
->>> sorted(layers)  # doctest: +SKIP
-['hazards', 'roads', 'scattered', 'seat', 'sites', 'village_points_gcj02', 'villages']
+>>> true = pd.DataFrame({"village_code": ["430527203222"] * 2, "household_id": ["h1"] * 2,
+...                      "relocation_mode": ["分散安置"] * 2})
+>>> layers = geography_layers(true)
+>>> list(layers) == list(LAYERS), layers["scattered"]["people"].tolist()
+(True, [2])
 """
 
 from __future__ import annotations
@@ -212,6 +213,17 @@ def write_geography(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
 
     Each layer carries GDAL layer metadata ``DATUM`` (``WGS84`` or ``GCJ-02``) and
     ``SYNTHETIC=true``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> true = pd.DataFrame({"village_code": ["430527203222"], "household_id": ["h1"],
+    ...                      "relocation_mode": ["分散安置"]})
+    >>> path = Path(tempfile.mkdtemp()) / "g.gpkg"
+    >>> write_geography(geography_layers(true), path)
+    >>> from fupin_analysis.synth import is_synthetic
+    >>> is_synthetic(path)
+    True
     """
     path = Path(path)
     if path.exists():
