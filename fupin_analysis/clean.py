@@ -217,9 +217,17 @@ class CleanRoster:
 # --- value parsers (each works on the unique values of a column) -----------------------
 
 
+def _codes_uniques(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Integer codes (-1 missing) and the distinct values they point to."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), values.cat.categories
+    codes, uniques = pd.factorize(values)
+    return codes, pd.Index(uniques)
+
+
 def _per_unique(values: pd.Series, func: Callable[[str], object], dtype) -> pd.Series:
     """Apply a scalar parser once per distinct value (columns repeat values a lot)."""
-    codes, uniques = pd.factorize(values)
+    codes, uniques = _codes_uniques(values)
     parsed = pd.array([func(u) for u in uniques], dtype=dtype)
     out = parsed.take(codes, allow_fill=True)
     return pd.Series(out, index=values.index, name=values.name)
@@ -319,7 +327,7 @@ def to_vocabulary(values: pd.Series, vocab: str) -> pd.Series:
     dtype = VOCABULARIES[vocab].dtype
     position = {term: i for i, term in enumerate(dtype.categories)}
     mapper = _vocab_mapper(vocab)
-    codes, uniques = pd.factorize(values)
+    codes, uniques = _codes_uniques(values)
     table = np.array([position.get(mapper(u), -1) for u in uniques] + [-1], dtype=np.int16)
     out = pd.Categorical.from_codes(table[codes], dtype=dtype)
     return pd.Series(out, index=values.index, name=values.name)
@@ -350,7 +358,7 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
     [16]
     """
     key = hashlib.blake2b(f"{domain}:{salt}".encode(), digest_size=8).hexdigest()
-    codes, uniques = pd.factorize(values)
+    codes, uniques = _codes_uniques(values)
     distinct = pd.util.hash_array(np.asarray(uniques, dtype=object), hash_key=key,
                                   categorize=False)
     h = np.append(distinct, np.uint64(0))[codes]
@@ -361,7 +369,7 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
     out[:, 1::2] = hexdigits[b & 15]
     text = pa.array(out.view("S16").ravel()).cast(pa.large_string()).to_pandas()
     result = pd.Series(text.to_numpy(), index=values.index, dtype="str")
-    return result.where(values.notna())
+    return result.where(codes >= 0)
 
 
 # --- the pipeline ------------------------------------------------------------------------
@@ -404,41 +412,52 @@ def _as_raw_frame(raw_or_path, sheet, encoding) -> pd.DataFrame:
     return raw
 
 
+def _encode(values: pd.Series, remove_spaces: bool) -> tuple[pd.Series, np.ndarray]:
+    """Normalised column as a categorical (text work happens once per distinct value).
+
+    Returns the categorical and, per row, whether normalisation changed its text.
+    """
+    text = values if values.dtype == "str" else values.astype("str")
+    arr = pa.array(text, type=pa.large_string(), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):  # one dictionary for the column, not one per chunk
+        arr = arr.combine_chunks()
+    encoded = pc.dictionary_encode(arr)
+    before = pd.Series(encoded.dictionary.to_pandas(), dtype="str")
+    after = normalize_values(before, remove_spaces=remove_spaces)
+    new_codes, categories = pd.factorize(after)
+    rows = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
+    changed = before.ne(after).to_numpy() & after.notna().to_numpy()
+    codes = np.append(new_codes, -1)[rows]
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
+    column = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=values.index)
+    return column, np.append(changed, False)[rows]
+
+
 def _normalise(raw: pd.DataFrame, q: _Quality) -> pd.DataFrame:
-    """Text normalisation and empty markers; returns text columns (``str``)."""
+    """Text normalisation and empty markers; returns categorical columns of clean text."""
     work = {}
     changed = np.zeros(len(raw), dtype=bool)
     emptied = np.zeros(len(raw), dtype=bool)
     markers = {normalize_text(m) for m in EMPTY_MARKERS}
     required = set(REQUIRED_COLUMNS)
     for name in raw.columns:
-        if name == "source_row":
-            continue
-        before = raw[name] if raw[name].dtype == "str" else raw[name].astype("str")
-        after = normalize_values(before, remove_spaces=name in _CODE_COLUMNS)
-        if after is not before:
-            changed |= (before.ne(after) & after.notna()).to_numpy()
-        if name not in required:
-            empty = after.isin(markers).to_numpy()
-            if empty.any():
-                emptied |= empty
-                after = after.mask(empty)
-        work[name] = after
-    q.add("text_normalised", changed.sum(), "NFKC, trimmed; spaces removed in codes and names")
+        if name not in _USED:
+            continue  # names, phones, unknown columns: only compared for repeats, lazily
+        column, changed_here = _encode(raw[name], remove_spaces=name in _CODE_COLUMNS)
+        changed |= changed_here
+        categories = column.cat.categories
+        found = categories[categories.isin(markers)].tolist()
+        if name not in required and found:
+            emptied |= column.isin(found).to_numpy()
+            column = column.cat.remove_categories(found)
+        work[name] = column
+    q.add(
+        "text_normalised",
+        changed.sum(),
+        "NFKC, trimmed; spaces removed in codes (fields the analysis uses)",
+    )
     q.add("empty_marker", emptied.sum(), "set to missing (无, /, -, ——, 空 in optional fields)")
     return pd.DataFrame(work, index=raw.index)
-
-
-def _arrow(values: pd.Series) -> pa.Array:
-    """One contiguous arrow array of a text Series."""
-    arr = pa.array(values, type=pa.large_string(), from_pandas=True)
-    return arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-
-
-def _text(arr: pa.Array, index: pd.Index) -> pd.Series:
-    out = arr.to_pandas().astype("str")
-    out.index = index
-    return out
 
 
 def _first_occurrence(codes: np.ndarray) -> np.ndarray:
@@ -453,8 +472,12 @@ def _first_occurrence(codes: np.ndarray) -> np.ndarray:
     return codes > before
 
 
-def _duplicate_rows(work: pd.DataFrame) -> np.ndarray:
-    """Rows identical in every cell to an earlier row (hash, then checked exactly)."""
+def _duplicate_rows(work: pd.DataFrame, raw: pd.DataFrame) -> np.ndarray:
+    """Rows identical in every cell to an earlier row (hash, then checked exactly).
+
+    Cells are compared normalised: ``work`` for the fields the analysis uses, and the
+    other ``raw`` columns normalised here, on the few candidate rows only.
+    """
     dup = np.zeros(len(work), dtype=bool)
     if work.shape[1] == 0 or len(work) == 0:
         return dup
@@ -464,21 +487,22 @@ def _duplicate_rows(work: pd.DataFrame) -> np.ndarray:
     maybe = np.flatnonzero(ids.duplicated(keep=False).to_numpy() | ids.isna().to_numpy())
     if len(maybe) < 2:
         return dup
-    sub = work.iloc[maybe]
-    # a row's signature: the distinct-value codes of its cells, mixed into 64 bits
-    h = np.zeros(len(sub), dtype=np.uint64)
-    for name in sub.columns:
-        cell = pd.factorize(sub[name])[0].astype(np.uint64)
-        h = (h ^ cell) * np.uint64(0x100000001B3)  # FNV-style mixing, wraps mod 2**64
+    cells = [_codes_uniques(work[c].iloc[maybe])[0] for c in work.columns]
+    for name in raw.columns.difference(work.columns).drop("source_row", errors="ignore"):
+        column, _ = _encode(raw[name].iloc[maybe], remove_spaces=name in _CODE_COLUMNS)
+        cells.append(column.cat.codes.to_numpy())
+    cells = np.column_stack(cells)
+    # a row's signature: the codes of its cells, mixed into 64 bits
+    h = np.zeros(len(maybe), dtype=np.uint64)
+    for k in range(cells.shape[1]):
+        h = (h ^ cells[:, k].astype(np.uint64)) * np.uint64(0x100000001B3)  # FNV-style
     codes = pd.factorize(h)[0]
     first = _first_occurrence(codes)
     if first.all():
         return dup
     first_row = np.flatnonzero(first)[codes]  # where each signature first appears
     cand = np.flatnonzero(~first)
-    a = sub.iloc[cand].reset_index(drop=True)
-    b = sub.iloc[first_row[cand]].reset_index(drop=True)
-    same = ((a == b) | (a.isna() & b.isna())).all(axis=1).to_numpy()
+    same = (cells[cand] == cells[first_row[cand]]).all(axis=1)  # exact check of the hash
     dup[maybe[cand[same]]] = True
     return dup
 
@@ -507,14 +531,13 @@ def _fill_down(work: pd.DataFrame, hh: np.ndarray, ref: np.ndarray, q: _Quality)
         if name == "household_id" or name not in work.columns:
             continue
         col = work[name]
-        gap = col.isna().to_numpy() & usable
+        codes = col.cat.codes.to_numpy(copy=True)
+        gap = (codes < 0) & usable
         if not gap.any():
             continue
-        arr = _arrow(col)
-        donor = arr.take(pa.array(np.where(gap, src, 0)))
-        new = pc.if_else(pa.array(gap), donor, arr)
-        work[name] = _text(new, work.index)
-        filled |= gap & work[name].notna().to_numpy()
+        codes[gap] = codes[src[gap]]
+        work[name] = pd.Categorical.from_codes(codes, dtype=col.dtype)
+        filled |= gap & (codes >= 0)
     q.add("household_fill", filled.sum(), "household fields filled from the head's row")
 
 
@@ -571,13 +594,15 @@ def clean_roster(
         return new
 
     # 1. exact repeats
-    dup_row = refuse(_duplicate_rows(work), "duplicate_row")
+    dup_row = refuse(_duplicate_rows(work, raw), "duplicate_row")
     q.add("duplicate_row", dup_row.sum(), "quarantined (first copy kept)")
 
     # 2. identity numbers
-    ids = idcard.validate(work["id_number"], ref_date)
-    status = ids["status"].cat.codes.to_numpy()
     at = {name: i for i, name in enumerate(idcard.STATUSES)}
+    idcodes, distinct_ids = _codes_uniques(work["id_number"])
+    ids = idcard.validate(pd.Series(distinct_ids, dtype="str"), ref_date)  # once per value
+    status = np.append(ids["status"].cat.codes.to_numpy(), at["missing"])[idcodes]
+    canonical = np.append(pd.factorize(ids["id_number"])[0], -1)[idcodes]  # 11..x == 11..X
     n_missing = refuse(status == at["missing"], "id_missing").sum()
     n_mangled = refuse(status == at["mangled"], "id_mangled").sum()
     bad = np.isin(status, [at[k] for k in ("malformed", "bad_date", "future", "bad_check")])
@@ -594,7 +619,7 @@ def clean_roster(
     q.add("household_missing", no_hh.sum(), "quarantined (no 户编号)")
 
     # 4. villages, resolved once per distinct name
-    vcodes, vnames = pd.factorize(work["village"])
+    vcodes, vnames = _codes_uniques(work["village"])
     resolved = resolve_village_names(pd.Series(vnames, dtype="str"))
     code_idx, codes = pd.factorize(resolved["code"])
     code = np.append(code_idx, -1)[vcodes]  # per row: index into ``codes``, -1 unresolved
@@ -605,12 +630,12 @@ def clean_roster(
         "unknown_village",
         unknown.sum(),
         "quarantined",
-        _counts(work["village"][unknown].fillna("(empty)")),
+        _counts(work["village"][unknown].astype("str").fillna("(empty)")),
     )
 
     # 5. the same person twice: the first occurrence among rows still kept stays
     candidates = np.flatnonzero(reason == 0)
-    pcodes = pd.factorize(ids["id_number"].iloc[candidates])[0]
+    pcodes = pd.factorize(canonical[candidates])[0]
     first = _first_occurrence(pcodes)
     first_hh = hh[candidates][first][pcodes]
     dup_person = np.zeros(n, dtype=bool)
@@ -646,7 +671,10 @@ def clean_roster(
     real = ~kept & (hh >= 0) & ~np.isin(reason, not_person)
     refused = np.bincount(hh[real], minlength=hh.max() + 1 if n else 0)
     village = (code, code_table, evidence)
-    members, households = _tables(work, raw, ids, kept, hh, village, refused, salt, ref_date, q)
+    people = (ids, idcodes)
+    members, households = _tables(
+        work, raw, people, kept, hh, village, refused, salt, ref_date, q
+    )
     quarantine = raw.loc[~kept].copy()
     names = np.asarray(("",) + REASONS, dtype=object)
     quarantine["reason"] = pd.Series(names[reason[~kept]], index=quarantine.index, dtype="str")
@@ -688,7 +716,7 @@ def _other_causes(values: pd.Series) -> pd.Series:
 
 
 def _year(values: pd.Series) -> pd.Series:
-    year = parse_numbers(values.str.replace("年", "", regex=False))
+    year = _per_unique(values, lambda t: _number(t.replace("年", "")), "float64")
     return year.where(year.between(1990, 2100)).round().astype("Int64")
 
 
@@ -725,6 +753,11 @@ _MEMBER_PARSERS: dict[str, Callable[[pd.Series], pd.Series]] = {
     "critical_illness_insurance": to_boolean,
 }
 _TEXT_PARSED = (parse_numbers, parse_dates, _year)
+#: Fields the clean tables are built from (normalised up front).
+_USED = {
+    "village", "household_id", "id_number", "relation", "sex", "age",
+    *_MEMBER_PARSERS, *_HOUSEHOLD_PARSERS,
+}
 
 
 def _parse(w: pd.DataFrame, parsers: dict, lost: dict[str, dict[str, int]]) -> dict:
@@ -752,12 +785,13 @@ def _conflicts(values: dict[str, pd.Series], hk: np.ndarray, refk: np.ndarray) -
     return out
 
 
-def _tables(work, raw, ids, kept, hh, village, refused, salt, ref_date, q):
+def _tables(work, raw, people, kept, hh, village, refused, salt, ref_date, q):
     """Build ``members`` and ``households`` from the kept rows."""
     code, code_table, evidence = village
+    ids, idcodes = people
     needed = ["relation", "household_id", "sex", "age", *_MEMBER_PARSERS, *_HOUSEHOLD_PARSERS]
     w = work.loc[kept, [c for c in needed if c in work.columns]].reset_index(drop=True)
-    idk = ids.loc[kept].reset_index(drop=True)
+    idk = ids.iloc[idcodes[kept]].reset_index(drop=True)
     hk = hh[kept]
     codek = code[kept]
     refk = _heads(w, hk, np.ones(len(w), dtype=bool))
@@ -775,7 +809,9 @@ def _tables(work, raw, ids, kept, hh, village, refused, salt, ref_date, q):
     )
 
     members = pd.DataFrame(index=pd.RangeIndex(len(w)))
-    members["person_key"] = keyed_hash(idk["id_number"], salt, "person")
+    members["person_key"] = keyed_hash(ids["id_number"], salt, "person").iloc[
+        idcodes[kept]
+    ].reset_index(drop=True)
     members["household_key"] = keyed_hash(w["household_id"], salt, "household")
     members["village_code"] = pd.Series(code_table.take(codek[refk[hk]]))
     members["relation"] = w["relation"]

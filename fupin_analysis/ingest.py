@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import difflib
@@ -56,6 +57,7 @@ MIN_KNOWN_HEADERS = 3
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CSV_SUFFIXES = (".csv", ".txt")
 _HINT = "expected headers such as 姓名, 证件号码, 行政村"
+_DETECT_BYTES = 1 << 20
 
 
 def read_roster(
@@ -387,8 +389,8 @@ def _detect_encoding(path: Path, data: bytes, encoding: str | None) -> str:
             ".parquet roster (or pass --encoding for UTF-16/32 text)"
         )
     for candidate in ("utf-8", "gb18030"):
-        try:
-            data.decode(candidate)
+        try:  # the head only: pyarrow checks the rest while parsing (see _read_csv)
+            codecs.getincrementaldecoder(candidate)().decode(data[:_DETECT_BYTES], final=False)
         except UnicodeDecodeError:
             continue
         return candidate
@@ -414,7 +416,15 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     first_line = at + height + 1  # 1-based physical line of the first data row
     frame = _csv_fast(data, enc, len(names), first_line)
     if frame is None:
-        frame = _csv_python(data.decode(enc), len(names), first_line)
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError as exc:
+            if encoding is not None or enc != "utf-8":
+                raise RosterFormatError(
+                    f"{path.name}: not valid {enc} text at byte {exc.start}; check --encoding"
+                ) from None
+            enc, text = "gb18030", _decode_gb18030(path, data)  # UTF-8 only at the start
+        frame = _csv_python(text, len(names), first_line)
     source_row = frame.pop("source_row")
     empty = frame.isna().all(axis=1).to_numpy()
     if empty.any():
@@ -423,6 +433,16 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     frame["source_row"] = source_row.to_numpy(dtype=np.int64)
     frame.attrs.update(source_sheet=None, header_row=first_line - 1, encoding=enc)
     return frame
+
+
+def _decode_gb18030(path: Path, data: bytes) -> str:
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise RosterFormatError(
+            f"{path.name}: text is neither UTF-8 nor GB18030/GBK; pass its encoding with "
+            "--encoding (e.g. big5)"
+        ) from None
 
 
 def _csv_fast(data: bytes, enc: str, width: int, first_line: int) -> pd.DataFrame | None:
