@@ -805,6 +805,10 @@ def run_report(
             pool.submit(execute_job, job, run_dir, config.cell_timeout, config.run_name): job
             for job in _longest_first(planned, run_dir)
         }
+        # Read the roster's names while the workers run: the main process is idle.
+        roster = config.parameters.get("roster")
+        roster_path = (notebook_dir / roster).resolve() if isinstance(roster, str) else None
+        names = roster_names(roster_path) if roster_path and roster_path.is_file() else None
         for future in as_completed(futures):
             job = futures[future]
             try:
@@ -822,9 +826,6 @@ def run_report(
         results, columns=["job", "notebook", "status", "seconds", "failed_cell", "error"]
     )
     summary["failed_cell"] = summary["failed_cell"].astype("Int64")
-    roster = config.parameters.get("roster")
-    roster_path = (notebook_dir / roster).resolve() if isinstance(roster, str) else None
-    names = roster_names(roster_path) if roster_path and roster_path.is_file() else None
     write_index(run_dir, _merge_manifest_jobs(run_dir, planned, results), config.run_name)
     hits = scan(run_dir, names=names)
     write_manifest(
