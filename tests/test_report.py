@@ -445,3 +445,16 @@ def test_same_config_twice_gives_identical_figures_and_tables(tmp_path):
     assert len(files) >= 3
     for rel in files:
         assert (first.run_dir / rel).read_bytes() == (second.run_dir / rel).read_bytes(), rel
+    page = (first.run_dir / "html" / "00_overview.html").read_text(encoding="utf-8")
+    assert page.index("SYNTHETIC DATA") < page.index("<img")  # the banner is on top
+
+
+@pytest.mark.slow
+def test_a_cell_over_the_timeout_fails_its_notebook(tmp_path):
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(nbdir / "sleepy.ipynb", COMMON, "import time\ntime.sleep(60)")
+    config = _config(tmp_path, "notebook_dir: nbs\ncell_timeout: 2\nnotebooks: [{name: sleepy}]\n")
+    run = report.run_report(config, progress=False)
+    (row,) = run.summary.itertuples()
+    assert row.status == "failed" and "Timeout" in row.error
