@@ -109,6 +109,11 @@ def find_in_text(text: str, names: Iterable[str] | None = None) -> list[tuple[st
     -------
     list of tuple
         ``kind`` is ``id_number``, ``mobile``, ``landline`` or ``name``.
+
+    Examples
+    --------
+    >>> find_in_text("监督电话 0739-7500160，村委 0739-7512345")
+    [('landline', '0739-7512345', 21)]
     """
     hits = []
     for kind, pattern in _PATTERNS.items():
@@ -209,6 +214,15 @@ def scan_file(path: str | Path, names: Iterable[str] | None = None) -> list[tupl
     """Hits in one file: ``(kind, location, value)`` with the value unmasked.
 
     Files of other types (e.g. fonts, parquet) are not read and give no hits.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = Path(tmp) / "note.md"
+    ...     _ = path.write_text("第一行\\n户主 杨明华", encoding="utf-8")
+    ...     scan_file(path, names={"杨明华"})
+    [('name', 'line 2', '杨明华')]
     """
     path = Path(path)
     wanted = frozenset(names or ())
@@ -282,6 +296,12 @@ def roster_names(path: str | Path) -> set[str]:
     ------
     RosterFormatError
         When the file has no name column.
+
+    Examples
+    --------
+    >>> names = roster_names("data/raw/zhaishi_roster_2016.xlsx")  # doctest: +SKIP
+    >>> len(names) > 1000  # doctest: +SKIP
+    True
     """
     path = Path(path)
     try:

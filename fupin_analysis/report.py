@@ -395,6 +395,13 @@ def notebook_parameters(nb: nbformat.NotebookNode) -> dict[str, dict[str, Any]]:
     """The parameters a notebook declares (name → name, inferred_type_name, default, help).
 
     The same as :func:`papermill.inspect_notebook`, for a notebook already in memory.
+
+    Examples
+    --------
+    >>> nb = notebook_source(Path(__file__).resolve().parent.parent / "notebooks/00_overview.py")
+    >>> params = notebook_parameters(nb)
+    >>> params["figure_prefix"]["default"], params["lang"]["inferred_type_name"]
+    ('"00_overview"', 'str')
     """
     from papermill.inspection import _infer_parameters
 
@@ -510,6 +517,14 @@ def plan_jobs(
     ConfigError
         Unknown ``--only`` name, an override no planned notebook declares, a value not
         of the declared type, an unknown village code.
+
+    Examples
+    --------
+    >>> root = Path(__file__).resolve().parent.parent
+    >>> config = load_config(root / "reports.yml")
+    >>> jobs = plan_jobs(config, notebook_dir=root / "notebooks", only="village_profile")
+    >>> len(jobs), jobs[0].job_id, jobs[0].parameters["village"]
+    (11, 'village_profile-430527203203', '430527203203')
     """
     entries = config.notebooks
     if only is not None:
@@ -612,6 +627,13 @@ def execute_job(job: Job, run_dir: Path, cell_timeout: int, run_name: str) -> di
         ``failed_cell`` (the failing cell's execution count, ``In [N]`` in the executed
         notebook, else ``None``),
         ``error`` (one line, else ``""``).
+
+    Examples
+    --------
+    >>> job = Job("00_overview", "00_overview", Path("notebooks/00_overview.ipynb").resolve(),
+    ...           {"figure_prefix": "00_overview"})
+    >>> execute_job(job, Path("reports/try").resolve(), 600, "try")["status"]  # doctest: +SKIP
+    'ok'
     """
     start = time.perf_counter()
     result = {"job": job.job_id, "notebook": job.name, "status": "ok", "failed_cell": None}
@@ -771,6 +793,12 @@ def run_report(
     Returns
     -------
     ReportRun
+
+    Examples
+    --------
+    >>> run = run_report("reports.yml", only="00_overview")  # doctest: +SKIP
+    >>> run.ok, run.run_dir.name  # doctest: +SKIP
+    (True, 'default')
     """
     from tqdm.auto import tqdm
 
@@ -895,7 +923,13 @@ def write_manifest(
     notebook_dir: Path,
     privacy_hits: int,
 ) -> Path:
-    """Write ``manifest.json``: inputs and outputs with sha256, parameters, versions, timings."""
+    """Write ``manifest.json``: inputs and outputs with sha256, parameters, versions, timings.
+
+    ``inputs`` are the existing files named by string parameters (path relative to the
+    config's folder); ``outputs`` every file of the run folder but the manifest; ``jobs``
+    those of this run and, after ``--only``, the earlier records of the others.
+    Called by :func:`run_report`; see ``docs/reports.md`` for the fields.
+    """
     jobs = _merge_manifest_jobs(run_dir, planned, results)
     inputs = sorted({p for job in planned for p in _input_files(job.parameters, notebook_dir)})
     outputs = sorted(
@@ -926,7 +960,17 @@ def write_manifest(
 
 
 def write_index(run_dir: Path, jobs: list[Mapping[str, Any]], run_name: str) -> Path:
-    """Write ``index.html`` linking every job's report, notebook, figures and tables."""
+    """Write ``index.html`` linking every job's report, notebook, figures and tables.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     jobs = [{"job": "nb", "status": "failed", "seconds": 1.0, "error": "E: x"}]
+    ...     page = write_index(Path(tmp), jobs, "demo").read_text(encoding="utf-8")
+    >>> 'href="html/nb.html"' in page, 'class="failed"' in page
+    (True, True)
+    """
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
