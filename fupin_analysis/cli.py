@@ -53,7 +53,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         overrides=parse_overrides(args.param),
         villages=args.villages,
     )
-    print(run.summary.to_string(index=False, na_rep=""))
+    print(run.summary.astype({"failed_cell": "string"}).fillna("").to_string(index=False))
     print(f"report: {run.run_dir / 'index.html'} ({run.seconds:.0f} s)")
     failed = [
         f"{r.job} (cell {'?' if pd.isna(r.failed_cell) else r.failed_cell}: {r.error[:80]})"

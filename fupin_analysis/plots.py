@@ -86,6 +86,12 @@ _SVG_HASHSALT = "fupin_analysis"
 _PUNCTUATION = str.maketrans({"、": ",", "。": ".", "《": "<", "》": ">", "—": "-", "·": " "})
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _warned = False
+_MAP_LABELS = {
+    "designated": ("省定贫困村", "Provincial-designated poor village"),
+    "other": ("其他村级单位", "Other village-level unit"),
+    "designated_area": ("省定贫困村（近似范围）", "Designated village (approximate area)"),
+    "other_area": ("其他（近似范围）", "Other unit (approximate area)"),
+}
 
 
 def _installed_family() -> str | None:
@@ -413,11 +419,11 @@ def unit_map(
         ``villages`` layer); designated ones are filled, and units without a point are
         labelled in grey italics.
     title : str
-        Says what and when; passed through :func:`tr`.
+        Says what and when, in the language of ``lang`` (passed through :func:`tr`).
     lang : {"zh", "en"}
-        Language of the labels.
+        Language of the legend; with ``"en"`` unit names are romanised.
     note : str, optional
-        A source/caveat line under the map.
+        A source/caveat line under the map, in the language of ``lang``.
 
     Returns
     -------
@@ -438,15 +444,19 @@ def unit_map(
 
     from .geo import metric_crs
 
+    def label(key: str) -> str:
+        zh, en = _MAP_LABELS[key]
+        return en if lang == "en" else tr(zh)
+
     crs = metric_crs(points)
     pts = points.to_crs(crs)
     designated = pts["designated"].astype(bool).to_numpy()
     fig, ax = plt.subplots(figsize=(8, 9))
     handles = [
         Line2D([], [], marker="*", color="#D55E00", linestyle="", markersize=13,
-               label=tr("省定贫困村", lang)),
+               label=label("designated")),
         Line2D([], [], marker="o", color="#0072B2", linestyle="", markersize=6,
-               label=tr("其他村级单位", lang)),
+               label=label("other")),
     ]  # fmt: skip
     if polygons is not None and not polygons.empty:
         polys = polygons.to_crs(crs)
@@ -464,8 +474,8 @@ def unit_map(
                             color="#666666", style="italic")  # fmt: skip
         grey = {"edgecolor": "#8C8C8C"}
         handles += [
-            Patch(facecolor="#F6D2B5", label=tr("省定贫困村（近似范围）", lang), **grey),
-            Patch(facecolor="#F2F2F2", label=tr("其他（近似范围）", lang), **grey),
+            Patch(facecolor="#F6D2B5", label=label("designated_area"), **grey),
+            Patch(facecolor="#F2F2F2", label=label("other_area"), **grey),
         ]
     pts[~designated].plot(ax=ax, marker="o", color="#0072B2", markersize=28, zorder=3)
     pts[designated].plot(ax=ax, marker="*", color="#D55E00", markersize=160, zorder=4)

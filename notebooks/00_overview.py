@@ -70,15 +70,15 @@ units
 polygons = None
 if geography and Path(geography).exists():
     polygons = gpd.read_file(geography, layer="villages")
-fig = plots.unit_map(
-    points,
-    polygons,
-    title="寨市乡村级单位与省定贫困村（2016年）",
-    lang=lang,
-    note="点位：统计用区划名称地理编码（GCJ-02 转 WGS84）；村界为近似范围（合成数据）"
-    if polygons is not None
-    else "点位：统计用区划名称地理编码（GCJ-02 转 WGS84）；无村界",
+zh = lang != "en"
+title = "寨市乡村级单位与省定贫困村（2016年）" if zh else "Zhaishi township: village-level units and designated poor villages, 2016"
+note = (
+    "点位：统计用区划名称地理编码（GCJ-02 转 WGS84）" if zh
+    else "Points: NBS unit names geocoded (GCJ-02 converted to WGS84)"
 )
+if polygons is not None:
+    note += "；村界为近似范围（合成数据）" if zh else "; boundaries approximate (synthetic dataset)"
+fig = plots.unit_map(points, polygons, title=title, lang=lang, note=note)
 plots.save_figure(fig, "units_map", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
