@@ -718,6 +718,19 @@ def _write_html(nb: nbformat.NotebookNode, job: Job, run_dir: Path, run_name: st
     return path
 
 
+_RUN_FOLDERS = ("figures", "tables", "notebooks", "html", "logs")
+
+
+def _clear_run(run_dir: Path) -> None:
+    """Remove every output of an earlier full run (the runner's folders and manifest)."""
+    for folder in _RUN_FOLDERS:
+        if (run_dir / folder).is_dir():
+            for path in (run_dir / folder).iterdir():
+                if path.is_file():
+                    path.unlink()
+    (run_dir / "manifest.json").unlink(missing_ok=True)
+
+
 def _clear_job_outputs(run_dir: Path, job_id: str) -> None:
     """Remove what an earlier run of this job wrote, so no stale figure survives."""
     for folder in ("figures", "tables"):
@@ -780,7 +793,8 @@ def run_report(
     jobs : int, optional
         Notebooks executed at once.
     only : str, optional
-        Run only this config entry (earlier outputs of the others are kept).
+        Run only this config entry: earlier outputs of the others are kept (without
+        it, the run folder's earlier outputs are all removed first).
     overrides : mapping, optional
         ``-p KEY=VALUE`` pairs, see :func:`plan_jobs`.
     villages : str, optional
@@ -820,6 +834,9 @@ def run_report(
         test=test,
     )
     run_dir.mkdir(parents=True, exist_ok=True)
+    ordered = _longest_first(planned, run_dir)
+    if only is None:
+        _clear_run(run_dir)
     for job in planned:
         _clear_job_outputs(run_dir, job.job_id)
     results = []
@@ -831,7 +848,7 @@ def run_report(
     ):
         futures = {
             pool.submit(execute_job, job, run_dir, config.cell_timeout, config.run_name): job
-            for job in _longest_first(planned, run_dir)
+            for job in ordered
         }
         # Read the roster's names while the workers run: the main process is idle.
         roster = config.parameters.get("roster")
@@ -980,8 +997,10 @@ def write_index(run_dir: Path, jobs: list[Mapping[str, Any]], run_name: str) -> 
         "td,th{padding:.2em .6em;text-align:left}.failed{color:#b00}"
         "img{max-width:14em;border:1px solid #ddd;margin:.2em}</style></head><body>",
         f"<h1>fupin_analysis report: {esc(run_name)}</h1>",
+        '<p><a href="manifest.json">manifest.json</a>: inputs, parameters, versions,'
+        " outputs with sha256</p>",
         "<table><tr><th>job</th><th>status</th><th>seconds</th><th>report</th>"
-        "<th>notebook</th></tr>",
+        "<th>notebook</th><th>log</th></tr>",
     ]
     for job in jobs:
         job_id = str(job["job"])
@@ -991,7 +1010,8 @@ def write_index(run_dir: Path, jobs: list[Mapping[str, Any]], run_name: str) -> 
         parts.append(
             f"<tr><td>{esc(job_id)}</td><td>{status}</td><td>{job['seconds']}</td>"
             f'<td><a href="html/{esc(job_id)}.html">HTML</a></td>'
-            f'<td><a href="notebooks/{esc(job_id)}.ipynb">ipynb</a></td></tr>'
+            f'<td><a href="notebooks/{esc(job_id)}.ipynb">ipynb</a></td>'
+            f'<td><a href="logs/{esc(job_id)}.log">log</a></td></tr>'
         )
     parts.append("</table>")
     for job in jobs:

@@ -404,13 +404,20 @@ def test_only_reruns_one_notebook_and_keeps_the_others(run_config):
     run_dir = run_config.parent / "reports" / "t"
     bad_html = (run_dir / "html" / "bad.html").read_bytes()
     before = (run_dir / "figures" / "ok__bars.png").read_bytes()
+    stale = run_dir / "figures" / "dropped__old.png"
+    stale.write_bytes(b"from an earlier config")
     run = report.run_report(run_config, only="ok", overrides={"n": "7"}, progress=False)
     assert run.summary["job"].tolist() == ["ok"] and run.ok
     assert (run_dir / "figures" / "ok__bars.png").read_bytes() != before
     assert (run_dir / "html" / "bad.html").read_bytes() == bad_html
+    assert stale.exists()
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(j["job"] for j in manifest["jobs"]) == ["absent", "bad", "ok"]
     assert next(j for j in manifest["jobs"] if j["job"] == "ok")["parameters"]["n"] == 7
+
+    report.run_report(run_config, progress=False)  # a full run starts from a clean folder
+    assert not stale.exists()
+    assert (run_dir / "figures" / "ok__bars.png").read_bytes() == before
 
 
 @pytest.mark.slow
