@@ -708,6 +708,7 @@ def _write_html(nb: nbformat.NotebookNode, job: Job, run_dir: Path, run_name: st
 
     nb = copy.deepcopy(nb)
     nb.cells.insert(0, _header_cell(job, run_name, job.notebook.parent))
+    nb.metadata["title"] = f"{job.job_id} · {run_name}"
     exporter = HTMLExporter(
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
     )
