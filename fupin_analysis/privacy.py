@@ -2,8 +2,8 @@
 
 ``fupin check DIR`` and the end of ``fupin report`` call :func:`scan`, which reads every
 output a report writes — executed notebooks, HTML, CSV/JSON/Markdown text, XLSX cell
-values, PNG text chunks, SVG text and PDF metadata — and returns one row per hit, with
-the value masked.
+values, text columns of Parquet files, PNG text chunks, SVG text and PDF metadata — and
+returns one row per hit, with the value masked.
 
 What counts as a hit:
 
@@ -170,6 +170,16 @@ def _xlsx_hits(path: Path, names: frozenset[str]) -> Iterator[tuple[str, str, st
                     yield kind, f"{sheet}!{get_column_letter(c)}{r}", found
 
 
+def _parquet_hits(path: Path, names: frozenset[str]) -> Iterator[tuple[str, str, str]]:
+    frame = pd.read_parquet(path)
+    for col in frame.columns:
+        if frame[col].dtype.kind in "biufcmM":
+            continue
+        for value in frame[col].dropna().astype(str).unique():
+            for kind, found, _ in find_in_text(value, names):
+                yield kind, f"column {col}", found
+
+
 def _png_text_chunks(data: bytes) -> Iterator[tuple[str, str]]:
     pos = 8
     while pos + 8 <= len(data):
@@ -213,7 +223,8 @@ def _pdf_hits(path: Path, names: frozenset[str]) -> Iterator[tuple[str, str, str
 def scan_file(path: str | Path, names: Iterable[str] | None = None) -> list[tuple[str, str, str]]:
     """Hits in one file: ``(kind, location, value)`` with the value unmasked.
 
-    Files of other types (e.g. fonts, parquet) are not read and give no hits.
+    Files of other types (e.g. fonts, images other than PNG) are not read and give no
+    hits.
 
     Examples
     --------
@@ -240,6 +251,8 @@ def scan_file(path: str | Path, names: Iterable[str] | None = None) -> list[tupl
         return list(_png_hits(path, wanted))
     if suffix == ".pdf":
         return list(_pdf_hits(path, wanted))
+    if suffix == ".parquet":
+        return list(_parquet_hits(path, wanted))
     return []
 
 
@@ -258,7 +271,8 @@ def scan(path: str | Path, *, names: Iterable[str] | None = None) -> pd.DataFram
     pandas.DataFrame
         One row per hit: ``file`` (relative to ``path``), ``kind`` (``id_number``,
         ``mobile``, ``landline``, ``name``), ``location`` (``line N``, ``cell N``,
-        ``Sheet!B7``, ``png text KEY``, ``pdf``) and ``value`` (masked); sorted. The
+        ``Sheet!B7``, ``column C``, ``png text KEY``, ``pdf``) and ``value`` (masked);
+        sorted. The
         number of files read is in ``.attrs["files_scanned"]``.
 
     Examples
@@ -278,9 +292,10 @@ def scan(path: str | Path, *, names: Iterable[str] | None = None) -> pd.DataFram
     for file in files:
         rel = file.name if root.is_file() else file.relative_to(root).as_posix()
         for kind, location, value in scan_file(file, wanted):
-            rows.append((rel, kind, location, mask(value, kind)))
+            rows.append((rel, kind, location, value))
     hits = pd.DataFrame(rows, columns=HIT_COLUMNS).drop_duplicates()
     hits = hits.sort_values(HIT_COLUMNS, kind="stable").reset_index(drop=True)
+    hits["value"] = [mask(v, k) for v, k in zip(hits["value"], hits["kind"], strict=True)]
     hits.attrs["files_scanned"] = len(files)
     return hits
 

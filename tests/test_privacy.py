@@ -97,6 +97,17 @@ def test_values_in_notebooks_html_and_xlsx_are_caught(tmp_path):
     ]
 
 
+def test_values_in_parquet_text_columns_are_caught(tmp_path):
+    pd.DataFrame({"n": [1, 2], "who": ["李家村", f"户主{NAME}"], "id": [None, ID]}).to_parquet(
+        tmp_path / "q.parquet"
+    )
+    hits = privacy.scan(tmp_path, names={NAME})
+    assert hits[["kind", "location"]].values.tolist() == [
+        ["id_number", "column id"],
+        ["name", "column who"],
+    ]
+
+
 def test_values_in_figure_metadata_are_caught(tmp_path):
     for fmt, key in (("png", "Author"), ("svg", "Creator"), ("pdf", "Author")):
         fig, ax = plt.subplots()
