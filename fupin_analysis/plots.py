@@ -307,8 +307,7 @@ def north_arrow(ax: Axes, *, x: float = 0.95, y: float = 0.93, size: float = 0.0
         textcoords="axes fraction",
         ha="center",
         va="top",
-        fontsize=11,
-        fontweight="bold",
+        fontsize=12,
         arrowprops={"facecolor": "black", "edgecolor": "black", "width": 3, "headwidth": 9},
     )
 

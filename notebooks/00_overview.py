@@ -79,7 +79,7 @@ note = (
 if polygons is not None:
     note += "；村界为近似范围（合成数据）" if zh else "; boundaries approximate (synthetic dataset)"
 fig = plots.unit_map(points, polygons, title=title, lang=lang, note=note)
-plots.save_figure(fig, "units_map", output_dir=output_dir, prefix=figure_prefix)
+saved = plots.save_figure(fig, "units_map", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
 # ## Reading it
