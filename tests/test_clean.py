@@ -515,3 +515,13 @@ def test_embedded_csv_and_xlsx_give_the_same_tables(clean_embedded, embedded_ros
     from_csv = clean_roster(embedded_roster_path.with_suffix(".csv"))
     pd.testing.assert_frame_equal(clean_embedded.members, from_csv.members)
     pd.testing.assert_frame_equal(clean_embedded.households, from_csv.households)
+
+
+def test_embedded_cleaning_the_kept_rows_again_changes_nothing(clean_embedded,
+                                                               embedded_roster_path):
+    raw = read_roster(embedded_roster_path)
+    kept = raw[raw["source_row"].isin(clean_embedded.members["source_row"])]
+    again = clean_roster(kept)
+    assert len(again.quarantine) == 0
+    pd.testing.assert_frame_equal(clean_embedded.members, again.members)
+    pd.testing.assert_frame_equal(clean_embedded.households, again.households)
