@@ -30,7 +30,7 @@ import re
 import unicodedata
 import zlib
 from collections.abc import Iterable, Iterator
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -96,6 +96,13 @@ def _place_names() -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
+@lru_cache(maxsize=8)
+def _prepared(names: frozenset[str]) -> tuple[frozenset[str], tuple[int, ...]]:
+    """Names worth looking for and their lengths; cached, as a scan calls this per cell."""
+    wanted = frozenset(n for n in names if len(n) >= 2)
+    return wanted, tuple(sorted({len(n) for n in wanted}))
+
+
 def find_in_text(text: str, names: Iterable[str] | None = None) -> list[tuple[str, str, int]]:
     """Personal data in a text: ``(kind, value, offset)`` tuples, patterns first.
 
@@ -120,9 +127,8 @@ def find_in_text(text: str, names: Iterable[str] | None = None) -> list[tuple[st
         for match in pattern.finditer(text):
             if match.group(0) not in PUBLIC_NUMBERS:
                 hits.append((kind, match.group(0), match.start()))
-    wanted = {n for n in (names or ()) if len(n) >= 2}
+    wanted, lengths = _prepared(names if isinstance(names, frozenset) else frozenset(names or ()))
     if wanted:
-        lengths = sorted({len(n) for n in wanted})
         for run in _NAME_RUN.finditer(text):
             chunk = run.group(0)
             for place in _place_names():
