@@ -651,6 +651,12 @@ def clean_roster(
     )
 
     kept = reason == 0
+    spelled = pd.Series(distinct_ids, dtype="str").ne(ids["id_number"]).to_numpy()
+    q.add(
+        "id_normalised",
+        int((np.append(spelled, False)[idcodes] & kept).sum()),
+        "kept; lowercase x or Excel's text apostrophe in the identity number",
+    )
     ev_kept = pd.Series(evidence[kept], dtype="str")
     assumed = ev_kept.eq("assumed").to_numpy()
     q.add(
@@ -760,8 +766,9 @@ _USED = {
 }
 
 
-def _parse(w: pd.DataFrame, parsers: dict, lost: dict[str, dict[str, int]]) -> dict:
-    """Parse the fields of the kept rows; count values lost (unmapped or unparsed)."""
+def _parse(w: pd.DataFrame, parsers: dict, lost: dict, aliased: np.ndarray) -> dict:
+    """Parse the fields of the kept rows; count values lost (unmapped or unparsed) and
+    rows where an old or variant term was mapped to today's (``aliased``, updated)."""
     out = {}
     for name, parse in parsers.items():
         text = _optional(w, name)
@@ -770,6 +777,11 @@ def _parse(w: pd.DataFrame, parsers: dict, lost: dict[str, dict[str, int]]) -> d
         kind = "unparsed" if parse in _TEXT_PARSED or name == "household_size" else "unmapped"
         if n_lost:
             lost[kind][name] = n_lost
+        if isinstance(out[name].dtype, pd.CategoricalDtype):  # a vocabulary
+            codes, uniques = _codes_uniques(text)
+            terms = parse(pd.Series(uniques, dtype="str")).astype("str")
+            renamed = (terms.notna() & terms.ne(pd.Series(uniques, dtype="str"))).to_numpy()
+            aliased |= np.append(renamed, False)[codes]
     return out
 
 
@@ -796,8 +808,10 @@ def _tables(work, raw, people, kept, hh, village, refused, salt, ref_date, q):
     codek = code[kept]
     refk = _heads(w, hk, np.ones(len(w), dtype=bool))
     lost: dict[str, dict[str, int]] = {"unmapped": {}, "unparsed": {}}
-    person = _parse(w, _MEMBER_PARSERS, lost)
-    household = _parse(w, _HOUSEHOLD_PARSERS, lost)
+    aliased = np.zeros(len(w), dtype=bool)
+    person = _parse(w, _MEMBER_PARSERS, lost, aliased)
+    household = _parse(w, _HOUSEHOLD_PARSERS, lost, aliased)
+    q.add("value_aliased", int(aliased.sum()), "old or variant term set to today's official term")
     household["village_code"] = pd.Series(codek)
     conflicts = _conflicts(household, hk, refk)
     in_conflict = np.isin(hk, np.unique(np.concatenate([[], *conflicts.values()])))

@@ -161,6 +161,18 @@ def test_old_terms_to_official_vocabulary():
     assert combined.tolist() == ["长期慢性病"]
 
 
+def test_old_terms_counted():
+    result = clean_roster(raw_frame())
+    assert quality(result)["value_aliased"] == 2  # 五保户 on both rows of household 2
+
+
+def test_lowercase_x_counted():
+    rows = small_rows()
+    rows[0][COL["证件号码"]] = "11010519491231002x"
+    rows[1][COL["证件号码"]] = "'" + rows[1][COL["证件号码"]]
+    assert quality(clean_roster(raw_frame(rows)))["id_normalised"] == 2
+
+
 def test_unmapped_values_counted():
     rows = edit(small_rows(), 0, "文化程度", "博士后")
     result = clean_roster(raw_frame(rows))
@@ -508,7 +520,15 @@ def test_embedded_quality_counts_match_planted_defects(clean_embedded, embedded_
     keys = set(m.loc[m.index.intersection(planted.index), "household_key"])
     hh = clean_embedded.households.set_index("household_key").loc[sorted(keys)]
     assert (hh["household_size"] != hh["members"]).all()
-    assert q["household_size_mismatch"] > 0 and q["household_fill"] > 0
+    assert q["household_size_mismatch"] > 0
+
+    def planted(*defects):
+        return int(kept["defects"].str.contains("|".join(defects)).sum())
+
+    assert q["household_fill"] == planted("household_fields_head_only")
+    assert q["village_variant"] == planted("village_variant", "village_old_name")
+    assert q["value_aliased"] == planted("old_term")
+    assert q["id_normalised"] == planted("id_lowercase_x")
 
 
 def test_embedded_csv_and_xlsx_give_the_same_tables(clean_embedded, embedded_roster_path):
