@@ -316,10 +316,14 @@ def _excel_sheets_calamine(path: Path) -> dict:
 
     book = CalamineWorkbook.from_path(str(path))
 
+    sheets: dict = {}
+
     def reader(name: str):
         def read(nrows: int | None) -> list[list[str]]:
-            sh = book.get_sheet_by_name(name)
-            return [[_cell(v) for v in row] for row in sh.to_python(False, nrows)]
+            if name not in sheets:  # calamine parses the whole sheet here: do it once
+                sheets[name] = book.get_sheet_by_name(name)
+            rows = sheets[name].to_python(False, nrows)
+            return [[v if type(v) is str else _cell(v) for v in row] for row in rows]
 
         return read
 
