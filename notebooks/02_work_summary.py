@@ -128,10 +128,10 @@ display(Markdown("\n".join(lines)))
 #   rows in the source system rather than drop them from the count. Repeats of a row or of
 #   a person already kept (`duplicate_row`, `duplicate_person`) are never counted.
 # * **Unknown villages.** People refused because their village name matches no unit (a
-#   typo such as 竹侨村) count towards the township's totals but cannot be placed in a
+#   typo such as 常溪村) count towards the township's totals but cannot be placed in a
 #   village without a guess, so they are left out of the designated-village figures; the
-#   note of those rows lists the names. On the embedded dataset this is the whole gap of
-#   `designated_people`: correct the name in the source and the figure is reproduced.
+#   note of those rows lists the names. Correct the name in the source system and they
+#   are placed.
 # * **Shares** (incidence, credit coverage, target completion) are recomputed with the
 #   quarantined people and households added to numerator and, for credit, denominator.
 # * **Education aid** has no published count or total, only the rates (小学及以下 1,000
