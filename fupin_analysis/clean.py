@@ -359,8 +359,7 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
     """
     key = hashlib.blake2b(f"{domain}:{salt}".encode(), digest_size=8).hexdigest()
     codes, uniques = _codes_uniques(values)
-    distinct = pd.util.hash_array(np.asarray(uniques, dtype=object), hash_key=key,
-                                  categorize=False)
+    distinct = pd.util.hash_array(np.asarray(uniques, dtype=object), hash_key=key, categorize=False)
     h = np.append(distinct, np.uint64(0))[codes]
     b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
     hexdigits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
@@ -520,9 +519,13 @@ def _heads(work: pd.DataFrame, hh: np.ndarray, eligible: np.ndarray) -> np.ndarr
     return ref
 
 
-def _fill_down(work: pd.DataFrame, hh: np.ndarray, ref: np.ndarray, q: _Quality) -> None:
-    """Household fields missing on a member row are taken from the head's row."""
+def _fill_down(
+    work: pd.DataFrame, hh: np.ndarray, ref: np.ndarray, q: _Quality
+) -> dict[str, np.ndarray]:
+    """Household fields missing on a member row are taken from the head's row; returns,
+    per field, the rows filled (their value is the head's, not their own)."""
     filled = np.zeros(len(work), dtype=bool)
+    filled_by_field: dict[str, np.ndarray] = {}
     has = hh >= 0
     src = np.full(len(hh), -1, dtype=np.int64)
     src[has] = ref[hh[has]]
@@ -537,8 +540,10 @@ def _fill_down(work: pd.DataFrame, hh: np.ndarray, ref: np.ndarray, q: _Quality)
             continue
         codes[gap] = codes[src[gap]]
         work[name] = pd.Categorical.from_codes(codes, dtype=col.dtype)
-        filled |= gap & (codes >= 0)
+        filled_by_field[name] = gap & (codes >= 0)
+        filled |= filled_by_field[name]
     q.add("household_fill", filled.sum(), "household fields filled from the head's row")
+    return filled_by_field
 
 
 def clean_roster(
@@ -614,7 +619,7 @@ def clean_roster(
     # 3. households: relation first (to know heads), then fill-down from the head
     work["relation"] = to_vocabulary(work["relation"], "relation")
     hh = pd.factorize(work["household_id"])[0]
-    _fill_down(work, hh, _heads(work, hh, ~dup_row), q)
+    filled = _fill_down(work, hh, _heads(work, hh, ~dup_row), q)
     no_hh = refuse(hh < 0, "household_missing")
     q.add("household_missing", no_hh.sum(), "quarantined (no 户编号)")
 
@@ -679,12 +684,15 @@ def clean_roster(
     village = (code, code_table, evidence)
     people = (ids, idcodes)
     members, households = _tables(
-        work, raw, people, kept, hh, village, refused, salt, ref_date, q
+        work, raw, people, kept, hh, village, refused, filled, salt, ref_date, q
     )
     quarantine = raw.loc[~kept].copy()
     names = np.asarray(("",) + REASONS, dtype=object)
     quarantine["reason"] = pd.Series(names[reason[~kept]], index=quarantine.index, dtype="str")
     quarantine["detail"] = pd.Series(detail[~kept], index=quarantine.index, dtype="str")
+    quarantine["household_key"] = keyed_hash(
+        work.loc[~kept, "household_id"], salt, "household"
+    ).set_axis(quarantine.index)
     quarantine["counts_as_person"] = ~np.isin(reason[~kept], not_person)
     quarantine = quarantine.sort_values("source_row", kind="stable").reset_index(drop=True)
 
@@ -761,14 +769,21 @@ _MEMBER_PARSERS: dict[str, Callable[[pd.Series], pd.Series]] = {
 _TEXT_PARSED = (parse_numbers, parse_dates, _year)
 #: Fields the clean tables are built from (normalised up front).
 _USED = {
-    "village", "household_id", "id_number", "relation", "sex", "age",
-    *_MEMBER_PARSERS, *_HOUSEHOLD_PARSERS,
+    "village",
+    "household_id",
+    "id_number",
+    "relation",
+    "sex",
+    "age",
+    *_MEMBER_PARSERS,
+    *_HOUSEHOLD_PARSERS,
 }
 
 
-def _parse(w: pd.DataFrame, parsers: dict, lost: dict, aliased: np.ndarray) -> dict:
+def _parse(w: pd.DataFrame, parsers: dict, lost: dict, aliased: np.ndarray, own: dict) -> dict:
     """Parse the fields of the kept rows; count values lost (unmapped or unparsed) and
-    rows where an old or variant term was mapped to today's (``aliased``, updated)."""
+    rows whose own cell held an old or variant term mapped to today's (``aliased``,
+    updated; ``own`` masks out values filled from the head's row)."""
     out = {}
     for name, parse in parsers.items():
         text = _optional(w, name)
@@ -781,7 +796,7 @@ def _parse(w: pd.DataFrame, parsers: dict, lost: dict, aliased: np.ndarray) -> d
             codes, uniques = _codes_uniques(text)
             terms = parse(pd.Series(uniques, dtype="str")).astype("str")
             renamed = (terms.notna() & terms.ne(pd.Series(uniques, dtype="str"))).to_numpy()
-            aliased |= np.append(renamed, False)[codes]
+            aliased |= np.append(renamed, False)[codes] & own.get(name, True)
     return out
 
 
@@ -797,7 +812,7 @@ def _conflicts(values: dict[str, pd.Series], hk: np.ndarray, refk: np.ndarray) -
     return out
 
 
-def _tables(work, raw, people, kept, hh, village, refused, salt, ref_date, q):
+def _tables(work, raw, people, kept, hh, village, refused, filled, salt, ref_date, q):
     """Build ``members`` and ``households`` from the kept rows."""
     code, code_table, evidence = village
     ids, idcodes = people
@@ -809,8 +824,9 @@ def _tables(work, raw, people, kept, hh, village, refused, salt, ref_date, q):
     refk = _heads(w, hk, np.ones(len(w), dtype=bool))
     lost: dict[str, dict[str, int]] = {"unmapped": {}, "unparsed": {}}
     aliased = np.zeros(len(w), dtype=bool)
-    person = _parse(w, _MEMBER_PARSERS, lost, aliased)
-    household = _parse(w, _HOUSEHOLD_PARSERS, lost, aliased)
+    own = {name: ~mask[kept] for name, mask in filled.items()}
+    person = _parse(w, _MEMBER_PARSERS, lost, aliased, own)
+    household = _parse(w, _HOUSEHOLD_PARSERS, lost, aliased, own)
     q.add("value_aliased", int(aliased.sum()), "old or variant term set to today's official term")
     household["village_code"] = pd.Series(codek)
     conflicts = _conflicts(household, hk, refk)
@@ -823,9 +839,9 @@ def _tables(work, raw, people, kept, hh, village, refused, salt, ref_date, q):
     )
 
     members = pd.DataFrame(index=pd.RangeIndex(len(w)))
-    members["person_key"] = keyed_hash(ids["id_number"], salt, "person").iloc[
-        idcodes[kept]
-    ].reset_index(drop=True)
+    members["person_key"] = (
+        keyed_hash(ids["id_number"], salt, "person").iloc[idcodes[kept]].reset_index(drop=True)
+    )
     members["household_key"] = keyed_hash(w["household_id"], salt, "household")
     members["village_code"] = pd.Series(code_table.take(codek[refk[hk]]))
     members["relation"] = w["relation"]
@@ -871,9 +887,13 @@ def _tables(work, raw, people, kept, hh, village, refused, salt, ref_date, q):
     households = h[list(HOUSEHOLD_TABLE_COLUMNS)]
 
     size_bad = households["household_size"].ne(households["members"]).fillna(True).to_numpy()
-    explained = size_bad & households["household_size"].eq(
-        households["members"] + refused[hh_codes]
-    ).fillna(False).to_numpy()
+    explained = (
+        size_bad
+        & households["household_size"]
+        .eq(households["members"] + refused[hh_codes])
+        .fillna(False)
+        .to_numpy()
+    )
     q.add(
         "household_size_mismatch",
         int(n_found[size_bad].sum()),

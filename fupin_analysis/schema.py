@@ -603,7 +603,7 @@ def quarantine_schema():
     Examples
     --------
     >>> sorted(quarantine_schema().columns)
-    ['counts_as_person', 'detail', 'reason', 'source_row']
+    ['counts_as_person', 'detail', 'household_key', 'reason', 'source_row']
     """
     import pandera.pandas as pa
 
@@ -615,6 +615,7 @@ def quarantine_schema():
             "reason": pa.Column(str, pa.Check.isin(REASONS)),
             "detail": pa.Column(str, nullable=True),
             "counts_as_person": pa.Column(bool),
+            "household_key": pa.Column(str, nullable=True),
         },
         name="quarantine",
     )

@@ -66,9 +66,12 @@ def test_clean_roster_keeps_everyone():
     assert hh.loc["李家村", "first_identified"] == pd.Timestamp("2014-10-01")
     assert hh.loc["李家村", "village_code"] == "430527203203"
     assert bool(hh.loc["李家村", "designated"])
-    assert result.quality["rows"].loc[result.quality["action"].str.startswith("quarantined")].eq(
-        0
-    ).all()
+    assert (
+        result.quality["rows"]
+        .loc[result.quality["action"].str.startswith("quarantined")]
+        .eq(0)
+        .all()
+    )
 
 
 def test_member_values_derived_from_id_at_reference_date():
@@ -78,9 +81,12 @@ def test_member_values_derived_from_id_at_reference_date():
     assert m.loc[4, "age"] == 46 and m.loc[4, "birth_year"] == 1970
     later = clean_roster(raw_frame(), reference_date="2020-03-05").members.set_index("source_row")
     assert later.loc[4, "age"] == 50  # birthday on the reference day counts
-    assert clean_roster(raw_frame(), reference_date="2020-03-04").members.set_index(
-        "source_row"
-    ).loc[4, "age"] == 49
+    assert (
+        clean_roster(raw_frame(), reference_date="2020-03-04")
+        .members.set_index("source_row")
+        .loc[4, "age"]
+        == 49
+    )
 
 
 def test_file_path_accepted(make_roster):
@@ -93,8 +99,12 @@ def test_summary_counts():
     rows = edit(small_rows(), 0, "证件号码", "4.30527E+17")
     s = clean_roster(raw_frame(rows)).summary().set_index("item")["value"]
     assert s.to_dict() == {
-        "rows_read": 5, "members": 4, "households": 2, "quarantined": 1,
-        "quarantined_persons": 1, "persons": 5,
+        "rows_read": 5,
+        "members": 4,
+        "households": 2,
+        "quarantined": 1,
+        "quarantined_persons": 1,
+        "persons": 5,
     }
 
 
@@ -132,12 +142,30 @@ def test_numbers_from_text():
 
 
 def test_dates_in_mixed_forms():
-    values = pd.Series(["2016年11月", "2016.11", "2016-11-23", "42697", "2016/11/23",
-                        "2016年11月23日", "20161123", "2016-11-23 00:00:00", "2016-13-01", "x"])
+    values = pd.Series(
+        [
+            "2016年11月",
+            "2016.11",
+            "2016-11-23",
+            "42697",
+            "2016/11/23",
+            "2016年11月23日",
+            "20161123",
+            "2016-11-23 00:00:00",
+            "2016-13-01",
+            "x",
+        ]
+    )
     out = parse_dates(values)
     assert out.iloc[:8].dt.strftime("%Y-%m-%d").tolist() == [
-        "2016-11-01", "2016-11-01", "2016-11-23", "2016-11-23", "2016-11-23", "2016-11-23",
-        "2016-11-23", "2016-11-23",
+        "2016-11-01",
+        "2016-11-01",
+        "2016-11-23",
+        "2016-11-23",
+        "2016-11-23",
+        "2016-11-23",
+        "2016-11-23",
+        "2016-11-23",
     ]
     assert out.iloc[8:].isna().all()
 
@@ -308,9 +336,10 @@ def test_same_person_in_two_households():
     assert q["source_row"].tolist() == [8]  # the later occurrence
     assert q["detail"].tolist() == ["other_household"]
     assert not q["counts_as_person"].iloc[0]
-    assert "in another household: 1" in result.quality.set_index("rule").loc[
-        "duplicate_person", "detail"
-    ]
+    assert (
+        "in another household: 1"
+        in result.quality.set_index("rule").loc["duplicate_person", "detail"]
+    )
 
 
 def test_household_size_mismatch_counted():
@@ -328,9 +357,10 @@ def test_head_count_counted():
     rows[0][COL["与户主关系"]] = "配偶"  # no head
     result = clean_roster(raw_frame(rows))
     assert quality(result)["head_count"] == 5
-    assert "no head: 1 households; several: 1" in result.quality.set_index("rule").loc[
-        "head_count", "detail"
-    ]
+    assert (
+        "no head: 1 households; several: 1"
+        in result.quality.set_index("rule").loc["head_count", "detail"]
+    )
 
 
 def test_household_field_conflict_head_value_wins():
@@ -416,14 +446,26 @@ def test_cleaning_the_kept_rows_again_changes_nothing():
 cell = st.one_of(
     st.none(),
     st.text(max_size=12),
-    st.sampled_from(["无", "4.30527E+17", "户主", "李家村", "火星村", "1.2万", "2016年11月",
-                     "五保户", " ", "０", "x"]),
+    st.sampled_from(
+        [
+            "无",
+            "4.30527E+17",
+            "户主",
+            "李家村",
+            "火星村",
+            "1.2万",
+            "2016年11月",
+            "五保户",
+            " ",
+            "０",
+            "x",
+        ]
+    ),
 )
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, len(HEADERS) - 1), cell),
-                max_size=25))
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, len(HEADERS) - 1), cell), max_size=25))
 def test_arbitrary_text_never_crashes_and_keeps_invariant(edits):
     rows = small_rows() + small_rows()[:2]  # two exact repeats too
     for r, c, value in edits:
@@ -436,8 +478,15 @@ def test_arbitrary_text_never_crashes_and_keeps_invariant(edits):
 
 
 @settings(max_examples=10, deadline=None)
-@given(st.lists(st.lists(st.one_of(st.none(), st.text(max_size=8)), min_size=len(HEADERS),
-                         max_size=len(HEADERS)), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.lists(
+            st.one_of(st.none(), st.text(max_size=8)), min_size=len(HEADERS), max_size=len(HEADERS)
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_arbitrary_rows_in_a_file(tmp_path_factory, rows):
     rows = [["" if v is None else v for v in r] for r in rows]
     path = write_roster(tmp_path_factory.mktemp("h") / "r.csv", rows, encoding="utf-8")
@@ -467,8 +516,10 @@ def test_embedded_every_planted_defect_found_and_no_clean_row_refused(
     wrong = got["reason"] != expected
     assert not wrong.any(), truth.loc[wrong, ["defects", "expected_reason"]].join(got).head()
     refused = got["reason"] != ""
-    assert got.loc[refused, "counts_as_person"].astype(bool).equals(
-        truth.loc[refused, "counts_as_person"]
+    assert (
+        got.loc[refused, "counts_as_person"]
+        .astype(bool)
+        .equals(truth.loc[refused, "counts_as_person"])
     )
 
 
@@ -488,8 +539,16 @@ def test_embedded_clean_values_match_truth(clean_embedded, embedded_truth):
     truth = embedded_truth.set_index("source_row")
     m = clean_embedded.members.set_index("source_row")
     t = truth.loc[m.index]
-    for col in ("village_code", "relation", "sex", "ethnicity", "education", "school_status",
-                "health", "labour_skill"):
+    for col in (
+        "village_code",
+        "relation",
+        "sex",
+        "ethnicity",
+        "education",
+        "school_status",
+        "health",
+        "labour_skill",
+    ):
         assert (_text(m[col]) == _text(t[f"true_{col}"])).all(), col
     assert (m["age"] == t["true_age"]).all()
     assert (m["birth_date"] == t["true_birth_date"].astype("datetime64[s]")).all()
@@ -537,11 +596,33 @@ def test_embedded_csv_and_xlsx_give_the_same_tables(clean_embedded, embedded_ros
     pd.testing.assert_frame_equal(clean_embedded.households, from_csv.households)
 
 
-def test_embedded_cleaning_the_kept_rows_again_changes_nothing(clean_embedded,
-                                                               embedded_roster_path):
+def test_embedded_cleaning_the_kept_rows_again_changes_nothing(
+    clean_embedded, embedded_roster_path
+):
     raw = read_roster(embedded_roster_path)
     kept = raw[raw["source_row"].isin(clean_embedded.members["source_row"])]
     again = clean_roster(kept)
     assert len(again.quarantine) == 0
     pd.testing.assert_frame_equal(clean_embedded.members, again.members)
     pd.testing.assert_frame_equal(clean_embedded.households, again.households)
+
+
+def test_embedded_quarantine_links_refused_people_to_their_household(
+    clean_embedded, embedded_truth
+):
+    q = clean_embedded.quarantine
+    truth = embedded_truth.set_index("source_row")
+    kept_keys = set(clean_embedded.households["household_key"])
+    id_defect = q["reason"].isin(["id_missing", "id_mangled", "id_invalid"])
+    # a member refused for a bad ID belongs to a household that was kept
+    assert id_defect.any() and q.loc[id_defect, "household_key"].isin(kept_keys).all()
+    # and to the same household as the kept members with the same true 户编号
+    members = clean_embedded.members.assign(
+        true_hh=truth.loc[clean_embedded.members["source_row"], "true_household_id"].to_numpy()
+    )
+    key_of = members.drop_duplicates("true_hh").set_index("true_hh")["household_key"]
+    refused_true = truth.loc[q.loc[id_defect, "source_row"], "true_household_id"]
+    assert (
+        q.loc[id_defect, "household_key"].to_numpy() == key_of.loc[refused_true].to_numpy()
+    ).all()
+    assert "household_id" not in clean_embedded.households.columns
