@@ -31,10 +31,11 @@ synth: $(STAMP)
 	$(VENV)/bin/fupin synth --out data/raw
 
 notebooks: $(STAMP)
-	$(VENV)/bin/jupytext --sync notebooks/*.py
+	$(VENV)/bin/jupytext --update --to ipynb notebooks/*.py
 
 bench: $(STAMP)
-	$(PY) benchmarks/run.py
+	$(PY) benchmarks/bench_clean.py
+	$(PY) benchmarks/bench_report.py
 
 clean-reports:
 	rm -rf reports/
