@@ -90,7 +90,7 @@ display(columns[~columns["present"]])
 # %%
 summary = clean.summary()
 display(summary)
-report.save_table(summary, "summary", output_dir=output_dir, prefix=figure_prefix,
+_ = report.save_table(summary, "summary", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh={"item": "项目", "value": "数量"})
 
 reasons = (
@@ -100,7 +100,7 @@ reasons = (
     .sort_values("rows", ascending=False)
 )
 display(reasons)
-report.save_table(reasons, "quarantine_reasons", output_dir=output_dir, prefix=figure_prefix,
+_ = report.save_table(reasons, "quarantine_reasons", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh={"reason": "原因", "rows": "行数", "real_persons": "其中真实人员"})
 
 # %%
@@ -121,7 +121,7 @@ display(Markdown(
 # %%
 quality = clean.quality
 display(quality)
-report.save_table(quality, "quality", output_dir=output_dir, prefix=figure_prefix,
+_ = report.save_table(quality, "quality", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh={"rule": "规则", "rows": "行数", "action": "处理", "detail": "说明"})
 
 # %%
@@ -141,7 +141,7 @@ ax.set_title(plots.tr(
 ))
 for y, value in enumerate(shown["rows"]):
     ax.text(value, y, f" {value:,}", va="center", fontsize=8)
-plots.save_figure(fig, "rules", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "rules", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
 # Red bars are rows refused into the quarantine; blue bars are rows kept, with a value
@@ -166,7 +166,7 @@ ax.set_ylabel("")
 ax.set_yticklabels([plots.tr(t.get_text(), lang) for t in ax.get_yticklabels()])
 ax.set_title(plots.tr(f"2016 年各村人员的村名匹配依据{synthetic}", lang))
 ax.legend(title=plots.tr("匹配依据", lang), fontsize=8, loc="lower right")
-plots.save_figure(fig, "village_evidence", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "village_evidence", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
 assumed = evidence.get("assumed", pd.Series(dtype=int))

@@ -96,7 +96,7 @@ ax.set_title(
     else f"Work summary {year}: roster against published figures"
 )
 ax.legend(loc="center")
-plots.save_figure(fig, "roster_vs_published", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "roster_vs_published", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
 def fmt(value: float, unit: str) -> str:

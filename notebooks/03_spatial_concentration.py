@@ -122,7 +122,7 @@ headers_zh = {
     "eb": "经验贝叶斯平滑",
     "seb": "空间经验贝叶斯平滑",
 }
-report.save_table(table, "incidence", output_dir=output_dir, prefix=figure_prefix, headers_zh=headers_zh)
+_ = report.save_table(table, "incidence", output_dir=output_dir, prefix=figure_prefix, headers_zh=headers_zh)
 display(table.rename(columns=headers_zh if lang == "zh" else {}).round(4))
 
 
@@ -158,7 +158,7 @@ axes[0].legend(
     fontsize=7,
 )
 fig.suptitle(t(f"寨市乡各村{what}发生率，{year}年末（村界为近似）", f"Poverty incidence by village, end of {year} ({what}; approximate boundaries)") + suffix)
-plots.save_figure(fig, "incidence_maps", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "incidence_maps", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
 # ## Concentration and designation
@@ -170,13 +170,13 @@ plots.save_figure(fig, "incidence_maps", output_dir=output_dir, prefix=figure_pr
 
 # %%
 conc = spatial.concentration(inc)
-report.save_table(conc, "concentration", output_dir=output_dir, prefix=figure_prefix)
+_ = report.save_table(conc, "concentration", output_dir=output_dir, prefix=figure_prefix)
 display(conc.round(4))
 lq = spatial.location_quotients(inc).sort_values("lq", ascending=False)
-report.save_table(lq, "location_quotients", output_dir=output_dir, prefix=figure_prefix)
+_ = report.save_table(lq, "location_quotients", output_dir=output_dir, prefix=figure_prefix)
 overlap = spatial.designation_overlap(inc)
 overlap_eb = spatial.designation_overlap(table, by="eb")
-report.save_table(overlap, "designation_overlap", output_dir=output_dir, prefix=figure_prefix)
+_ = report.save_table(overlap, "designation_overlap", output_dir=output_dir, prefix=figure_prefix)
 display(overlap)
 
 # %%
@@ -198,7 +198,7 @@ ax.set_ylabel(t("累计贫困人口占比", "cumulative share of the poor"))
 ax.text(0.05, 0.9, f"Gini = {c['gini']:.3f}\nHoover = {c['hoover']:.3f}", transform=ax.transAxes)
 ax.set_title(t(f"贫困人口在各村间的分布，{year}年", f"Distribution of the poor over villages, {year}") + suffix)
 ax.legend(loc="lower right")
-plots.save_figure(fig, "lorenz_curve", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "lorenz_curve", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
 both = overlap.loc[overlap["agreement"] == "both", "name"].tolist()
@@ -258,7 +258,7 @@ else:
 moran = spatial.global_moran(gdf, rate, weights=weights, permutations=permutations, seed=seed)
 moran_eb = spatial.global_moran(gdf, "eb", weights=weights, permutations=permutations, seed=seed)
 moran_table = moran.to_frame()
-report.save_table(moran_table, "global_moran", output_dir=output_dir, prefix=figure_prefix)
+_ = report.save_table(moran_table, "global_moran", output_dir=output_dir, prefix=figure_prefix)
 display(moran_table)
 verdict = "significant" if moran.p_sim < alpha else "not significant"
 display(
@@ -287,9 +287,9 @@ gi = spatial.getis_ord(gdf, rate, weights=weights, permutations=permutations, se
 local = gdf[["name", "designated", rate]].join(lisa).join(
     gi[["G", "z_norm", "p_sim", "spot"]].rename(columns={"z_norm": "gi_z", "p_sim": "gi_p_sim"})
 )
-report.save_table(local.reset_index(), "local_clusters", output_dir=output_dir, prefix=figure_prefix)
+_ = report.save_table(local.reset_index(), "local_clusters", output_dir=output_dir, prefix=figure_prefix)
 summary = spatial.local_summary(lisa)
-report.save_table(summary, "local_summary", output_dir=output_dir, prefix=figure_prefix)
+_ = report.save_table(summary, "local_summary", output_dir=output_dir, prefix=figure_prefix)
 display(local[["name", "designated", rate, "n_neighbours", "Ii", "p_sim", "min_p", "cluster", "significant_fdr", "spot"]].round(4))
 display(summary)
 
@@ -350,7 +350,7 @@ finish(
     [Patch(facecolor=spot_colours[k], edgecolor="grey", label=label(k)) for k in spot_colours if (gi["spot"] == k).any()],
 )
 fig.suptitle(t(f"寨市乡贫困的局部空间聚类，{year}年（{weights}，{permutations}次置换）", f"Local clusters of poverty, {year} ({weights}, {permutations:,} permutations)") + suffix)
-plots.save_figure(fig, "local_cluster_maps", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "local_cluster_maps", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
 scatter = spatial.moran_scatter(gdf, rate, weights=weights)
@@ -379,7 +379,7 @@ ax.legend(
     loc="upper left",
     fontsize=7,
 )
-plots.save_figure(fig, "moran_scatter", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "moran_scatter", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
 s = summary.set_index("measure")["value"]

@@ -77,7 +77,7 @@ by_mode
 # %%
 housing = rl.HousingAssumption(floors=floors, coverage=coverage)
 crit = rl.evaluate_sites(orig, geo, hazard_buffer_m=hazard_buffer_m, housing=housing)
-report.save_table(crit, "site_criteria", output_dir=output_dir, prefix=figure_prefix,
+_ = report.save_table(crit, "site_criteria", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh=rl.HEADERS_ZH)
 crit.rename(columns=rl.HEADERS_ZH if zh else {}).round(1)
 
@@ -129,7 +129,7 @@ summary = pd.DataFrame(
         "weighted_coverage": [r.weighted_coverage for r in runs.values()],
     }
 )
-report.save_table(summary, "optimality_gap", output_dir=output_dir, prefix=figure_prefix)
+_ = report.save_table(summary, "optimality_gap", output_dir=output_dir, prefix=figure_prefix)
 summary
 
 # %%
@@ -157,7 +157,7 @@ display(Markdown(text))
 
 # %%
 screen = rl.screen_sites(crit, max_road_m=max_road_m, max_seat_m=max_seat_m)
-report.save_table(screen, "site_screening", output_dir=output_dir, prefix=figure_prefix)
+_ = report.save_table(screen, "site_screening", output_dir=output_dir, prefix=figure_prefix)
 screen
 
 # %%
@@ -238,7 +238,7 @@ ax.set_title(title)
 ax.set_axis_off()
 plots.north_arrow(ax)
 plots.scale_bar(ax)
-plots.save_figure(fig, "map_origins_sites", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "map_origins_sites", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
 # ## Sensitivity of the optimum
@@ -249,7 +249,7 @@ plots.save_figure(fig, "map_origins_sites", output_dir=output_dir, prefix=figure
 
 # %%
 sens = rl.sensitivity(orig, sites, p_values=sensitivity_p, radii_m=sensitivity_radii_m)
-report.save_table(sens, "sensitivity", output_dir=output_dir, prefix=figure_prefix)
+_ = report.save_table(sens, "sensitivity", output_dir=output_dir, prefix=figure_prefix)
 sens.round(3)
 
 # %% [markdown]
@@ -260,7 +260,7 @@ sens.round(3)
 
 # %%
 moves = rl.scattered_moves(orig, geo)
-report.save_table(moves, "scattered_moves", output_dir=output_dir, prefix=figure_prefix,
+_ = report.save_table(moves, "scattered_moves", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh=rl.HEADERS_ZH)
 moves.round(0)
 

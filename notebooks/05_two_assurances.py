@@ -93,7 +93,7 @@ ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
 ax.set_xlabel(t("户占比", "share of households"))
 ax.set_title(t(f"{year}年各维度剥夺率（k = {k:.2f}）", f"Deprivation by dimension, {year} (k = {k:.2f})"))
 ax.legend(loc="lower right")
-plots.save_figure(fig, "deprivation_by_dimension", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "deprivation_by_dimension", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
 H, A, M0 = overall.index.loc[0, ["H", "A", "M0"]]
@@ -119,9 +119,9 @@ index_v = by_village.index.assign(
 contrib = by_village.dimensions.pivot(index="village_code", columns="dimension", values="contribution")
 display(shown(index_v).round(3))
 display(contrib[list(assurances.DIMENSIONS)].round(2))
-report.save_table(index_v, "af_by_village", output_dir=output_dir, prefix=figure_prefix,
+_ = report.save_table(index_v, "af_by_village", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh=indicators.HEADERS_ZH)
-report.save_table(by_village.dimensions, "af_dimensions_by_village", output_dir=output_dir,
+_ = report.save_table(by_village.dimensions, "af_dimensions_by_village", output_dir=output_dir,
                   prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH)
 
 # %% [markdown]
@@ -137,10 +137,10 @@ checks_v = assurances.exit_checks_by_village(checks, ref)
 display(shown(checks_v))
 failed = checks.loc[checks["false_exit"], "failed"].value_counts()
 display(failed.rename_axis(t("未达标项", "criteria failed")).to_frame(t("户数", "households")))
-report.save_table(checks_v, "exit_checks_by_village", output_dir=output_dir,
+_ = report.save_table(checks_v, "exit_checks_by_village", output_dir=output_dir,
                   prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH)
 line = assurances.village_exit_line(clean.members, clean.households, reg, ref)
-report.save_table(line, "village_exit_line", output_dir=output_dir, prefix=figure_prefix,
+_ = report.save_table(line, "village_exit_line", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh=indicators.HEADERS_ZH)
 designated_below = line.loc[line["designated"] & line["below_line"], "village_name"].tolist()
 display(
@@ -191,7 +191,7 @@ for ax in axes:
     plots.north_arrow(ax)
     plots.scale_bar(ax)
 fig.suptitle(t("寨市乡（村界为近似）", "寨市乡 (approximate village boundaries)"))
-plots.save_figure(fig, "m0_and_exit_line_maps", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "m0_and_exit_line_maps", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 7.5))
@@ -209,7 +209,7 @@ ax.set_axis_off()
 plots.north_arrow(ax)
 plots.scale_bar(ax)
 ax.set_title(t(f"{year}年脱贫核查（村界为近似）", f"Exit checks {year} (approximate boundaries)"))
-plots.save_figure(fig, "exit_checks_map", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "exit_checks_map", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
 # **Caveats.** The criteria are measured from the roster's own indicators, which are

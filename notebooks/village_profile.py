@@ -96,7 +96,7 @@ for ax, table, column, title in (
     ax.set_xlabel(t("户数", "households"))
     ax.set_title(title)
 fig.suptitle(t(f"{name} {year}年建档立卡户", f"{name}: registered households, {year}"))
-plots.save_figure(fig, "households", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "households", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
 # ## Age-sex pyramid of the registered poor
@@ -115,7 +115,7 @@ ax.set_xlabel(t("人数", "people"))
 ax.set_ylabel(t("年龄组", "age group"))
 ax.legend(loc="upper right")
 ax.set_title(t(f"{name}建档立卡人口年龄性别结构（{year}年）", f"{name}: registered poor by age and sex, {year}"))
-plots.save_figure(fig, "age_sex_pyramid", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "age_sex_pyramid", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
 # ## 两不愁三保障 status
@@ -146,7 +146,7 @@ ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
 ax.set_xlabel(t("剥夺户占比", "share of households deprived"))
 ax.legend(loc="lower right")
 ax.set_title(t(f"{name}两不愁三保障（{year}年）", f"{name}: two assurances, {year}"))
-plots.save_figure(fig, "two_assurances", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "two_assurances", output_dir=output_dir, prefix=figure_prefix)
 display(
     Markdown(
         f"Multidimensional poverty (k = {k:.2f}): H = {af_village.index.loc[0, 'H']:.1%}, "
@@ -180,7 +180,7 @@ display(
         ["household", "exited", "failed", "false_exit", "eligible_not_exited"]
     ]
 )
-report.save_table(flagged, "exit_checks", output_dir=output_dir, prefix=figure_prefix,
+_ = report.save_table(flagged, "exit_checks", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh=indicators.HEADERS_ZH)
 
 # %% [markdown]
