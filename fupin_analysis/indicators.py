@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import io
 import re
-import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,6 +41,7 @@ from .assurances import (
     village_exit_line,
 )
 from .errors import FupinError
+from .excel import repeatable_xlsx
 from .reference import (
     TOWNSHIP_CODE,
     Reference,
@@ -909,8 +909,6 @@ def programme_tables(
 
 
 _PERCENT = re.compile(r"(share|incidence|contribution|headcount|^H$|^M0$|^A$|^exit_line$)")
-_FIXED_TIME = (2016, 12, 31, 0, 0, 0)
-_CORE_TIME = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 def _number_format(name: str, dtype: Any) -> str | None:
@@ -993,7 +991,7 @@ def write_programme_workbook(
     buffer = io.BytesIO()
     wb.save(buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(_deterministic_zip(buffer.getvalue()))
+    path.write_bytes(repeatable_xlsx(buffer.getvalue()))
     return path
 
 
@@ -1015,22 +1013,6 @@ def _plain(value: Any) -> Any:
 
 def _display_width(text: str) -> int:
     return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
-
-
-def _deterministic_zip(data: bytes) -> bytes:
-    """Re-pack an xlsx with fixed entry times and fixed docProps timestamps."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _CORE_TIME.sub(rb"\g<1>2016-12-31T00:00:00Z\g<3>", content)
-            entry = zipfile.ZipInfo(info.filename, date_time=_FIXED_TIME)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.external_attr = 0o644 << 16
-            dst.writestr(entry, content)
-    return out.getvalue()
 
 
 def households_by(

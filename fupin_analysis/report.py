@@ -24,7 +24,6 @@ import os
 import re
 import sys
 import time
-import zipfile
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -39,6 +38,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import ConfigError, PrivacyError
+from .excel import repeatable_xlsx
 from .reference import load_villages, resolve_village_names
 from .schema import PII_COLUMNS, column
 
@@ -81,9 +81,6 @@ _UNKNOWN_NOTE = (
 _NAME_RE = re.compile(r"^[\w.-]+$")
 # Canonical ``name`` is left out: reference and geography tables use it for place names.
 _PII_HEADERS = (frozenset(PII_COLUMNS) - {"name"}) | {column(c).header for c in PII_COLUMNS}
-# Any fixed instant: the xlsx's own creation time would change its bytes on every run.
-_FIXED_W3CDTF = "2000-01-01T00:00:00Z"
-_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 
 def table_paths(output_dir: str | Path, prefix: str, name: str) -> list[Path]:
@@ -124,28 +121,6 @@ def _publishable(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame
 
 
-def _deterministic_zip(data: bytes) -> bytes:
-    """Rewrite an xlsx (zip) with fixed timestamps, attributes and document dates."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as src,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst,
-    ):
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = re.sub(
-                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
-                    rb"\g<1>" + _FIXED_W3CDTF.encode() + rb"\g<2>",
-                    content,
-                )
-            fixed = zipfile.ZipInfo(info.filename, date_time=_FIXED_ZIP_TIME)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            dst.writestr(fixed, content, compresslevel=6)
-    return out.getvalue()
-
-
 def _xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
@@ -156,7 +131,7 @@ def _xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
             cells = [str(v) for v in (col, *frame[col].head(200).tolist())]
             width = max(len(c.encode("gbk", errors="replace")) for c in cells)
             ws.column_dimensions[ws.cell(1, idx).column_letter].width = min(width + 2, 60)
-    return _deterministic_zip(buffer.getvalue())
+    return repeatable_xlsx(buffer.getvalue())
 
 
 def save_table(

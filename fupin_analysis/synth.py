@@ -32,7 +32,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import re
 import sqlite3
 import zipfile
 from dataclasses import fields
@@ -43,6 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .errors import FupinError
+from .excel import repeatable_xlsx
 from .synth_mess import (
     HEAD_ONLY_FIELDS,
     QUARANTINE_DEFECTS,
@@ -125,24 +125,6 @@ _XLSX_PROPS = {
 }
 
 
-def _fixed_zip(path: Path) -> None:
-    """Rewrite a zip (xlsx) with fixed entry times and order, so bytes repeat."""
-    with zipfile.ZipFile(path) as zin:
-        entries = [(i.filename, zin.read(i.filename)) for i in zin.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for name, data in entries:
-            if name == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>2016-12-05T00:00:00Z\g<2>",
-                    data,
-                )
-            info = zipfile.ZipInfo(name, date_time=_FIXED_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o600 << 16
-            zout.writestr(info, data)
-
-
 def write_roster_xlsx(raw: pd.DataFrame, truth: pd.DataFrame, path: Path) -> None:
     """Write the messy roster as the system's xlsx export (title, date, header rows).
 
@@ -185,7 +167,7 @@ def write_roster_xlsx(raw: pd.DataFrame, truth: pd.DataFrame, path: Path) -> Non
             row[id_col] = float(true_ids[i][:15] + "000")
         ws.append(row)
     wb.save(path)
-    _fixed_zip(path)
+    path.write_bytes(repeatable_xlsx(path.read_bytes(), stamp=_FIXED_TIME[:3]))
 
 
 def write_roster_csv(raw: pd.DataFrame, path: Path, encoding: str = "gb18030") -> None:
