@@ -574,7 +574,7 @@ def work_summary(
             nq * rates[level],
             pd.NA,
             "元",
-            f"students × {rates[level]:.0f} yuan (published rate); quarantined = students",
+            f"students × {rates[level]:.0f} yuan (published rate); quarantined = their cost",
         )
         total_cost += n * rates[level]
         total_q += nq * rates[level]
@@ -583,7 +583,7 @@ def work_summary(
             "figure": "education_total_cost",
             "label_zh": "教育资助合计",
             "value": total_cost,
-            "quarantined": int(q_students.to_numpy().sum()),
+            "quarantined": total_q,
             "value_with_quarantined": total_cost + total_q,
             "published": pd.NA,
             "unit": "元",

@@ -313,6 +313,9 @@ def test_work_summary_on_hand_made_roster(ref):
     assert (v["education_primary_students"], q["education_primary_students"]) == (1, 1)
     assert (v["education_secondary_students"], q["education_secondary_students"]) == (0, 1)
     assert w["education_total_cost"] == 1000 + 1000 + 2000
+    # for money rows the quarantined column is money too: what the refused students cost
+    assert q["education_primary_cost"] == 1000 and q["education_secondary_cost"] == 2000
+    assert q["education_total_cost"] == 1000 + 2000
     assert ws.loc["registered_people", "published"] == 6066
     assert ws.loc["registered_people", "difference"] == 11 - 6066
     assert pd.isna(ws.loc["education_primary_students", "published"])
