@@ -50,6 +50,7 @@ import hashlib
 import os
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -366,9 +367,12 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
     out = np.empty((len(h), 16), dtype=np.uint8)
     out[:, 0::2] = hexdigits[b >> 4]
     out[:, 1::2] = hexdigits[b & 15]
-    text = pa.array(out.view("S16").ravel()).cast(pa.large_string()).to_pandas()
-    result = pd.Series(text.to_numpy(), index=values.index, dtype="str")
-    return result.where(codes >= 0)
+    missing = codes < 0
+    validity = pa.array(~missing).buffers()[1] if missing.any() else None
+    text = pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(16), len(h), [validity, pa.py_buffer(out)]
+    ).cast(pa.large_string())
+    return pd.Series(text.to_pandas(), dtype="str").set_axis(values.index)
 
 
 # --- the pipeline ------------------------------------------------------------------------
@@ -411,24 +415,40 @@ def _as_raw_frame(raw_or_path, sheet, encoding) -> pd.DataFrame:
     return raw
 
 
+def _distinct_dtype(categories) -> pd.CategoricalDtype:
+    """Categorical dtype of values already known distinct and non-missing (a dictionary
+    or a factorisation): skips pandas' uniqueness check, which hashes them all again."""
+    index = pd.Index(categories, dtype="str")
+    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
+    return fast(index, ordered=False) if fast else pd.CategoricalDtype(index)
+
+
 def _encode(values: pd.Series, remove_spaces: bool) -> tuple[pd.Series, np.ndarray]:
     """Normalised column as a categorical (text work happens once per distinct value).
 
     Returns the categorical and, per row, whether normalisation changed its text.
     """
-    text = values if values.dtype == "str" else values.astype("str")
-    arr = pa.array(text, type=pa.large_string(), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):  # one dictionary for the column, not one per chunk
-        arr = arr.combine_chunks()
-    encoded = pc.dictionary_encode(arr)
-    before = pd.Series(encoded.dictionary.to_pandas(), dtype="str")
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        rows = values.cat.codes.to_numpy()
+        before = pd.Series(values.cat.categories, dtype="str")
+    else:
+        text = values if values.dtype == "str" else values.astype("str")
+        arr = pa.array(text, type=pa.large_string(), from_pandas=True)
+        encoded = pc.dictionary_encode(arr)  # one dictionary for the column, even if chunked
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
+        before = pd.Series(encoded.dictionary.to_pandas(), dtype="str")
+        rows = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     after = normalize_values(before, remove_spaces=remove_spaces)
-    new_codes, categories = pd.factorize(after)
-    rows = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    changed = before.ne(after).to_numpy() & after.notna().to_numpy()
+    if after is before:  # nothing changed: the distinct values are the categories
+        new_codes, categories = np.arange(len(before)), before.array
+        changed = np.zeros(len(before), dtype=bool)
+    else:
+        new_codes, categories = pd.factorize(after)
+        changed = before.ne(after).to_numpy() & after.notna().to_numpy()
     codes = np.append(new_codes, -1)[rows]
-    dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
-    column = pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=values.index)
+    cat = pd.Categorical.from_codes(codes, dtype=_distinct_dtype(categories), validate=False)
+    column = pd.Series(cat, index=values.index)
     return column, np.append(changed, False)[rows]
 
 
@@ -439,17 +459,27 @@ def _normalise(raw: pd.DataFrame, q: _Quality) -> pd.DataFrame:
     emptied = np.zeros(len(raw), dtype=bool)
     markers = {normalize_text(m) for m in EMPTY_MARKERS}
     required = set(REQUIRED_COLUMNS)
-    for name in raw.columns:
-        if name not in _USED:
-            continue  # names, phones, unknown columns: only compared for repeats, lazily
-        column, changed_here = _encode(raw[name], remove_spaces=name in _CODE_COLUMNS)
+    names = [name for name in raw.columns if name in _USED]
+    # names, phones, unknown columns: only compared for repeats, lazily (_duplicate_rows)
+
+    def encode(name: str) -> tuple[pd.Series, np.ndarray]:
+        return _encode(raw[name], remove_spaces=name in _CODE_COLUMNS)
+
+    # pyarrow's hashing and normalisation release the GIL: columns on several threads
+    workers = min(len(names), os.cpu_count() or 1, 4)
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            encoded = list(pool.map(encode, names))
+    else:
+        encoded = [encode(name) for name in names]
+    for name, (col, changed_here) in zip(names, encoded, strict=True):
         changed |= changed_here
-        categories = column.cat.categories
+        categories = col.cat.categories
         found = categories[categories.isin(markers)].tolist()
         if name not in required and found:
-            emptied |= column.isin(found).to_numpy()
-            column = column.cat.remove_categories(found)
-        work[name] = column
+            emptied |= col.isin(found).to_numpy()
+            col = col.cat.remove_categories(found)
+        work[name] = col
     q.add(
         "text_normalised",
         changed.sum(),
