@@ -324,17 +324,14 @@ def roster_names(path: str | Path) -> set[str]:
     >>> len(names) > 1000  # doctest: +SKIP
     True
     """
+    from .ingest import read_roster
+
     path = Path(path)
     try:
-        from .ingest import read_roster
-    except ImportError:
-        column = _names_by_header(path)
-    else:
-        try:
-            raw = read_roster(path)
-        except RosterFormatError:
-            raw = pd.DataFrame()  # not a full roster: its 姓名 column still has names
-        column = raw["name"] if "name" in raw.columns else _names_by_header(path)
+        raw = read_roster(path)
+    except RosterFormatError:
+        raw = pd.DataFrame()  # not a full roster: its 姓名 column still has names
+    column = raw["name"] if "name" in raw.columns else _names_by_header(path)
     names = column.dropna().astype(str).map(lambda s: unicodedata.normalize("NFKC", s).strip())
     return {n for n in names if len(n) >= 2}
 

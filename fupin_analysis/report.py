@@ -74,10 +74,6 @@ SYNTHETIC_BANNER = (
     " This report is made from the package's embedded synthetic dataset: no real person is"
     " in it, and it is not a claim about the real township."
 )
-_UNKNOWN_NOTE = (
-    "> Data provenance not checked: `fupin_analysis.synth` is not available, so this report"
-    " cannot say whether its inputs are the embedded synthetic dataset."
-)
 _NAME_RE = re.compile(r"^[\w.-]+$")
 # Canonical ``name`` is left out: reference and geography tables use it for place names.
 _PII_HEADERS = (frozenset(PII_COLUMNS) - {"name"}) | {column(c).header for c in PII_COLUMNS}
@@ -195,8 +191,7 @@ def banner_text(*paths: str | Path) -> str | None:
     """The Markdown banner for a report whose inputs are ``paths``.
 
     Returns :data:`SYNTHETIC_BANNER` when any existing path is a file of the embedded
-    synthetic dataset, a neutral note when that cannot be checked
-    (``fupin_analysis.synth`` missing), and ``None`` otherwise.
+    synthetic dataset, and ``None`` otherwise.
 
     Examples
     --------
@@ -206,10 +201,8 @@ def banner_text(*paths: str | Path) -> str | None:
     existing = [Path(p) for p in paths if p and Path(p).exists()]
     if not existing:
         return None
-    try:
-        from .synth import is_synthetic
-    except ImportError:
-        return _UNKNOWN_NOTE
+    from .synth import is_synthetic
+
     if any(is_synthetic(p) for p in existing):
         return SYNTHETIC_BANNER
     return None

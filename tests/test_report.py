@@ -121,13 +121,6 @@ def test_banner_for_synthetic_inputs(fake_synth, tmp_path, capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_banner_neutral_note_when_synth_is_unavailable(monkeypatch, tmp_path):
-    monkeypatch.setitem(sys.modules, "fupin_analysis.synth", None)
-    path = tmp_path / "r.xlsx"
-    path.write_bytes(b"x")
-    assert "not checked" in report.banner_text(path)
-
-
 # --- configuration and planning ------------------------------------------------------------
 
 REPO = Path(__file__).resolve().parent.parent
