@@ -358,21 +358,25 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
     >>> keyed_hash(pd.Series(["430527199001011237"]), "s", "person").str.len().tolist()
     [16]
     """
-    key = hashlib.blake2b(f"{domain}:{salt}".encode(), digest_size=8).hexdigest()
     codes, uniques = _codes_uniques(values)
-    distinct = pd.util.hash_array(np.asarray(uniques, dtype=object), hash_key=key, categorize=False)
-    h = np.append(distinct, np.uint64(0))[codes]
+    text = _hex_keys(np.asarray(uniques, dtype=object), salt, domain)
+    if len(text) != len(codes) or (codes != np.arange(len(codes))).any():
+        text = text.take(pa.array(codes, mask=codes < 0))
+    return pd.Series(text.to_pandas(), dtype="str").set_axis(values.index)
+
+
+def _hex_keys(distinct: np.ndarray, salt: str, domain: str) -> pa.Array:
+    """The keys of :func:`keyed_hash` of an object array of text, one per element."""
+    key = hashlib.blake2b(f"{domain}:{salt}".encode(), digest_size=8).hexdigest()
+    h = pd.util.hash_array(distinct, hash_key=key, categorize=False)
     b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
     hexdigits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
     out = np.empty((len(h), 16), dtype=np.uint8)
     out[:, 0::2] = hexdigits[b >> 4]
     out[:, 1::2] = hexdigits[b & 15]
-    missing = codes < 0
-    validity = pa.array(~missing).buffers()[1] if missing.any() else None
-    text = pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(16), len(h), [validity, pa.py_buffer(out)]
+    return pa.FixedSizeBinaryArray.from_buffers(
+        pa.binary(16), len(h), [None, pa.py_buffer(out)]
     ).cast(pa.large_string())
-    return pd.Series(text.to_pandas(), dtype="str").set_axis(values.index)
 
 
 # --- the pipeline ------------------------------------------------------------------------
@@ -869,8 +873,10 @@ def _tables(work, raw, people, kept, hh, village, refused, filled, salt, ref_dat
     )
 
     members = pd.DataFrame(index=pd.RangeIndex(len(w)))
-    members["person_key"] = (
-        keyed_hash(ids["id_number"], salt, "person").iloc[idcodes[kept]].reset_index(drop=True)
+    # kept identity numbers are distinct (duplicate_person): one key each, no factorising
+    kept_ids = ids["id_number"].to_numpy(dtype=object)[idcodes[kept]]
+    members["person_key"] = pd.Series(
+        _hex_keys(kept_ids, salt, "person").to_pandas(), dtype="str"
     )
     members["household_key"] = keyed_hash(w["household_id"], salt, "household")
     members["village_code"] = pd.Series(code_table.take(codek[refk[hk]]))

@@ -99,7 +99,9 @@ def normalize_ids(values: pd.Series) -> pd.Series:
     """
     text = normalize_values(values, remove_spaces=True)
     arr = _arrow(text)
-    arr = pc.utf8_upper(pc.replace_substring_regex(arr, "^'+", ""))
+    if pc.any(pc.starts_with(arr, "'")).as_py():  # rare: skip the regex pass otherwise
+        arr = pc.replace_substring_regex(arr, "^'+", "")
+    arr = pc.utf8_upper(arr)
     arr = pc.if_else(pc.equal(pc.utf8_length(arr), 0), pa.scalar(None, arr.type), arr)
     out = arr.to_pandas().astype("str")
     out.index = values.index
@@ -144,10 +146,14 @@ def validate(values: pd.Series, reference_date: str | pd.Timestamp = "2016-12-31
     birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
     sex = np.full(n, -1, dtype=np.int8)  # codes of the sex vocabulary: 0 男, 1 女
     if shaped.any():
-        digits = _digit_matrix(ids[shaped])
-        year = digits[:, 6:10] @ np.array([1000, 100, 10, 1])
-        month = digits[:, 10] * 10 + digits[:, 11]
-        day = digits[:, 12] * 10 + digits[:, 13]
+        raw_digits = _digit_matrix(ids[shaped])  # uint8; widened per column, not whole
+
+        def digit(k: int) -> np.ndarray:
+            return raw_digits[:, k].astype(np.int64)
+
+        year = digit(6) * 1000 + digit(7) * 100 + digit(8) * 10 + digit(9)
+        month = digit(10) * 10 + digit(11)
+        day = digit(12) * 10 + digit(13)
         leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
         month_ok = (month >= 1) & (month <= 12)
         dim = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + (leap & (month == 2))
@@ -157,8 +163,11 @@ def validate(values: pd.Series, reference_date: str | pd.Timestamp = "2016-12-31
         ).astype("datetime64[M]").astype("datetime64[D]") + (np.where(date_ok, day, 1) - 1)
         dates = np.where(date_ok, dates, np.datetime64("NaT")).astype("datetime64[s]")
         future = date_ok & (dates > np.datetime64(pd.Timestamp(reference_date).date()))
-        last = np.where(digits[:, 17] == ord("X") - 48, 10, digits[:, 17])
-        expected = _CHECK_BYTES[(digits[:, :17] @ _WEIGHTS) % 11]
+        last = np.where(digit(17) == ord("X") - 48, 10, digit(17))
+        total = np.zeros(len(raw_digits), dtype=np.int64)
+        for k, weight in enumerate(_WEIGHTS):
+            total += digit(k) * weight
+        expected = _CHECK_BYTES[total % 11]
         check_ok = np.where(last == 10, ord("X"), last + 48) == expected
         sub = np.select(
             [~date_ok, future, check_ok],
@@ -167,7 +176,7 @@ def validate(values: pd.Series, reference_date: str | pd.Timestamp = "2016-12-31
         ).astype(np.int8)
         status[shaped] = sub
         birth[shaped] = dates
-        sex[shaped] = np.where(sub != code["valid"], -1, np.where(digits[:, 16] % 2 == 1, 0, 1))
+        sex[shaped] = np.where(sub != code["valid"], -1, np.where(digit(16) % 2 == 1, 0, 1))
     return pd.DataFrame(
         {
             "id_number": ids,
@@ -191,11 +200,11 @@ def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
 
 
 def _digit_matrix(ids: pd.Series) -> np.ndarray:
-    """``(n, 18)`` int64 digit matrix of ASCII strings of length 18 (``X`` → 40)."""
+    """``(n, 18)`` uint8 digit matrix of ASCII strings of length 18 (``X`` → 40)."""
     arr = _arrow(ids)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset :][: len(arr) + 1]
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return data.reshape(len(arr), 18).astype(np.int64) - 48
+    return data.reshape(len(arr), 18) - np.uint8(48)
 
 
 def is_valid(number: str, reference_date: str | pd.Timestamp | None = None) -> bool:
