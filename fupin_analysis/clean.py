@@ -864,7 +864,10 @@ def _tables(work, raw, people, kept, hh, village, refused, filled, salt, ref_dat
     q.add("value_aliased", int(aliased.sum()), "old or variant term set to today's official term")
     household["village_code"] = pd.Series(codek)
     conflicts = _conflicts(household, hk, refk)
-    in_conflict = np.isin(hk, np.unique(np.concatenate([[], *conflicts.values()])))
+    conflicted = np.zeros(len(refk), dtype=bool)
+    for households_hit in conflicts.values():
+        conflicted[households_hit] = True
+    in_conflict = conflicted[hk]
     q.add(
         "household_field_conflict",
         int(in_conflict.sum()),
@@ -903,17 +906,21 @@ def _tables(work, raw, people, kept, hh, village, refused, filled, salt, ref_dat
     q.add("age_mismatch", int(age_bad.sum()), "kept; age computed from the identity number")
 
     # households: one row each, values of the head's row (or the first member's)
-    hh_codes = np.unique(hk)
+    hh_codes = np.flatnonzero(np.bincount(hk, minlength=len(refk)))  # sorted, like np.unique
     heads_at = refk[hh_codes]
     n_found = np.bincount(hk, minlength=len(refk))[hh_codes]
     is_head = w["relation"].eq("户主").fillna(False).to_numpy(dtype=bool)
     n_heads = np.bincount(hk[is_head], minlength=len(refk))[hh_codes]
     villages = load_villages().set_index("code")
     h = pd.DataFrame(index=pd.RangeIndex(len(hh_codes)))
-    h["household_key"] = pd.Series(members["household_key"].to_numpy()[heads_at], dtype="str")
-    h["village_code"] = pd.Series(code_table.take(codek[heads_at]))
-    h["village_name"] = h["village_code"].map(villages["name"]).astype("str")
-    h["designated"] = h["village_code"].map(villages["designated"]).astype(bool)
+    h["household_key"] = pd.Series(members["household_key"].array.take(heads_at), dtype="str")
+    at_code = codek[heads_at]
+    h["village_code"] = pd.Series(code_table.take(at_code))
+    per_code = pd.Series(code_table)  # looked up once per village, then spread
+    for name, kind in (("village_name", "str"), ("designated", bool)):
+        field = "name" if name == "village_name" else name
+        values = per_code.map(villages[field]).take(at_code).reset_index(drop=True)
+        h[name] = values.astype(kind)
     h["village_evidence"] = pd.Series(evidence[kept][heads_at], dtype="str")
     h["members"] = n_found.astype("int64")
     for name, values in household.items():
