@@ -33,6 +33,7 @@ import csv
 import datetime as dt
 import difflib
 import io
+import mmap
 from pathlib import Path
 
 import numpy as np
@@ -405,9 +406,10 @@ def _detect_encoding(path: Path, data: bytes, encoding: str | None) -> str:
 
 
 def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
-    data = path.read_bytes()
-    enc = _detect_encoding(path, data, encoding)
-    text_head = data[: 1 << 16].decode(enc, errors="ignore")
+    data = _map_file(path)  # the file's bytes, mapped: no copy of a large roster
+    head = data[:_DETECT_BYTES]
+    enc = _detect_encoding(path, data[:] if encoding is not None else head, encoding)
+    text_head = head[: 1 << 16].decode(enc, errors="ignore")
     head_rows = [r for r in csv.reader(io.StringIO(text_head, newline=""))][:HEADER_SCAN_ROWS]
     where = f"{path.name}"
     at, height, names, score = _find_header([list(r) for r in head_rows])
@@ -420,6 +422,7 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
     first_line = at + height + 1  # 1-based physical line of the first data row
     frame = _csv_fast(data, enc, len(names), first_line)
     if frame is None:
+        data = data[:]  # bytes
         try:
             text = data.decode(enc)
         except UnicodeDecodeError as exc:
@@ -449,18 +452,37 @@ def _decode_gb18030(path: Path, data: bytes) -> str:
         ) from None
 
 
-def _csv_fast(data: bytes, enc: str, width: int, first_line: int) -> pd.DataFrame | None:
+def _map_file(path: Path) -> mmap.mmap | bytes:
+    """The file's content, memory-mapped (read-only); its bytes when it cannot be mapped."""
+    with path.open("rb") as handle:
+        try:
+            return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, ValueError):
+            return handle.read()
+
+
+def _count_newlines(data: mmap.mmap | bytes) -> int:
+    """How many ``\\n`` bytes ``data`` holds (numpy, a few MB at a time)."""
+    arr = np.frombuffer(data, dtype=np.uint8)
+    step = 1 << 23
+    return sum(int(np.count_nonzero(arr[i : i + step] == 10)) for i in range(0, len(arr), step))
+
+
+def _csv_fast(
+    data: mmap.mmap | bytes, enc: str, width: int, first_line: int
+) -> pd.DataFrame | None:
     """pyarrow's multithreaded reader, when every line after the header is one row."""
     # Blank lines stay rows of missing cells (ignore_empty_lines=False; dropped later with
     # their line numbers right); a line break inside a quoted cell leaves fewer rows than
     # lines and goes to the slow path, which counts physical lines.
-    body_lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - (first_line - 1)
+    ends_with_newline = len(data) > 0 and data[-1:] == b"\n"
+    body_lines = _count_newlines(data) + (0 if ends_with_newline else 1) - (first_line - 1)
     if body_lines <= 0:
         return None
     cols = [f"c{i}" for i in range(width)]
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(data),  # zero-copy, unlike io.BytesIO
+            pa.BufferReader(pa.py_buffer(data)),  # zero-copy, unlike io.BytesIO
             read_options=pacsv.ReadOptions(
                 encoding=enc.replace("utf-8-sig", "utf8"),
                 skip_rows=first_line - 1,
