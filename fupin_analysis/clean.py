@@ -663,7 +663,8 @@ def clean_roster(
     code_idx, codes = pd.factorize(resolved["code"])
     code = np.append(code_idx, -1)[vcodes]  # per row: index into ``codes``, -1 unresolved
     code_table = pd.array(np.asarray(codes, dtype=object), dtype="str")
-    evidence = np.append(resolved["evidence"].to_numpy(dtype=object), None)[vcodes]
+    # per distinct name (the last entry for a missing name); rows index it with ``vcodes``
+    evidence = pd.Series(np.append(resolved["evidence"].to_numpy(dtype=object), None), dtype="str")
     unknown = refuse(code < 0, "unknown_village")
     q.add(
         "unknown_village",
@@ -696,26 +697,27 @@ def clean_roster(
         int((np.append(spelled, False)[idcodes] & kept).sum()),
         "kept; lowercase x or Excel's text apostrophe in the identity number",
     )
-    ev_kept = pd.Series(evidence[kept], dtype="str")
-    assumed = ev_kept.eq("assumed").to_numpy()
+    ev_kept = vcodes[kept]  # index into ``evidence``
+    assumed = evidence.eq("assumed").to_numpy()[ev_kept]
     q.add(
         "village_assumed",
         int(assumed.sum()),
         "kept; matched through an assumed crosswalk link (successor unit unverified)",
         _counts(work["village"][kept][assumed]),
     )
-    variant = ~ev_kept.isin(["official_name", "same_name", "code_shift", "code", "assumed"])
+    official = evidence.isin(["official_name", "same_name", "code_shift", "code", "assumed"])
+    variant = ~official.to_numpy()[ev_kept]
     q.add(
         "village_variant",
         int(variant.sum()),
         "kept; matched through a variant or old name",
-        _counts(ev_kept[variant]),
+        _counts(pd.Series(evidence.to_numpy()[ev_kept[variant]], dtype="str")),
     )
 
     not_person = [REASONS.index(r) + 1 for r in _NOT_A_PERSON]
     real = ~kept & (hh >= 0) & ~np.isin(reason, not_person)
     refused = np.bincount(hh[real], minlength=hh.max() + 1 if n else 0)
-    village = (code, code_table, evidence)
+    village = (code, code_table, evidence, vcodes)
     people = (ids, idcodes)
     members, households = _tables(
         work, raw, people, kept, hh, village, refused, filled, salt, ref_date, q
@@ -848,7 +850,7 @@ def _conflicts(values: dict[str, pd.Series], hk: np.ndarray, refk: np.ndarray) -
 
 def _tables(work, raw, people, kept, hh, village, refused, filled, salt, ref_date, q):
     """Build ``members`` and ``households`` from the kept rows."""
-    code, code_table, evidence = village
+    code, code_table, evidence, vcodes = village
     ids, idcodes = people
     needed = ["relation", "household_id", "sex", "age", *_MEMBER_PARSERS, *_HOUSEHOLD_PARSERS]
     w = work.loc[kept, [c for c in needed if c in work.columns]].reset_index(drop=True)
@@ -921,7 +923,7 @@ def _tables(work, raw, people, kept, hh, village, refused, filled, salt, ref_dat
         field = "name" if name == "village_name" else name
         values = per_code.map(villages[field]).take(at_code).reset_index(drop=True)
         h[name] = values.astype(kind)
-    h["village_evidence"] = pd.Series(evidence[kept][heads_at], dtype="str")
+    h["village_evidence"] = pd.Series(evidence.to_numpy()[vcodes[kept][heads_at]], dtype="str")
     h["members"] = n_found.astype("int64")
     for name, values in household.items():
         if name != "village_code":

@@ -456,6 +456,10 @@ def _map_file(path: Path) -> mmap.mmap | bytes:
     """The file's content, memory-mapped (read-only); its bytes when it cannot be mapped."""
     with path.open("rb") as handle:
         try:
+            populate = getattr(mmap, "MAP_POPULATE", 0)  # Linux: fault the pages in at once
+            if populate:
+                flags = mmap.MAP_SHARED | populate
+                return mmap.mmap(handle.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
             return mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
         except (OSError, ValueError):
             return handle.read()
