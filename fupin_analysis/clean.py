@@ -722,12 +722,13 @@ def clean_roster(
     members, households = _tables(
         work, raw, people, kept, hh, village, refused, filled, salt, ref_date, q
     )
-    quarantine = raw.loc[~kept].copy()
+    refused_rows = np.flatnonzero(~kept)  # few: take them, not filter every column by mask
+    quarantine = raw.iloc[refused_rows].copy()
     names = np.asarray(("",) + REASONS, dtype=object)
     quarantine["reason"] = pd.Series(names[reason[~kept]], index=quarantine.index, dtype="str")
     quarantine["detail"] = pd.Series(detail[~kept], index=quarantine.index, dtype="str")
     quarantine["household_key"] = keyed_hash(
-        work.loc[~kept, "household_id"], salt, "household"
+        work["household_id"].iloc[refused_rows], salt, "household"
     ).set_axis(quarantine.index)
     quarantine["counts_as_person"] = ~np.isin(reason[~kept], not_person)
     quarantine = quarantine.sort_values("source_row", kind="stable").reset_index(drop=True)
@@ -841,7 +842,7 @@ def _conflicts(values: dict[str, pd.Series], hk: np.ndarray, refk: np.ndarray) -
     out = {}
     src = refk[hk]
     for name, series in values.items():
-        codes = pd.factorize(series)[0]
+        codes = _codes_uniques(series)[0]  # a categorical's own codes: no re-factorising
         differ = (codes != codes[src]) & ((codes >= 0) | (codes[src] >= 0))
         if differ.any():
             out[name] = np.unique(hk[differ])
