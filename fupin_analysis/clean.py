@@ -493,6 +493,18 @@ def _normalise(raw: pd.DataFrame, q: _Quality) -> pd.DataFrame:
     return pd.DataFrame(work, index=raw.index)
 
 
+def _same_value_labels(values: pd.Series, changed: np.ndarray) -> np.ndarray:
+    """Labels equal exactly where ``values`` are equal (-1 missing), when the values not
+    ``changed`` are known distinct (normalised distinct IDs: 11..x == 11..X). Only the
+    changed values and those equal to one of them are factorised."""
+    labels = np.arange(len(values), dtype=np.int64)
+    if changed.any():
+        clash = values.isin(values[changed].dropna()).to_numpy()
+        labels[clash] = len(values) + pd.factorize(values[clash])[0]
+    labels[values.isna().to_numpy()] = -1
+    return labels
+
+
 def _first_occurrence(codes: np.ndarray) -> np.ndarray:
     """True where a ``pd.factorize`` code appears for the first time.
 
@@ -641,7 +653,8 @@ def clean_roster(
     idcodes, distinct_ids = _codes_uniques(work["id_number"])
     ids = idcard.validate(pd.Series(distinct_ids, dtype="str"), ref_date)  # once per value
     status = np.append(ids["status"].cat.codes.to_numpy(), at["missing"])[idcodes]
-    canonical = np.append(pd.factorize(ids["id_number"])[0], -1)[idcodes]  # 11..x == 11..X
+    spelled = pd.Series(distinct_ids, dtype="str").ne(ids["id_number"]).to_numpy()
+    canonical = np.append(_same_value_labels(ids["id_number"], spelled), -1)[idcodes]
     n_missing = refuse(status == at["missing"], "id_missing").sum()
     n_mangled = refuse(status == at["mangled"], "id_mangled").sum()
     bad = np.isin(status, [at[k] for k in ("malformed", "bad_date", "future", "bad_check")])
@@ -691,7 +704,6 @@ def clean_roster(
     )
 
     kept = reason == 0
-    spelled = pd.Series(distinct_ids, dtype="str").ne(ids["id_number"]).to_numpy()
     q.add(
         "id_normalised",
         int((np.append(spelled, False)[idcodes] & kept).sum()),
