@@ -205,6 +205,28 @@ def tr(text: str, lang: str = "zh") -> str:
     return _romanise(text)
 
 
+def output_stem(output_dir: str | Path, kind: str, prefix: str, name: str) -> Path:
+    """``<output_dir>/<kind>/<prefix>__<name>``: the stem of a report output file.
+
+    Raises
+    ------
+    ConfigError
+        When the prefix or name is not a plain file-name part (letters, digits, ``_.-``).
+
+    Examples
+    --------
+    >>> output_stem("out", "tables", "02_work_summary", "exits").as_posix()
+    'out/tables/02_work_summary__exits'
+    """
+    for what, value in (("prefix", prefix), ("name", name)):
+        if not _NAME_RE.match(value or ""):
+            raise ConfigError(
+                f"{what} {value!r} of a file in {kind}/: use only letters, digits, '_', '.',"
+                " '-' (no paths)"
+            )
+    return Path(output_dir) / kind / f"{prefix}__{name}"
+
+
 def figure_path(output_dir: str | Path, prefix: str, name: str, fmt: str) -> Path:
     """Where :func:`save_figure` writes: ``<output_dir>/figures/<prefix>__<name>.<fmt>``.
 
@@ -218,14 +240,10 @@ def figure_path(output_dir: str | Path, prefix: str, name: str, fmt: str) -> Pat
     >>> figure_path("reports/default", "00_overview", "map", "png").as_posix()
     'reports/default/figures/00_overview__map.png'
     """
-    for what, value in (("prefix", prefix), ("name", name)):
-        if not _NAME_RE.match(value or ""):
-            raise ConfigError(
-                f"figure {what} {value!r}: use only letters, digits, '_', '.', '-' (no paths)"
-            )
+    stem = output_stem(output_dir, "figures", prefix, name)
     if fmt not in FIGURE_FORMATS:
         raise ConfigError(f"figure format {fmt!r}: use one of {sorted(FIGURE_FORMATS)}")
-    return Path(output_dir) / "figures" / f"{prefix}__{name}.{fmt}"
+    return stem.with_name(f"{stem.name}.{fmt}")
 
 
 def _in_ipython() -> bool:

@@ -74,7 +74,6 @@ SYNTHETIC_BANNER = (
     " This report is made from the package's embedded synthetic dataset: no real person is"
     " in it, and it is not a claim about the real township."
 )
-_NAME_RE = re.compile(r"^[\w.-]+$")
 # Canonical ``name`` is left out: reference and geography tables use it for place names.
 _PII_HEADERS = (frozenset(PII_COLUMNS) - {"name"}) | {column(c).header for c in PII_COLUMNS}
 
@@ -92,13 +91,10 @@ def table_paths(output_dir: str | Path, prefix: str, name: str) -> list[Path]:
     >>> [p.as_posix() for p in table_paths("out", "02_work_summary", "exits")]
     ['out/tables/02_work_summary__exits.csv', 'out/tables/02_work_summary__exits.xlsx']
     """
-    for what, value in (("prefix", prefix), ("name", name)):
-        if not _NAME_RE.match(value or ""):
-            raise ConfigError(
-                f"table {what} {value!r}: use only letters, digits, '_', '.', '-' (no paths)"
-            )
-    stem = Path(output_dir) / "tables" / f"{prefix}__{name}"
-    return [stem.with_suffix(".csv"), stem.with_suffix(".xlsx")]
+    from .plots import output_stem
+
+    stem = output_stem(output_dir, "tables", prefix, name)
+    return [stem.with_name(f"{stem.name}.csv"), stem.with_name(f"{stem.name}.xlsx")]
 
 
 def _publishable(df: pd.DataFrame, name: str) -> pd.DataFrame:
