@@ -1,6 +1,7 @@
 """read_roster: formats, encodings, header detection, bad files."""
 
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -228,3 +229,13 @@ def test_missing_required_column_names_file_headers_and_closest(tmp_path):
     message = _error(write_roster(tmp_path / "m.xlsx", small_rows(), headers=headers))
     assert message.startswith("m.xlsx, sheet 贫困人口: missing required column(s) 证件号码")
     assert "closest found: 身份证件号" in message
+
+
+def test_legacy_xls_reads_like_the_same_xlsx(make_roster):
+    # tests/data/small_roster.xls holds the grid of write_roster(small_rows()), title rows
+    # included, written once with xlwt (BIFF8): the legacy format county offices still send.
+    xls = read_roster(Path(__file__).parent / "data" / "small_roster.xls")
+    xlsx = read_roster(make_roster("roster.xlsx"))
+    assert xls.attrs["source_sheet"] == "贫困人口"
+    pd.testing.assert_frame_equal(xls, xlsx, check_dtype=False)
+    assert xls["source_row"].tolist() == [4, 5, 6, 7, 8]
