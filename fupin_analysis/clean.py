@@ -423,8 +423,10 @@ def _distinct_dtype(categories) -> pd.CategoricalDtype:
     """Categorical dtype of values already known distinct and non-missing (a dictionary
     or a factorisation): skips pandas' uniqueness check, which hashes them all again."""
     index = pd.Index(categories, dtype="str")
-    fast = getattr(pd.CategoricalDtype, "_from_fastpath", None)
-    return fast(index, ordered=False) if fast else pd.CategoricalDtype(index)
+    try:  # private pandas API, worth ~0.5 s on a million rows; the public path is equal
+        return pd.CategoricalDtype._from_fastpath(index, ordered=False)
+    except (AttributeError, TypeError):
+        return pd.CategoricalDtype(index)
 
 
 def _encode(values: pd.Series, remove_spaces: bool) -> tuple[pd.Series, np.ndarray]:
