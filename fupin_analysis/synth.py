@@ -20,11 +20,11 @@ Public entry points
 
 Examples
 --------
->>> units = village_units()
->>> int(units["population"].sum()), int(units["poor_people"].sum())
-(32000, 6066)
->>> int(units.loc[units["designated"], "poor_people"].sum())
-1597
+>>> from fupin_analysis.reference import data_dir
+>>> is_synthetic(data_dir() / "raw" / "zhaishi_roster_2016.xlsx")
+True
+>>> is_synthetic(data_dir() / "reference" / "villages.csv")
+False
 """
 
 from __future__ import annotations
