@@ -359,6 +359,11 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
     [16]
     """
     codes, uniques = _codes_uniques(values)
+    if len(uniques) > len(codes):  # a few rows of a large categorical: hash theirs only
+        present = codes >= 0
+        codes = codes.copy()
+        codes[present], used = pd.factorize(codes[present])
+        uniques = uniques.take(used)
     text = _hex_keys(np.asarray(uniques, dtype=object), salt, domain)
     if len(text) != len(codes) or (codes != np.arange(len(codes))).any():
         text = text.take(pa.array(codes, mask=codes < 0))
@@ -366,7 +371,8 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
 
 
 def _hex_keys(distinct: np.ndarray, salt: str, domain: str) -> pa.Array:
-    """The keys of :func:`keyed_hash` of an object array of text, one per element."""
+    """The keys of :func:`keyed_hash` of an object array of text (``str``, or ``bytes``
+    holding its UTF-8: the same key, without encoding each value), one per element."""
     key = hashlib.blake2b(f"{domain}:{salt}".encode(), digest_size=8).hexdigest()
     h = pd.util.hash_array(distinct, hash_key=key, categorize=False)
     b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
@@ -374,9 +380,10 @@ def _hex_keys(distinct: np.ndarray, salt: str, domain: str) -> pa.Array:
     out = np.empty((len(h), 16), dtype=np.uint8)
     out[:, 0::2] = hexdigits[b >> 4]
     out[:, 1::2] = hexdigits[b & 15]
-    return pa.FixedSizeBinaryArray.from_buffers(
-        pa.binary(16), len(h), [None, pa.py_buffer(out)]
-    ).cast(pa.large_string())
+    offsets = np.arange(0, 16 * (len(h) + 1), 16, dtype=np.int64)
+    return pa.LargeStringArray.from_buffers(  # ASCII hex digits: valid UTF-8 by construction
+        len(h), pa.py_buffer(offsets), pa.py_buffer(out)
+    )
 
 
 # --- the pipeline ------------------------------------------------------------------------
@@ -447,25 +454,62 @@ def _encode(values: pd.Series, remove_spaces: bool) -> tuple[pd.Series, np.ndarr
         rows = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
     after = normalize_values(before, remove_spaces=remove_spaces)
     if after is before:  # nothing changed: the distinct values are the categories
-        new_codes, categories = np.arange(len(before)), before.array
-        changed = np.zeros(len(before), dtype=bool)
-    else:
-        new_codes, categories = pd.factorize(after)
-        changed = before.ne(after).to_numpy() & after.notna().to_numpy()
+        cat = pd.Categorical.from_codes(rows, dtype=_distinct_dtype(before.array), validate=False)
+        return pd.Series(cat, index=values.index), np.zeros(len(rows), dtype=bool)
+    new_codes, categories = pd.factorize(after)
+    changed = before.ne(after).to_numpy() & after.notna().to_numpy()
     codes = np.append(new_codes, -1)[rows]
     cat = pd.Categorical.from_codes(codes, dtype=_distinct_dtype(categories), validate=False)
-    column = pd.Series(cat, index=values.index)
-    return column, np.append(changed, False)[rows]
+    return pd.Series(cat, index=values.index), np.append(changed, False)[rows]
 
 
-def _normalise(raw: pd.DataFrame, q: _Quality) -> pd.DataFrame:
-    """Text normalisation and empty markers; returns categorical columns of clean text."""
+@dataclass(frozen=True)
+class _Identity:
+    """Identity numbers, row by row (:func:`_identity`)."""
+
+    checked: idcard.CheckedIds
+    changed: np.ndarray  # the cell's text changed by normalisation (NFKC, spaces)
+    respelled: np.ndarray  # then changed again: lowercase x, Excel's text apostrophe
+    cell: np.ndarray  # int64, equal where the normalised cells are equal (-1 missing)
+
+
+def _identity(raw_ids: pd.Series, ref_date: pd.Timestamp) -> _Identity:
+    """Check every identity number (nearly all are canonical: no text work for those)."""
+    checked = idcard.check_arrow(idcard._arrow(raw_ids), ref_date)
+    n = len(raw_ids)
+    changed = np.zeros(n, dtype=bool)
+    respelled = np.zeros(n, dtype=bool)
+    cell = checked.number.copy()  # a canonical cell: its number stands for its text
+    rest = np.flatnonzero((checked.number < 0) | checked.normalised)
+    if len(rest):
+        before = raw_ids.iloc[rest].reset_index(drop=True)
+        text = normalize_values(before, remove_spaces=True)  # as in the other columns
+        final = pd.Series(checked.id_number.take(rest).to_pandas(), dtype="str")
+        present = text.notna().to_numpy()
+        changed[rest] = before.ne(text).to_numpy() & present
+        respelled[rest] = text.ne(final).to_numpy() & present
+        as_text = respelled[rest] | (cell[rest] < 0)
+        labels = _TEXT_LABELS + pd.factorize(text)[0]
+        cell[rest] = np.where(present, np.where(as_text, labels, cell[rest]), -1)
+    return _Identity(checked, changed, respelled, cell)
+
+
+#: Cell labels of identity numbers that are not canonical start here (above every
+#: canonical number, 17 digits times 11 plus 10).
+_TEXT_LABELS = 2**62
+
+
+def _normalise(
+    raw: pd.DataFrame, ref_date: pd.Timestamp, q: _Quality
+) -> tuple[pd.DataFrame, _Identity]:
+    """Text normalisation and empty markers; returns categorical columns of clean text,
+    and the identity numbers checked row by row."""
     work = {}
     changed = np.zeros(len(raw), dtype=bool)
     emptied = np.zeros(len(raw), dtype=bool)
     markers = {normalize_text(m) for m in EMPTY_MARKERS}
     required = set(REQUIRED_COLUMNS)
-    names = [name for name in raw.columns if name in _USED]
+    names = [name for name in raw.columns if name in _USED and name != "id_number"]
     # names, phones, unknown columns: only compared for repeats, lazily (_duplicate_rows)
 
     def encode(name: str) -> tuple[pd.Series, np.ndarray]:
@@ -475,9 +519,13 @@ def _normalise(raw: pd.DataFrame, q: _Quality) -> pd.DataFrame:
     workers = min(len(names), os.cpu_count() or 1, 4)
     if workers > 1:
         with ThreadPoolExecutor(workers) as pool:
+            identity = pool.submit(_identity, raw["id_number"], ref_date)
             encoded = list(pool.map(encode, names))
+            identity = identity.result()
     else:
+        identity = _identity(raw["id_number"], ref_date)
         encoded = [encode(name) for name in names]
+    changed |= identity.changed
     for name, (col, changed_here) in zip(names, encoded, strict=True):
         changed |= changed_here
         categories = col.cat.categories
@@ -492,19 +540,7 @@ def _normalise(raw: pd.DataFrame, q: _Quality) -> pd.DataFrame:
         "NFKC, trimmed; spaces removed in codes (fields the analysis uses)",
     )
     q.add("empty_marker", emptied.sum(), "set to missing (无, /, -, ——, 空 in optional fields)")
-    return pd.DataFrame(work, index=raw.index)
-
-
-def _same_value_labels(values: pd.Series, changed: np.ndarray) -> np.ndarray:
-    """Labels equal exactly where ``values`` are equal (-1 missing), when the values not
-    ``changed`` are known distinct (normalised distinct IDs: 11..x == 11..X). Only the
-    changed values and those equal to one of them are factorised."""
-    labels = np.arange(len(values), dtype=np.int64)
-    if changed.any():
-        clash = values.isin(values[changed].dropna()).to_numpy()
-        labels[clash] = len(values) + pd.factorize(values[clash])[0]
-    labels[values.isna().to_numpy()] = -1
-    return labels
+    return pd.DataFrame(work, index=raw.index), identity
 
 
 def _first_occurrence(codes: np.ndarray) -> np.ndarray:
@@ -519,23 +555,24 @@ def _first_occurrence(codes: np.ndarray) -> np.ndarray:
     return codes > before
 
 
-def _duplicate_rows(work: pd.DataFrame, raw: pd.DataFrame) -> np.ndarray:
+def _duplicate_rows(work: pd.DataFrame, raw: pd.DataFrame, id_cells: np.ndarray) -> np.ndarray:
     """Rows identical in every cell to an earlier row (hash, then checked exactly).
 
-    Cells are compared normalised: ``work`` for the fields the analysis uses, and the
-    other ``raw`` columns normalised here, on the few candidate rows only.
+    Cells are compared normalised: ``id_cells`` (labels of the identity numbers, -1
+    missing), ``work`` for the other fields the analysis uses, and the remaining ``raw``
+    columns normalised here, on the few candidate rows only.
     """
     dup = np.zeros(len(work), dtype=bool)
-    if work.shape[1] == 0 or len(work) == 0:
+    if len(work) == 0:
         return dup
     # only rows sharing an identity number (or lacking one) can repeat each other
-    key = "id_number" if "id_number" in work.columns else work.columns[0]
-    ids = work[key]
-    maybe = np.flatnonzero(ids.duplicated(keep=False).to_numpy() | ids.isna().to_numpy())
+    maybe = np.flatnonzero(pd.Series(id_cells).duplicated(keep=False).to_numpy() | (id_cells < 0))
     if len(maybe) < 2:
         return dup
-    cells = [_codes_uniques(work[c].iloc[maybe])[0] for c in work.columns]
-    for name in raw.columns.difference(work.columns).drop("source_row", errors="ignore"):
+    cells = [pd.factorize(id_cells[maybe])[0]]
+    cells += [_codes_uniques(work[c].iloc[maybe])[0] for c in work.columns]
+    others = raw.columns.difference(work.columns).drop(["source_row", "id_number"], errors="ignore")
+    for name in others:
         column, _ = _encode(raw[name].iloc[maybe], remove_spaces=name in _CODE_COLUMNS)
         cells.append(column.cat.codes.to_numpy())
     cells = np.column_stack(cells)
@@ -636,7 +673,7 @@ def clean_roster(
     q = _Quality()
     n = len(raw)
     raw = raw.reset_index(drop=True)
-    work = _normalise(raw, q)
+    work, identity = _normalise(raw, ref_date, q)
     reason = np.zeros(n, dtype=np.int8)  # 0: kept, k: REASONS[k - 1]
     detail = np.full(n, "", dtype=object)
 
@@ -647,16 +684,12 @@ def clean_roster(
         return new
 
     # 1. exact repeats
-    dup_row = refuse(_duplicate_rows(work, raw), "duplicate_row")
+    dup_row = refuse(_duplicate_rows(work, raw, identity.cell), "duplicate_row")
     q.add("duplicate_row", dup_row.sum(), "quarantined (first copy kept)")
 
-    # 2. identity numbers
+    # 2. identity numbers (checked row by row in _normalise)
     at = {name: i for i, name in enumerate(idcard.STATUSES)}
-    idcodes, distinct_ids = _codes_uniques(work["id_number"])
-    ids = idcard.validate(pd.Series(distinct_ids, dtype="str"), ref_date)  # once per value
-    status = np.append(ids["status"].cat.codes.to_numpy(), at["missing"])[idcodes]
-    spelled = pd.Series(distinct_ids, dtype="str").ne(ids["id_number"]).to_numpy()
-    canonical = np.append(_same_value_labels(ids["id_number"], spelled), -1)[idcodes]
+    status = identity.checked.status
     n_missing = refuse(status == at["missing"], "id_missing").sum()
     n_mangled = refuse(status == at["mangled"], "id_mangled").sum()
     bad = np.isin(status, [at[k] for k in ("malformed", "bad_date", "future", "bad_check")])
@@ -690,7 +723,7 @@ def clean_roster(
 
     # 5. the same person twice: the first occurrence among rows still kept stays
     candidates = np.flatnonzero(reason == 0)
-    pcodes = pd.factorize(canonical[candidates])[0]
+    pcodes = pd.factorize(identity.checked.number[candidates])[0]  # kept: valid numbers
     first = _first_occurrence(pcodes)
     first_hh = hh[candidates][first][pcodes]
     dup_person = np.zeros(n, dtype=bool)
@@ -708,7 +741,7 @@ def clean_roster(
     kept = reason == 0
     q.add(
         "id_normalised",
-        int((np.append(spelled, False)[idcodes] & kept).sum()),
+        int((identity.respelled & kept).sum()),
         "kept; lowercase x or Excel's text apostrophe in the identity number",
     )
     ev_kept = vcodes[kept]  # index into ``evidence``
@@ -732,9 +765,8 @@ def clean_roster(
     real = ~kept & (hh >= 0) & ~np.isin(reason, not_person)
     refused = np.bincount(hh[real], minlength=hh.max() + 1 if n else 0)
     village = (code, code_table, evidence, vcodes)
-    people = (ids, idcodes)
     members, households = _tables(
-        work, raw, people, kept, hh, village, refused, filled, salt, ref_date, q
+        work, raw, identity.checked, kept, hh, village, refused, filled, salt, ref_date, q
     )
     refused_rows = np.flatnonzero(~kept)  # few: take them, not filter every column by mask
     quarantine = raw.iloc[refused_rows].copy()
@@ -863,13 +895,11 @@ def _conflicts(values: dict[str, pd.Series], hk: np.ndarray, refk: np.ndarray) -
     return out
 
 
-def _tables(work, raw, people, kept, hh, village, refused, filled, salt, ref_date, q):
+def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_date, q):
     """Build ``members`` and ``households`` from the kept rows."""
     code, code_table, evidence, vcodes = village
-    ids, idcodes = people
     needed = ["relation", "household_id", "sex", "age", *_MEMBER_PARSERS, *_HOUSEHOLD_PARSERS]
     w = work.loc[kept, [c for c in needed if c in work.columns]].reset_index(drop=True)
-    idk = ids.iloc[idcodes[kept]].reset_index(drop=True)
     hk = hh[kept]
     codek = code[kept]
     refk = _heads(w, hk, np.ones(len(w), dtype=bool))
@@ -893,16 +923,19 @@ def _tables(work, raw, people, kept, hh, village, refused, filled, salt, ref_dat
     )
 
     members = pd.DataFrame(index=pd.RangeIndex(len(w)))
-    # kept identity numbers are distinct (duplicate_person): one key each, no factorising
-    kept_ids = ids["id_number"].to_numpy(dtype=object)[idcodes[kept]]
+    # kept identity numbers are distinct (duplicate_person) and canonical: 18 bytes each
+    kept_ids = checked.id_number.filter(pa.array(kept))
+    offsets = np.frombuffer(kept_ids.buffers()[1], dtype=np.int64)[kept_ids.offset :]
+    data = np.frombuffer(kept_ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[len(w)]]
     members["person_key"] = pd.Series(
-        _hex_keys(kept_ids, salt, "person").to_pandas(), dtype="str"
+        _hex_keys(data.view("S18").astype(object), salt, "person").to_pandas(), dtype="str"
     )
     members["household_key"] = keyed_hash(w["household_id"], salt, "household")
     members["village_code"] = pd.Series(code_table.take(codek[refk[hk]]))
     members["relation"] = w["relation"]
-    members["sex"] = idk["sex"]
-    birth = idk["birth_date"]
+    sex_codes = checked.sex[kept]
+    members["sex"] = pd.Categorical.from_codes(sex_codes, dtype=VOCABULARIES["sex"].dtype)
+    birth = pd.Series(checked.birth_date[kept])
     members["birth_date"] = birth
     members["birth_year"] = birth.dt.year.astype("int64")
     had_birthday = (birth.dt.month < ref_date.month) | (

@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -47,7 +48,6 @@ __all__ = [
 
 _WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
 _CHECK = "10X98765432"
-_CHECK_BYTES = np.frombuffer(_CHECK.encode("ascii"), dtype=np.uint8)
 _SHAPE = r"[0-9]{17}[0-9X]"
 # Excel's rendering of a long number: 4.30527E+17, 4.30527199001011e+17, 430527199001011000.0
 _MANGLED = r"[0-9](?:\.[0-9]*)?E\+?[0-9]+|[0-9]+\.[0-9]*"
@@ -135,57 +135,149 @@ def validate(values: pd.Series, reference_date: str | pd.Timestamp = "2016-12-31
     >>> str(out["birth_date"].iloc[0].date())
     '1949-12-31'
     """
-    ids = normalize_ids(values)
-    n = len(ids)
-    code = {name: i for i, name in enumerate(STATUSES)}
-    status = np.full(n, code["malformed"], dtype=np.int8)
-    arr = _arrow(ids)
-    status[~ids.notna().to_numpy()] = code["missing"]
-    status[_matches(arr, _MANGLED)] = code["mangled"]
-    shaped = _matches(arr, _SHAPE)
-    birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
-    sex = np.full(n, -1, dtype=np.int8)  # codes of the sex vocabulary: 0 男, 1 女
-    if shaped.any():
-        raw_digits = _digit_matrix(ids[shaped])  # uint8; widened per column, not whole
-
-        def digit(k: int) -> np.ndarray:
-            return raw_digits[:, k].astype(np.int64)
-
-        year = digit(6) * 1000 + digit(7) * 100 + digit(8) * 10 + digit(9)
-        month = digit(10) * 10 + digit(11)
-        day = digit(12) * 10 + digit(13)
-        leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-        month_ok = (month >= 1) & (month <= 12)
-        dim = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + (leap & (month == 2))
-        date_ok = (year >= 1900) & month_ok & (day >= 1) & (day <= dim)
-        dates = (
-            (np.where(date_ok, year, 1970) - 1970) * 12 + np.where(date_ok, month, 1) - 1
-        ).astype("datetime64[M]").astype("datetime64[D]") + (np.where(date_ok, day, 1) - 1)
-        dates = np.where(date_ok, dates, np.datetime64("NaT")).astype("datetime64[s]")
-        future = date_ok & (dates > np.datetime64(pd.Timestamp(reference_date).date()))
-        last = np.where(digit(17) == ord("X") - 48, 10, digit(17))
-        total = np.zeros(len(raw_digits), dtype=np.int64)
-        for k, weight in enumerate(_WEIGHTS):
-            total += digit(k) * weight
-        expected = _CHECK_BYTES[total % 11]
-        check_ok = np.where(last == 10, ord("X"), last + 48) == expected
-        sub = np.select(
-            [~date_ok, future, check_ok],
-            [code["bad_date"], code["future"], code["valid"]],
-            code["bad_check"],
-        ).astype(np.int8)
-        status[shaped] = sub
-        birth[shaped] = dates
-        sex[shaped] = np.where(sub != code["valid"], -1, np.where(digit(16) % 2 == 1, 0, 1))
+    checked = check_arrow(_arrow(values), reference_date)
     return pd.DataFrame(
         {
-            "id_number": ids,
-            "status": pd.Categorical.from_codes(status, categories=list(STATUSES)),
-            "birth_date": birth,
-            "sex": pd.Categorical.from_codes(sex, dtype=VOCABULARIES["sex"].dtype),
+            "id_number": pd.Series(checked.id_number.to_pandas(), dtype="str").array,
+            "status": pd.Categorical.from_codes(checked.status, categories=list(STATUSES)),
+            "birth_date": checked.birth_date,
+            "sex": pd.Categorical.from_codes(checked.sex, dtype=VOCABULARIES["sex"].dtype),
         },
         index=values.index,
     )
+
+
+@dataclass(frozen=True)
+class CheckedIds:
+    """Per-row result of :func:`check_arrow` (numpy arrays aligned with the input).
+
+    ``number`` is the identity number as an integer (17 digits times 11 plus the check
+    value, ``X`` = 10) for rows of canonical shape and -1 otherwise: equal numbers give
+    equal integers, so rows can be compared without hashing text. ``normalised`` marks
+    the rows whose text :func:`normalize_ids` changed.
+    """
+
+    id_number: pa.LargeStringArray
+    status: np.ndarray
+    birth_date: np.ndarray
+    sex: np.ndarray
+    number: np.ndarray
+    normalised: np.ndarray
+
+
+def check_arrow(arr: pa.Array, reference_date: str | pd.Timestamp = "2016-12-31") -> CheckedIds:
+    """:func:`validate` on an arrow text array, returning numpy arrays.
+
+    Numbers already in canonical form (18 ASCII characters, 17 digits and a digit or
+    ``X``: nearly all of a real export) skip normalisation; only the others are
+    normalised (:func:`normalize_ids`) and matched against Excel's number renderings.
+
+    Examples
+    --------
+    >>> out = check_arrow(pa.array(["430527199001011237", " 4.30527E+17"]))
+    >>> [STATUSES[s] for s in out.status], out.number.tolist()
+    (['valid', 'mangled'], [473579918901112360, -1])
+    """
+    arr = arr.cast(pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    n = len(arr)
+    code = {name: i for i, name in enumerate(STATUSES)}
+    status = np.full(n, code["malformed"], dtype=np.int8)
+    birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
+    sex = np.full(n, -1, dtype=np.int8)  # codes of the sex vocabulary: 0 男, 1 女
+    number = np.full(n, -1, dtype=np.int64)
+
+    def check(rows: np.ndarray, digits: np.ndarray) -> None:
+        if digits.shape[1]:
+            sub, dates, male, value = _check_digits(digits, reference_date)
+            status[rows] = sub
+            birth[rows] = dates
+            sex[rows] = np.where(sub != code["valid"], -1, np.where(male, 0, 1))
+            number[rows] = value
+
+    canonical, digits = _canonical(arr)
+    check(canonical, digits)
+    ids = arr
+    normalised = np.zeros(n, dtype=bool)
+    if not canonical.all():  # the few others: normalise them, then look again
+        rest = np.flatnonzero(~canonical)
+        before = arr.take(rest)
+        after = _arrow(normalize_ids(pd.Series(before.to_pandas(), dtype="str")))
+        changed = pc.fill_null(pc.not_equal(before, after), pc.is_valid(before))
+        if pc.any(changed).as_py():
+            normalised[rest] = changed.to_numpy(zero_copy_only=False)
+            ids = pc.replace_with_mask(arr, pa.array(normalised), after.filter(changed))
+        now, digits = _canonical(after)
+        check(rest[now], digits)
+        others = ~now & after.is_valid().to_numpy(zero_copy_only=False)
+        status[rest[~now & ~others]] = code["missing"]
+        mangled = _matches(after.filter(pa.array(others)), _MANGLED)
+        status[rest[others][mangled]] = code["mangled"]
+    return CheckedIds(ids, status, birth, sex, number, normalised)
+
+
+def _canonical(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows holding exactly 17 ASCII digits and a digit or ``X``; their digits.
+
+    The digits come position by position: ``(18, rows)`` uint8, ``X`` as 40 (its code
+    minus ``"0"``), so that each position is one contiguous array.
+    """
+    n = len(arr)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset : arr.offset + n + 1]
+    canonical = np.diff(offsets) == 18
+    if arr.null_count:
+        canonical &= pc.is_valid(arr).to_numpy(zero_copy_only=False)
+    if not canonical.any():
+        return canonical, np.zeros((18, 0), dtype=np.uint8)
+    digits = np.ascontiguousarray(_digit_matrix(arr.filter(pa.array(canonical))).T)
+    shaped = (digits[:17].max(axis=0) <= 9) & ((digits[17] <= 9) | (digits[17] == 40))
+    if not shaped.all():
+        canonical[canonical] = shaped
+        digits = digits[:, shaped]
+    return canonical, digits
+
+
+def _check_digits(digits: np.ndarray, reference_date) -> tuple[np.ndarray, ...]:
+    """Status code, birth date, male flag and integer value of canonical numbers
+    (``digits`` as :func:`_canonical` gives them)."""
+    code = {name: i for i, name in enumerate(STATUSES)}
+    d = digits.astype(np.int32)
+    year = d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9]
+    month = d[10] * 10 + d[11]
+    day = d[12] * 10 + d[13]
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    month_ok = (month >= 1) & (month <= 12)
+    dim = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + (leap & (month == 2))
+    date_ok = (year >= 1900) & month_ok & (day >= 1) & (day <= dim)
+    month_index = np.where(date_ok, (year - 1900) * 12 + month - 1, 0)
+    first_of_month = np.arange(
+        np.datetime64("1900-01"), np.datetime64("1900-01") + month_index.max() + 1
+    ).astype("datetime64[D]").astype(np.int64)  # a small table, looked up per row
+    days = first_of_month[month_index] + day - 1
+    dates = np.where(date_ok, days, np.datetime64("NaT").astype(np.int64))
+    dates = (dates * 86400).astype("datetime64[s]")
+    dates[~date_ok] = np.datetime64("NaT")
+    reference = (pd.Timestamp(reference_date).normalize() - pd.Timestamp(0)).days
+    future = date_ok & (days > reference)
+    total = np.zeros(digits.shape[1], dtype=np.int32)
+    for k, weight in enumerate(_WEIGHTS):
+        total += d[k] * weight
+    expected = (12 - total % 11) % 11  # ISO 7064 MOD 11-2: "10X98765432"[total % 11]
+    last = np.where(d[17] == 40, 10, d[17])
+    high = np.zeros_like(total)  # the first 8 and the next 9 digits each fit in int32
+    low = np.zeros_like(total)
+    for k in range(17):
+        part = high if k < 8 else low
+        part *= 10
+        part += d[k]
+    value = (high.astype(np.int64) * 10**9 + low) * 11 + last
+    status = np.select(
+        [~date_ok, future, last == expected],
+        [code["bad_date"], code["future"], code["valid"]],
+        code["bad_check"],
+    ).astype(np.int8)
+    return status, dates, d[16] % 2 == 1, value
 
 
 def _arrow(values: pd.Series) -> pa.LargeStringArray:
@@ -199,9 +291,8 @@ def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
     return hit.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def _digit_matrix(ids: pd.Series) -> np.ndarray:
+def _digit_matrix(arr: pa.LargeStringArray) -> np.ndarray:
     """``(n, 18)`` uint8 digit matrix of ASCII strings of length 18 (``X`` → 40)."""
-    arr = _arrow(ids)
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset :][: len(arr) + 1]
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.reshape(len(arr), 18) - np.uint8(48)

@@ -37,6 +37,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -447,7 +448,7 @@ def normalize_values(values: pd.Series, *, remove_spaces: bool = False) -> pd.Se
     before = arr if ascii_only else encoded.dictionary
     distinct = before if ascii_only else pc.utf8_normalize(before, "NFKC")
     distinct = pc.utf8_trim_whitespace(distinct)
-    if remove_spaces and pc.any(pc.match_substring_regex(distinct, r"\s")).as_py():
+    if remove_spaces and _has_space(distinct):
         distinct = pc.replace_substring_regex(distinct, r"\s+", "")
     empty = pc.equal(pc.utf8_length(distinct), 0)
     distinct = pc.if_else(empty, pa.scalar(None, distinct.type), distinct)
@@ -457,6 +458,20 @@ def normalize_values(values: pd.Series, *, remove_spaces: bool = False) -> pd.Se
     out.index = values.index
     out.name = values.name
     return out.astype("str")
+
+
+_ASCII_SPACE = np.zeros(256, dtype=bool)
+_ASCII_SPACE[[9, 10, 12, 13, 32]] = True  # RE2's \s, which the removal below uses
+
+
+def _has_space(arr: pa.Array) -> bool:
+    """Whether any value holds whitespace (a byte scan when the text is ASCII)."""
+    if arr.null_count == len(arr):
+        return False
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] else np.zeros(0)
+    if data.size and data.max() < 128:
+        return bool(_ASCII_SPACE[data].any())
+    return bool(pc.any(pc.match_substring_regex(arr, r"\s")).as_py())
 
 
 def _header_table() -> dict[str, str]:

@@ -20,6 +20,7 @@ from fupin_analysis.clean import (
 from fupin_analysis.schema import HEADER_ALIASES
 
 COL = {h: i for i, h in enumerate(HEADERS)}
+FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
 
 def raw_frame(rows=None) -> pd.DataFrame:
@@ -325,6 +326,36 @@ def test_repeat_differing_only_in_spaces_is_still_a_repeat():
     rows.append(rows[0][:])
     rows[-1][COL["姓名"]] = "张 大山"
     assert clean_roster(raw_frame(rows)).quarantine["reason"].tolist() == ["duplicate_row"]
+
+
+def test_repeat_with_identity_number_spaced_or_full_width_is_a_repeat():
+    rows = small_rows()
+    number = rows[1][COL["证件号码"]]
+    rows.append(rows[1][:])
+    rows[-1][COL["证件号码"]] = " " + number[:6] + " " + number[6:].translate(FULL_WIDTH)
+    result = clean_roster(raw_frame(rows))
+    assert result.quarantine["reason"].tolist() == ["duplicate_row"]
+    assert quality(result)["text_normalised"] == 1
+
+
+def test_repeat_with_respelled_identity_number_is_the_same_person_not_a_repeat():
+    # 11..x and 11..X are different cells but the same person
+    for respell in (str.lower, lambda number: "'" + number):
+        rows = small_rows()
+        rows[0][COL["证件号码"]] = "11010519491231002X"
+        rows.append(rows[0][:])
+        rows[-1][COL["证件号码"]] = respell("11010519491231002X")
+        q = clean_roster(raw_frame(rows)).quarantine
+        assert q["reason"].tolist() == ["duplicate_person"]
+        assert q["detail"].tolist() == ["same_household"]
+
+
+def test_repeat_of_a_row_with_a_mangled_number_is_a_repeat():
+    rows = small_rows()
+    rows[2][COL["证件号码"]] = "4.30527E+17"
+    rows.append(rows[2][:])
+    q = clean_roster(raw_frame(rows)).quarantine
+    assert q["reason"].tolist() == ["id_mangled", "duplicate_row"]
 
 
 def test_same_person_in_two_households():

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -122,3 +123,15 @@ def test_vectorised_matches_scalar_on_many():
     assert statuses.eq("valid").tolist() == scalar  # two independent implementations agree
     wrong = [n[:17] + ("0" if n[17] != "0" else "1") for n in numbers]
     assert not idcard.validate(pd.Series(wrong))["status"].eq("valid").any()
+
+
+def test_check_arrow_numbers_identify_the_person():
+    values = [PUBLISHED, PUBLISHED.lower(), " " + PUBLISHED, "4.30527E+17", None,
+              "430527199001011237"]
+    out = idcard.check_arrow(pa.array(values))
+    assert out.number[0] == out.number[1] == out.number[2] != out.number[5]
+    assert out.number[3] == out.number[4] == -1
+    assert out.normalised.tolist() == [False, True, True, False, False, False]
+    assert out.id_number.to_pylist()[:3] == [PUBLISHED] * 3
+    assert [idcard.STATUSES[s] for s in out.status] == [
+        "valid", "valid", "valid", "mangled", "missing", "valid"]
