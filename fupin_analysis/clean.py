@@ -364,26 +364,33 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
         codes = codes.copy()
         codes[present], used = pd.factorize(codes[present])
         uniques = uniques.take(used)
-    text = _hex_keys(np.asarray(uniques, dtype=object), salt, domain)
-    if len(text) != len(codes) or (codes != np.arange(len(codes))).any():
-        text = text.take(pa.array(codes, mask=codes < 0))
-    return pd.Series(text.to_pandas(), dtype="str").set_axis(values.index)
+    hashes = _hash64(np.asarray(uniques, dtype=object), salt, domain)
+    return _hex_keys(np.append(hashes, np.uint64(0))[codes], missing=codes < 0).set_axis(
+        values.index
+    )
 
 
-def _hex_keys(distinct: np.ndarray, salt: str, domain: str) -> pa.Array:
-    """The keys of :func:`keyed_hash` of an object array of text (``str``, or ``bytes``
-    holding its UTF-8: the same key, without encoding each value), one per element."""
+def _hash64(values: np.ndarray, salt: str, domain: str) -> np.ndarray:
+    """The 64-bit hashes behind :func:`keyed_hash` of an object array of text (``str``,
+    or ``bytes`` holding its UTF-8: the same hash, without encoding each value)."""
     key = hashlib.blake2b(f"{domain}:{salt}".encode(), digest_size=8).hexdigest()
-    h = pd.util.hash_array(distinct, hash_key=key, categorize=False)
-    b = h.astype(">u8").view(np.uint8).reshape(-1, 8)
+    return pd.util.hash_array(values, hash_key=key, categorize=False)
+
+
+def _hex_keys(hashes: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
+    """Keys of :func:`keyed_hash` from their 64-bit hashes: 16 lowercase hex digits."""
+    b = hashes.astype(">u8").view(np.uint8).reshape(-1, 8)
     hexdigits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-    out = np.empty((len(h), 16), dtype=np.uint8)
+    out = np.empty((len(hashes), 16), dtype=np.uint8)
     out[:, 0::2] = hexdigits[b >> 4]
     out[:, 1::2] = hexdigits[b & 15]
-    offsets = np.arange(0, 16 * (len(h) + 1), 16, dtype=np.int64)
-    return pa.LargeStringArray.from_buffers(  # ASCII hex digits: valid UTF-8 by construction
-        len(h), pa.py_buffer(offsets), pa.py_buffer(out)
+    offsets = np.arange(0, 16 * (len(hashes) + 1), 16, dtype=np.int64)
+    keys = pa.LargeStringArray.from_buffers(  # ASCII hex digits: valid UTF-8 by construction
+        len(hashes), pa.py_buffer(offsets), pa.py_buffer(out)
     )
+    if missing is not None and missing.any():
+        keys = pc.if_else(pa.array(missing), pa.scalar(None, keys.type), keys)
+    return pd.Series(keys.to_pandas(), dtype="str")
 
 
 # --- the pipeline ------------------------------------------------------------------------
@@ -817,13 +824,19 @@ def _year(values: pd.Series) -> pd.Series:
     return year.where(year.between(1990, 2100)).round().astype("Int64")
 
 
+def _household_size(values: pd.Series) -> pd.Series:
+    """A count of people: a whole number from 0 to 999, else missing (unparsed)."""
+    size = parse_numbers(values).round()
+    return size.where(size.between(0, 999)).astype("Int64")
+
+
 def _vocab(vocab: str) -> Callable[[pd.Series], pd.Series]:
     return lambda values: to_vocabulary(values, vocab)
 
 
 #: Parser of each household field (text → the clean table's type).
 _HOUSEHOLD_PARSERS: dict[str, Callable[[pd.Series], pd.Series]] = {
-    "household_size": lambda v: parse_numbers(v).round().astype("Int64"),
+    "household_size": _household_size,
     "household_type": _vocab("household_type"),
     "main_cause": _vocab("cause"),
     "other_causes": _other_causes,
@@ -863,33 +876,58 @@ _USED = {
 }
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """A field parsed once per distinct text: ``values[codes]`` is the field per row."""
+
+    codes: np.ndarray  # per row: index into ``values``, -1 for an empty cell
+    values: pd.Series  # parsed value of each distinct text
+
+    def take(self, rows: np.ndarray | None = None) -> pd.Series:
+        """The parsed field at ``rows`` (all rows by default)."""
+        codes = self.codes if rows is None else self.codes[rows]
+        return pd.Series(self.values.array.take(codes, allow_fill=True))
+
+    def value_codes(self) -> np.ndarray:
+        """Per row, a code equal exactly where the parsed values are equal (-1 missing)."""
+        if isinstance(self.values.dtype, pd.CategoricalDtype):
+            distinct = self.values.cat.codes.to_numpy()
+        else:
+            distinct = pd.factorize(self.values)[0]
+        return np.append(distinct, -1)[self.codes]
+
+
 def _parse(w: pd.DataFrame, parsers: dict, lost: dict, aliased: np.ndarray, own: dict) -> dict:
-    """Parse the fields of the kept rows; count values lost (unmapped or unparsed) and
-    rows whose own cell held an old or variant term mapped to today's (``aliased``,
-    updated; ``own`` masks out values filled from the head's row)."""
+    """Parse the fields of the kept rows, once per distinct text; count values lost
+    (unmapped or unparsed) and rows whose own cell held an old or variant term mapped to
+    today's (``aliased``, updated; ``own`` masks out values filled from the head's row)."""
     out = {}
     for name, parse in parsers.items():
-        text = _optional(w, name)
-        out[name] = parse(text).reset_index(drop=True)
-        n_lost = int((text.notna().to_numpy() & out[name].isna().to_numpy()).sum())
+        codes, uniques = _codes_uniques(_optional(w, name))
+        text = pd.Series(uniques, dtype="str")
+        parsed = parse(text).reset_index(drop=True)
+        out[name] = _Parsed(codes, parsed)
+        rows_per_text = np.bincount(codes[codes >= 0], minlength=len(text))
+        n_lost = int(rows_per_text[text.notna().to_numpy() & parsed.isna().to_numpy()].sum())
         kind = "unparsed" if parse in _TEXT_PARSED or name == "household_size" else "unmapped"
         if n_lost:
             lost[kind][name] = n_lost
-        if isinstance(out[name].dtype, pd.CategoricalDtype):  # a vocabulary
-            codes, uniques = _codes_uniques(text)
-            terms = parse(pd.Series(uniques, dtype="str")).astype("str")
-            renamed = (terms.notna() & terms.ne(pd.Series(uniques, dtype="str"))).to_numpy()
-            aliased |= np.append(renamed, False)[codes] & own.get(name, True)
+        if isinstance(parsed.dtype, pd.CategoricalDtype):  # a vocabulary
+            terms = parsed.astype("str")
+            renamed = (terms.notna() & terms.ne(text)).to_numpy()
+            if renamed.any():
+                aliased |= np.append(renamed, False)[codes] & own.get(name, True)
     return out
 
 
-def _conflicts(values: dict[str, pd.Series], hk: np.ndarray, refk: np.ndarray) -> dict:
-    """Per household field: households whose members disagree with the head's value."""
+def _conflicts(values: dict[str, np.ndarray], hk: np.ndarray, refk: np.ndarray) -> dict:
+    """Per household field: households whose members disagree with the head's value
+    (``values``: per field, codes equal where the values are equal, -1 missing)."""
     out = {}
     src = refk[hk]
-    for name, series in values.items():
-        codes = _codes_uniques(series)[0]  # a categorical's own codes: no re-factorising
-        differ = (codes != codes[src]) & ((codes >= 0) | (codes[src] >= 0))
+    for name, codes in values.items():
+        at_head = codes[src]
+        differ = (codes != at_head) & ((codes >= 0) | (at_head >= 0))
         if differ.any():
             out[name] = np.unique(hk[differ])
     return out
@@ -909,8 +947,9 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
     person = _parse(w, _MEMBER_PARSERS, lost, aliased, own)
     household = _parse(w, _HOUSEHOLD_PARSERS, lost, aliased, own)
     q.add("value_aliased", int(aliased.sum()), "old or variant term set to today's official term")
-    household["village_code"] = pd.Series(codek)
-    conflicts = _conflicts(household, hk, refk)
+    compared = {name: field.value_codes() for name, field in household.items()}
+    compared["village_code"] = codek
+    conflicts = _conflicts(compared, hk, refk)
     conflicted = np.zeros(len(refk), dtype=bool)
     for households_hit in conflicts.values():
         conflicted[households_hit] = True
@@ -927,10 +966,11 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
     kept_ids = checked.id_number.filter(pa.array(kept))
     offsets = np.frombuffer(kept_ids.buffers()[1], dtype=np.int64)[kept_ids.offset :]
     data = np.frombuffer(kept_ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[len(w)]]
-    members["person_key"] = pd.Series(
-        _hex_keys(data.view("S18").astype(object), salt, "person").to_pandas(), dtype="str"
-    )
-    members["household_key"] = keyed_hash(w["household_id"], salt, "household")
+    members["person_key"] = _hex_keys(_hash64(data.view("S18").astype(object), salt, "person"))
+    household_ids = w["household_id"].cat  # kept rows all have one (household_missing)
+    household_hash = _hash64(np.asarray(household_ids.categories, dtype=object), salt, "household")
+    row_hash = household_hash[household_ids.codes.to_numpy()]
+    members["household_key"] = _hex_keys(row_hash)
     members["village_code"] = pd.Series(code_table.take(codek[refk[hk]]))
     members["relation"] = w["relation"]
     sex_codes = checked.sex[kept]
@@ -944,7 +984,7 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
     members["age"] = (ref_date.year - birth.dt.year - (~had_birthday).astype(int)).astype("int64")
     for name in MEMBER_COLUMNS:
         if name in person:
-            members[name] = person[name]
+            members[name] = person[name].take()
     members["source_row"] = raw.loc[kept, "source_row"].to_numpy(dtype=np.int64)
     members = members[list(MEMBER_COLUMNS)]
 
@@ -963,7 +1003,7 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
     n_heads = np.bincount(hk[is_head], minlength=len(refk))[hh_codes]
     villages = load_villages().set_index("code")
     h = pd.DataFrame(index=pd.RangeIndex(len(hh_codes)))
-    h["household_key"] = pd.Series(members["household_key"].array.take(heads_at), dtype="str")
+    h["household_key"] = _hex_keys(row_hash[heads_at])
     at_code = codek[heads_at]
     h["village_code"] = pd.Series(code_table.take(at_code))
     per_code = pd.Series(code_table)  # looked up once per village, then spread
@@ -973,9 +1013,8 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
         h[name] = values.astype(kind)
     h["village_evidence"] = pd.Series(evidence.to_numpy()[vcodes[kept][heads_at]], dtype="str")
     h["members"] = n_found.astype("int64")
-    for name, values in household.items():
-        if name != "village_code":
-            h[name] = values.iloc[heads_at].reset_index(drop=True)
+    for name, field in household.items():
+        h[name] = field.take(heads_at)
     h["exited"] = h["exit_status"].isin(_EXITED).astype(bool)
     households = h[list(HOUSEHOLD_TABLE_COLUMNS)]
 

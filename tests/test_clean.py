@@ -171,6 +171,16 @@ def test_dates_in_mixed_forms():
     assert out.iloc[8:].isna().all()
 
 
+@pytest.mark.parametrize("size", ["-3", "1E100", "两"])
+def test_impossible_household_size_is_missing_and_counted(size):
+    rows = small_rows()
+    for r in range(3):  # the three rows of household 1
+        rows[r][COL["人数"]] = size
+    result = clean_roster(raw_frame(rows))
+    assert quality(result)["value_unparsed"] == 3
+    assert result.households["household_size"].isna().sum() == 1
+
+
 def test_unparsed_values_counted():
     rows = small_rows()
     rows[0][COL["人均纯收入"]] = "不详"
