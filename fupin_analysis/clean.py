@@ -417,7 +417,9 @@ def _counts(series: pd.Series) -> str:
 
 def _as_raw_frame(raw_or_path, sheet, encoding) -> pd.DataFrame:
     if isinstance(raw_or_path, str | Path):
-        return read_roster(raw_or_path, sheet=sheet, encoding=encoding)
+        # the fields normalised through their distinct values: encoded while reading
+        encoded = _USED - {"id_number"}
+        return read_roster(raw_or_path, sheet=sheet, encoding=encoding, categorical=encoded)
     if not isinstance(raw_or_path, pd.DataFrame):
         raise TypeError("clean_roster takes a path or the DataFrame read_roster returns")
     raw = raw_or_path.copy()
@@ -562,18 +564,18 @@ def _first_occurrence(codes: np.ndarray) -> np.ndarray:
     return codes > before
 
 
-def _duplicate_rows(work: pd.DataFrame, raw: pd.DataFrame, id_cells: np.ndarray) -> np.ndarray:
+def _duplicate_rows(
+    work: pd.DataFrame, raw: pd.DataFrame, id_cells: np.ndarray, maybe: np.ndarray
+) -> np.ndarray:
     """Rows identical in every cell to an earlier row (hash, then checked exactly).
 
-    Cells are compared normalised: ``id_cells`` (labels of the identity numbers, -1
-    missing), ``work`` for the other fields the analysis uses, and the remaining ``raw``
-    columns normalised here, on the few candidate rows only.
+    Only rows marked ``maybe`` (a superset of the repeats: those sharing an identity
+    number or lacking one) are compared. Cells are compared normalised: ``id_cells``
+    (labels of the identity numbers, -1 missing), ``work`` for the other fields the
+    analysis uses, and the remaining ``raw`` columns normalised here, on those rows only.
     """
     dup = np.zeros(len(work), dtype=bool)
-    if len(work) == 0:
-        return dup
-    # only rows sharing an identity number (or lacking one) can repeat each other
-    maybe = np.flatnonzero(pd.Series(id_cells).duplicated(keep=False).to_numpy() | (id_cells < 0))
+    maybe = np.flatnonzero(maybe)
     if len(maybe) < 2:
         return dup
     cells = [pd.factorize(id_cells[maybe])[0]]
@@ -690,8 +692,12 @@ def clean_roster(
         detail[new] = why if isinstance(why, str) else why[new]
         return new
 
-    # 1. exact repeats
-    dup_row = refuse(_duplicate_rows(work, raw, identity.cell), "duplicate_row")
+    # 1. exact repeats: only rows sharing a person (or lacking a number) can be repeats
+    checked = identity.checked
+    person = pd.factorize(np.where(checked.number >= 0, checked.number, identity.cell))[0]
+    shared = np.bincount(person, minlength=1)[person] > 1
+    maybe = shared | (identity.cell < 0)
+    dup_row = refuse(_duplicate_rows(work, raw, identity.cell, maybe), "duplicate_row")
     q.add("duplicate_row", dup_row.sum(), "quarantined (first copy kept)")
 
     # 2. identity numbers (checked row by row in _normalise)
@@ -729,14 +735,14 @@ def clean_roster(
     )
 
     # 5. the same person twice: the first occurrence among rows still kept stays
-    candidates = np.flatnonzero(reason == 0)
-    pcodes = pd.factorize(identity.checked.number[candidates])[0]  # kept: valid numbers
-    first = _first_occurrence(pcodes)
-    first_hh = hh[candidates][first][pcodes]
+    # (rows still kept have valid numbers: ``person`` tells who they are)
+    candidates = np.flatnonzero((reason == 0) & shared)
+    codes = pd.Series(person[candidates])
     dup_person = np.zeros(n, dtype=bool)
-    dup_person[candidates[~first]] = True
+    dup_person[candidates[codes.duplicated().to_numpy()]] = True
+    first_hh = pd.Series(hh[candidates]).groupby(codes.to_numpy()).transform("first")
     other_hh = np.zeros(n, dtype=bool)
-    other_hh[candidates] = first_hh != hh[candidates]
+    other_hh[candidates] = first_hh.to_numpy() != hh[candidates]
     refuse(dup_person, "duplicate_person", np.where(other_hh, "other_household", "same_household"))
     q.add(
         "duplicate_person",
@@ -777,6 +783,9 @@ def clean_roster(
     )
     refused_rows = np.flatnonzero(~kept)  # few: take them, not filter every column by mask
     quarantine = raw.iloc[refused_rows].copy()
+    for name in quarantine.columns:  # raw values as read, as text
+        if isinstance(quarantine[name].dtype, pd.CategoricalDtype):
+            quarantine[name] = quarantine[name].astype("str")
     names = np.asarray(("",) + REASONS, dtype=object)
     quarantine["reason"] = pd.Series(names[reason[~kept]], index=quarantine.index, dtype="str")
     quarantine["detail"] = pd.Series(detail[~kept], index=quarantine.index, dtype="str")
@@ -975,17 +984,21 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
     members["relation"] = w["relation"]
     sex_codes = checked.sex[kept]
     members["sex"] = pd.Categorical.from_codes(sex_codes, dtype=VOCABULARIES["sex"].dtype)
-    birth = pd.Series(checked.birth_date[kept])
+    birth = checked.birth_date[kept]
     members["birth_date"] = birth
-    members["birth_year"] = birth.dt.year.astype("int64")
-    had_birthday = (birth.dt.month < ref_date.month) | (
-        (birth.dt.month == ref_date.month) & (birth.dt.day <= ref_date.day)
-    )
-    members["age"] = (ref_date.year - birth.dt.year - (~had_birthday).astype(int)).astype("int64")
+    year = birth.astype("datetime64[Y]")
+    month = birth.astype("datetime64[M]")
+    birth_year = year.astype(np.int64) + 1970
+    month_day = (month - year).astype(np.int64) * 100 + (birth - month).astype(
+        "timedelta64[D]"
+    ).astype(np.int64)  # 0-based month and day, compared as MMDD
+    had_birthday = month_day <= (ref_date.month - 1) * 100 + ref_date.day - 1
+    members["birth_year"] = birth_year
+    members["age"] = ref_date.year - birth_year - (~had_birthday).astype(np.int64)
     for name in MEMBER_COLUMNS:
         if name in person:
             members[name] = person[name].take()
-    members["source_row"] = raw.loc[kept, "source_row"].to_numpy(dtype=np.int64)
+    members["source_row"] = raw["source_row"].to_numpy(dtype=np.int64)[kept]
     members = members[list(MEMBER_COLUMNS)]
 
     stated_sex = to_vocabulary(_optional(w, "sex"), "sex")
@@ -1011,7 +1024,10 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
         field = "name" if name == "village_name" else name
         values = per_code.map(villages[field]).take(at_code).reset_index(drop=True)
         h[name] = values.astype(kind)
-    h["village_evidence"] = pd.Series(evidence.to_numpy()[vcodes[kept][heads_at]], dtype="str")
+    h["village_evidence"] = pd.Series(
+        pa.array(evidence, type=pa.large_string()).take(vcodes[kept][heads_at]).to_pandas(),
+        dtype="str",
+    )
     h["members"] = n_found.astype("int64")
     for name, field in household.items():
         h[name] = field.take(heads_at)

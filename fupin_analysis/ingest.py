@@ -34,11 +34,13 @@ import datetime as dt
 import difflib
 import io
 import mmap
+from collections.abc import Collection
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from .errors import RosterFormatError
@@ -59,10 +61,15 @@ EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CSV_SUFFIXES = (".csv", ".txt")
 _HINT = "expected headers such as 姓名, 证件号码, 行政村"
 _DETECT_BYTES = 1 << 20
+_DICTIONARY_BLOCK = 4 << 20
 
 
 def read_roster(
-    path: str | Path, *, sheet: str | None = None, encoding: str | None = None
+    path: str | Path,
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    categorical: Collection[str] = (),
 ) -> pd.DataFrame:
     """Read a roster export: one row per data row, canonical column names, text values.
 
@@ -75,12 +82,17 @@ def read_roster(
         columns.
     encoding : str, optional
         CSV encoding; by default UTF-8 (with or without BOM), else GB18030.
+    categorical : collection of str, optional
+        Canonical columns to return as pandas categoricals of the same text (a CSV
+        dictionary-encodes them while parsing: less memory for columns that repeat a
+        few values, such as 文化程度 or 脱贫属性).
 
     Returns
     -------
     pandas.DataFrame
         Canonical columns (see :data:`fupin_analysis.schema.ROSTER_COLUMNS`) and unknown
-        columns under their original header, all of dtype ``str`` (missing = ``NaN``),
+        columns under their original header, of dtype ``str`` (missing = ``NaN``) or
+        ``category`` for those named in ``categorical``,
         plus ``source_row`` (int64): the Excel row number of each data row, or the CSV
         line number (for parquet, the row's position from 1, or its own ``source_row``).
         ``attrs`` holds ``source_file``, ``source_sheet``, ``header_row``,
@@ -111,10 +123,11 @@ def read_roster(
         raise RosterFormatError(f"{path}: file not found")
     if path.stat().st_size == 0:
         raise RosterFormatError(f"{path.name}: the file is empty")
+    categorical = frozenset(categorical)
     if suffix in EXCEL_SUFFIXES:
         frame = _read_excel(path, sheet)
     elif suffix in CSV_SUFFIXES:
-        frame = _read_csv(path, encoding)
+        frame = _read_csv(path, encoding, categorical)
     else:
         frame = _read_parquet(path)
     if frame.empty:
@@ -124,6 +137,10 @@ def read_roster(
         raise RosterFormatError(
             f"{where}: headers but no data rows under them; is this the right file or sheet?"
         )
+    for name in frame.columns:
+        is_categorical = isinstance(frame[name].dtype, pd.CategoricalDtype)
+        if (name in categorical) != is_categorical and name != "source_row":
+            frame[name] = frame[name].astype("category" if name in categorical else "str")
     frame.attrs["source_file"] = str(path)
     return frame
 
@@ -405,7 +422,7 @@ def _detect_encoding(path: Path, data: bytes, encoding: str | None) -> str:
     )
 
 
-def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
+def _read_csv(path: Path, encoding: str | None, categorical: frozenset[str]) -> pd.DataFrame:
     data = _map_file(path)  # the file's bytes, mapped: no copy of a large roster
     head = data[:_DETECT_BYTES]
     enc = _detect_encoding(path, data[:] if encoding is not None else head, encoding)
@@ -420,7 +437,7 @@ def _read_csv(path: Path, encoding: str | None) -> pd.DataFrame:
             f"({_HINT}){guessed}"
         )
     first_line = at + height + 1  # 1-based physical line of the first data row
-    frame = _csv_fast(data, enc, len(names), first_line)
+    frame = _csv_fast(data, enc, [name in categorical for name in names], first_line)
     if frame is None:
         data = data[:]  # bytes
         try:
@@ -473,9 +490,12 @@ def _count_newlines(data: mmap.mmap | bytes) -> int:
 
 
 def _csv_fast(
-    data: mmap.mmap | bytes, enc: str, width: int, first_line: int
+    data: mmap.mmap | bytes, enc: str, dictionary: list[bool], first_line: int
 ) -> pd.DataFrame | None:
-    """pyarrow's multithreaded reader, when every line after the header is one row."""
+    """pyarrow's multithreaded reader, when every line after the header is one row.
+
+    ``dictionary`` says, per column, whether to dictionary-encode it while parsing.
+    """
     # Blank lines stay rows of missing cells (ignore_empty_lines=False; dropped later with
     # their line numbers right); a line break inside a quoted cell leaves fewer rows than
     # lines and goes to the slow path, which counts physical lines.
@@ -483,7 +503,8 @@ def _csv_fast(
     body_lines = _count_newlines(data) + (0 if ends_with_newline else 1) - (first_line - 1)
     if body_lines <= 0:
         return None
-    cols = [f"c{i}" for i in range(width)]
+    cols = [f"c{i}" for i in range(len(dictionary))]
+    text, encoded = pa.large_string(), pa.dictionary(pa.int32(), pa.large_string())
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),  # zero-copy, unlike io.BytesIO
@@ -491,10 +512,14 @@ def _csv_fast(
                 encoding=enc.replace("utf-8-sig", "utf8"),
                 skip_rows=first_line - 1,
                 column_names=cols,
+                # each block has its own dictionaries, unified afterwards: fewer blocks
+                block_size=_DICTIONARY_BLOCK if any(dictionary) else None,
             ),
             parse_options=pacsv.ParseOptions(ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(cols, pa.large_string()),
+                column_types={
+                    c: encoded if d else text for c, d in zip(cols, dictionary, strict=True)
+                },
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
             ),
@@ -503,11 +528,26 @@ def _csv_fast(
         return None
     if table.num_rows != body_lines:
         return None
-    frame = table.to_pandas()
-    frame.columns = range(width)
-    frame = frame.astype("str")
-    frame["source_row"] = np.arange(first_line, first_line + len(frame), dtype=np.int64)
-    return frame
+    if any(dictionary):
+        table = table.unify_dictionaries()
+    columns = {}
+    for k, values in enumerate(table.columns):
+        if dictionary[k]:
+            columns[k] = _categorical(values)
+        else:
+            columns[k] = pd.Series(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
+    columns["source_row"] = np.arange(first_line, first_line + table.num_rows, dtype=np.int64)
+    return pd.DataFrame(columns)
+
+
+def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """A pandas categorical of a dictionary column whose chunks share one dictionary."""
+    dictionary = column.chunk(0).dictionary if column.num_chunks else pa.array([], pa.string())
+    indices = pa.chunked_array([c.indices for c in column.chunks], pa.int32())
+    codes = pc.fill_null(indices, -1).to_numpy()
+    categories = pd.Index(dictionary.to_pandas(), dtype="str")
+    dtype = pd.CategoricalDtype._from_fastpath(categories, ordered=False)  # distinct already
+    return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
 def _csv_python(text: str, width: int, first_line: int) -> pd.DataFrame:

@@ -667,3 +667,32 @@ def test_embedded_quarantine_links_refused_people_to_their_household(
         q.loc[id_defect, "household_key"].to_numpy() == key_of.loc[refused_true].to_numpy()
     ).all()
     assert "household_id" not in clean_embedded.households.columns
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "value"),
+    [
+        ("members", "person_key", "duplicate"),
+        ("members", "person_key", "ABCDEF0123456789"),  # upper case: not a key
+        ("members", "person_key", "abcdef012345678"),  # 15 digits
+        ("members", "household_key", "abcdef012345678g"),
+        ("households", "household_key", "duplicate"),
+        ("members", "village_code", "430528100000"),  # another county
+        ("members", "village_code", "43052710000a"),
+        ("households", "village_code", "４３０５２７１０００００"),  # full-width digits
+        ("households", "village_code", "4305271000000"),
+    ],
+)
+def test_validation_refuses_broken_keys_and_codes(table, column, value):
+    from fupin_analysis.errors import FupinError
+    from fupin_analysis.schema import validate_clean
+
+    result = clean_roster(raw_frame())
+    tables = {name: getattr(result, name).copy() for name in ("members", "households")}
+    frame = tables[table]
+    frame[column] = frame[column].astype("str")
+    frame.loc[1, column] = frame.loc[0, column] if value == "duplicate" else value
+    validate_clean(result.members, result.households, result.quarantine, result.quality)
+    with pytest.raises(FupinError, match=f"clean table {table} failed validation"):
+        validate_clean(tables["members"], tables["households"], result.quarantine,
+                       result.quality)

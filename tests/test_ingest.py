@@ -45,6 +45,32 @@ def test_csv_and_xlsx_agree(make_roster):
     pd.testing.assert_frame_equal(a, b, check_like=True)
 
 
+@pytest.mark.parametrize("name", ["r.csv", "r.xlsx", "r.parquet"])
+def test_categorical_columns_hold_the_same_text(make_roster, name, tmp_path):
+    if name.endswith(".parquet"):
+        read_roster(make_roster("r.csv")).to_parquet(tmp_path / name)
+        path = tmp_path / name
+    else:
+        path = make_roster(name)
+    plain = read_roster(path)
+    encoded = read_roster(path, categorical={"village", "education", "not_a_column"})
+    assert isinstance(encoded["village"].dtype, pd.CategoricalDtype)
+    assert isinstance(encoded["education"].dtype, pd.CategoricalDtype)
+    assert (encoded.drop(columns=["village", "education"]).dtypes == plain.drop(
+        columns=["village", "education"]).dtypes).all()
+    for column in ("village", "education"):
+        assert encoded[column].astype("str").equals(plain[column])
+
+
+def test_csv_with_quoted_line_breaks_reads_categorical_columns_too(tmp_path):
+    rows = small_rows()
+    rows[1][4] = "李\n小花"
+    path = write_roster(tmp_path / "r.csv", rows, encoding="utf-8")
+    raw = read_roster(path, categorical={"village"})
+    assert isinstance(raw["village"].dtype, pd.CategoricalDtype)
+    assert raw["village"].astype("str").equals(read_roster(path)["village"])
+
+
 def test_csv_blank_lines_and_quoted_line_breaks_keep_line_numbers(tmp_path):
     rows = small_rows()
     rows[1][4] = "李\n小花"  # a quoted name over two physical lines
