@@ -377,13 +377,14 @@ def _hash64(values: np.ndarray, salt: str, domain: str) -> np.ndarray:
     return pd.util.hash_array(values, hash_key=key, categorize=False)
 
 
+_HEX_PAIRS = np.frombuffer(
+    "".join(f"{b:02x}" for b in range(256)).encode("ascii"), dtype="S2"
+).view(np.uint16)
+
+
 def _hex_keys(hashes: np.ndarray, missing: np.ndarray | None = None) -> pd.Series:
     """Keys of :func:`keyed_hash` from their 64-bit hashes: 16 lowercase hex digits."""
-    b = hashes.astype(">u8").view(np.uint8).reshape(-1, 8)
-    hexdigits = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
-    out = np.empty((len(hashes), 16), dtype=np.uint8)
-    out[:, 0::2] = hexdigits[b >> 4]
-    out[:, 1::2] = hexdigits[b & 15]
+    out = _HEX_PAIRS[hashes.astype(">u8").view(np.uint8)]  # two hex digits per byte
     offsets = np.arange(0, 16 * (len(hashes) + 1), 16, dtype=np.int64)
     keys = pa.LargeStringArray.from_buffers(  # ASCII hex digits: valid UTF-8 by construction
         len(hashes), pa.py_buffer(offsets), pa.py_buffer(out)
@@ -986,13 +987,9 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
     members["sex"] = pd.Categorical.from_codes(sex_codes, dtype=VOCABULARIES["sex"].dtype)
     birth = checked.birth_date[kept]
     members["birth_date"] = birth
-    year = birth.astype("datetime64[Y]")
-    month = birth.astype("datetime64[M]")
-    birth_year = year.astype(np.int64) + 1970
-    month_day = (month - year).astype(np.int64) * 100 + (birth - month).astype(
-        "timedelta64[D]"
-    ).astype(np.int64)  # 0-based month and day, compared as MMDD
-    had_birthday = month_day <= (ref_date.month - 1) * 100 + ref_date.day - 1
+    ymd = checked.birth_ymd[kept].astype(np.int64)
+    birth_year = ymd // 10000
+    had_birthday = ymd % 10000 <= ref_date.month * 100 + ref_date.day
     members["birth_year"] = birth_year
     members["age"] = ref_date.year - birth_year - (~had_birthday).astype(np.int64)
     for name in MEMBER_COLUMNS:

@@ -154,7 +154,8 @@ class CheckedIds:
     ``number`` is the identity number as an integer (17 digits times 11 plus the check
     value, ``X`` = 10) for rows of canonical shape and -1 otherwise: equal numbers give
     equal integers, so rows can be compared without hashing text. ``normalised`` marks
-    the rows whose text :func:`normalize_ids` changed.
+    the rows whose text :func:`normalize_ids` changed. ``birth_ymd`` is the birth date as
+    the integer YYYYMMDD (-1 where there is no valid date), for arithmetic on ages.
     """
 
     id_number: pa.LargeStringArray
@@ -163,6 +164,7 @@ class CheckedIds:
     sex: np.ndarray
     number: np.ndarray
     normalised: np.ndarray
+    birth_ymd: np.ndarray
 
 
 def check_arrow(arr: pa.Array, reference_date: str | pd.Timestamp = "2016-12-31") -> CheckedIds:
@@ -187,10 +189,11 @@ def check_arrow(arr: pa.Array, reference_date: str | pd.Timestamp = "2016-12-31"
     birth = np.full(n, np.datetime64("NaT"), dtype="datetime64[s]")
     sex = np.full(n, -1, dtype=np.int8)  # codes of the sex vocabulary: 0 男, 1 女
     number = np.full(n, -1, dtype=np.int64)
+    ymd = np.full(n, -1, dtype=np.int32)
 
     def check(rows: np.ndarray, digits: np.ndarray) -> None:
         if digits.shape[1]:
-            sub, dates, male, value = _check_digits(digits, reference_date)
+            sub, dates, male, value, ymd[rows] = _check_digits(digits, reference_date)
             status[rows] = sub
             birth[rows] = dates
             sex[rows] = np.where(sub != code["valid"], -1, np.where(male, 0, 1))
@@ -214,7 +217,7 @@ def check_arrow(arr: pa.Array, reference_date: str | pd.Timestamp = "2016-12-31"
         status[rest[~now & ~others]] = code["missing"]
         mangled = _matches(after.filter(pa.array(others)), _MANGLED)
         status[rest[others][mangled]] = code["mangled"]
-    return CheckedIds(ids, status, birth, sex, number, normalised)
+    return CheckedIds(ids, status, birth, sex, number, normalised, ymd)
 
 
 def _canonical(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
@@ -239,8 +242,8 @@ def _canonical(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _check_digits(digits: np.ndarray, reference_date) -> tuple[np.ndarray, ...]:
-    """Status code, birth date, male flag and integer value of canonical numbers
-    (``digits`` as :func:`_canonical` gives them)."""
+    """Status code, birth date, male flag, integer value and birth YYYYMMDD of canonical
+    numbers (``digits`` as :func:`_canonical` gives them)."""
     code = {name: i for i, name in enumerate(STATUSES)}
     d = digits.astype(np.int32)
     year = d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9]
@@ -277,7 +280,8 @@ def _check_digits(digits: np.ndarray, reference_date) -> tuple[np.ndarray, ...]:
         [code["bad_date"], code["future"], code["valid"]],
         code["bad_check"],
     ).astype(np.int8)
-    return status, dates, d[16] % 2 == 1, value
+    ymd = np.where(date_ok, year * 10000 + month * 100 + day, -1)
+    return status, dates, d[16] % 2 == 1, value, ymd
 
 
 def _arrow(values: pd.Series) -> pa.LargeStringArray:
