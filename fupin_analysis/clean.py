@@ -917,11 +917,12 @@ def _parse(w: pd.DataFrame, parsers: dict, lost: dict, aliased: np.ndarray, own:
         text = pd.Series(uniques, dtype="str")
         parsed = parse(text).reset_index(drop=True)
         out[name] = _Parsed(codes, parsed)
-        rows_per_text = np.bincount(codes[codes >= 0], minlength=len(text))
-        n_lost = int(rows_per_text[text.notna().to_numpy() & parsed.isna().to_numpy()].sum())
-        kind = "unparsed" if parse in _TEXT_PARSED or name == "household_size" else "unmapped"
-        if n_lost:
-            lost[kind][name] = n_lost
+        lost_text = text.notna().to_numpy() & parsed.isna().to_numpy()
+        if lost_text.any():
+            kind = "unparsed" if parse in _TEXT_PARSED or name == "household_size" else "unmapped"
+            n_lost = int(np.bincount(codes[codes >= 0], minlength=len(text))[lost_text].sum())
+            if n_lost:
+                lost[kind][name] = n_lost
         if isinstance(parsed.dtype, pd.CategoricalDtype):  # a vocabulary
             terms = parsed.astype("str")
             renamed = (terms.notna() & terms.ne(text)).to_numpy()
@@ -978,7 +979,10 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
     data = np.frombuffer(kept_ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[len(w)]]
     members["person_key"] = _hex_keys(_hash64(data.view("S18").astype(object), salt, "person"))
     household_ids = w["household_id"].cat  # kept rows all have one (household_missing)
-    household_hash = _hash64(np.asarray(household_ids.categories, dtype=object), salt, "household")
+    categories = pa.array(household_ids.categories, type=pa.large_string())
+    household_hash = _hash64(  # from bytes: the same hash, without encoding each value
+        categories.cast(pa.large_binary()).to_numpy(zero_copy_only=False), salt, "household"
+    )
     row_hash = household_hash[household_ids.codes.to_numpy()]
     members["household_key"] = _hex_keys(row_hash)
     members["village_code"] = pd.Series(code_table.take(codek[refk[hk]]))
