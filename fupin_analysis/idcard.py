@@ -233,7 +233,8 @@ def _canonical(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
         canonical &= pc.is_valid(arr).to_numpy(zero_copy_only=False)
     if not canonical.any():
         return canonical, np.zeros((18, 0), dtype=np.uint8)
-    digits = np.ascontiguousarray(_digit_matrix(arr.filter(pa.array(canonical))).T)
+    rows = _digit_matrix(arr.filter(pa.array(canonical)), offset=0)
+    digits = np.subtract(rows.T, np.uint8(48), out=np.empty(rows.T.shape, dtype=np.uint8))
     shaped = (digits[:17].max(axis=0) <= 9) & ((digits[17] <= 9) | (digits[17] == 40))
     if not shaped.all():
         canonical[canonical] = shaped
@@ -245,10 +246,15 @@ def _check_digits(digits: np.ndarray, reference_date) -> tuple[np.ndarray, ...]:
     """Status code, birth date, male flag, integer value and birth YYYYMMDD of canonical
     numbers (``digits`` as :func:`_canonical` gives them)."""
     code = {name: i for i, name in enumerate(STATUSES)}
-    d = digits.astype(np.int32)
-    year = d[6] * 1000 + d[7] * 100 + d[8] * 10 + d[9]
-    month = d[10] * 10 + d[11]
-    day = d[12] * 10 + d[13]
+
+    def number(first: int, last: int) -> np.ndarray:  # digits first..last as int32
+        out = digits[first].astype(np.int32)
+        for k in range(first + 1, last + 1):
+            out *= 10
+            out += digits[k]
+        return out
+
+    year, month, day = number(6, 9), number(10, 11), number(12, 13)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     month_ok = (month >= 1) & (month <= 12)
     dim = _DAYS_IN_MONTH[np.where(month_ok, month, 0)] + (leap & (month == 2))
@@ -258,30 +264,24 @@ def _check_digits(digits: np.ndarray, reference_date) -> tuple[np.ndarray, ...]:
         np.datetime64("1900-01"), np.datetime64("1900-01") + month_index.max() + 1
     ).astype("datetime64[D]").astype(np.int64)  # a small table, looked up per row
     days = first_of_month[month_index] + day - 1
-    dates = np.where(date_ok, days, np.datetime64("NaT").astype(np.int64))
-    dates = (dates * 86400).astype("datetime64[s]")
+    dates = (days * 86400).astype("datetime64[s]")
     dates[~date_ok] = np.datetime64("NaT")
     reference = (pd.Timestamp(reference_date).normalize() - pd.Timestamp(0)).days
     future = date_ok & (days > reference)
-    total = np.zeros(digits.shape[1], dtype=np.int32)
+    total = np.zeros(digits.shape[1], dtype=np.int16)  # at most 9 * 100
     for k, weight in enumerate(_WEIGHTS):
-        total += d[k] * weight
+        total += digits[k] * np.int16(weight)
     expected = (12 - total % 11) % 11  # ISO 7064 MOD 11-2: "10X98765432"[total % 11]
-    last = np.where(d[17] == 40, 10, d[17])
-    high = np.zeros_like(total)  # the first 8 and the next 9 digits each fit in int32
-    low = np.zeros_like(total)
-    for k in range(17):
-        part = high if k < 8 else low
-        part *= 10
-        part += d[k]
-    value = (high.astype(np.int64) * 10**9 + low) * 11 + last
+    last = np.where(digits[17] == 40, 10, digits[17])
+    # the first 8 and the next 9 digits each fit in int32
+    value = (number(0, 7).astype(np.int64) * 10**9 + number(8, 16)) * 11 + last
     status = np.select(
         [~date_ok, future, last == expected],
         [code["bad_date"], code["future"], code["valid"]],
         code["bad_check"],
     ).astype(np.int8)
     ymd = np.where(date_ok, year * 10000 + month * 100 + day, -1)
-    return status, dates, d[16] % 2 == 1, value, ymd
+    return status, dates, digits[16] % 2 == 1, value, ymd
 
 
 def _arrow(values: pd.Series) -> pa.LargeStringArray:
@@ -295,11 +295,13 @@ def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
     return hit.fill_null(False).to_numpy(zero_copy_only=False)
 
 
-def _digit_matrix(arr: pa.LargeStringArray) -> np.ndarray:
-    """``(n, 18)`` uint8 digit matrix of ASCII strings of length 18 (``X`` → 40)."""
+def _digit_matrix(arr: pa.LargeStringArray, offset: int = 48) -> np.ndarray:
+    """``(n, 18)`` uint8 matrix of ASCII strings of length 18, minus ``offset`` (by
+    default the code of ``"0"``: digits, and ``X`` as 40); a view when ``offset`` is 0."""
     offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset :][: len(arr) + 1]
     data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return data.reshape(len(arr), 18) - np.uint8(48)
+    matrix = data.reshape(len(arr), 18)
+    return matrix - np.uint8(offset) if offset else matrix
 
 
 def is_valid(number: str, reference_date: str | pd.Timestamp | None = None) -> bool:
