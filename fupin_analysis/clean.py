@@ -525,15 +525,15 @@ def _normalise(
     def encode(name: str) -> tuple[pd.Series, np.ndarray]:
         return _encode(raw[name], remove_spaces=name in _CODE_COLUMNS)
 
-    # pyarrow's hashing and normalisation release the GIL: columns on several threads
-    workers = min(len(names), os.cpu_count() or 1, 4)
+    identity = _identity(raw["id_number"], ref_date)
+    # text columns (not already categorical) are dictionary-encoded by pyarrow, which
+    # releases the GIL: several columns at once on several threads
+    text = sum(not isinstance(raw[name].dtype, pd.CategoricalDtype) for name in names)
+    workers = min(text, os.cpu_count() or 1, 4)
     if workers > 1:
         with ThreadPoolExecutor(workers) as pool:
-            identity = pool.submit(_identity, raw["id_number"], ref_date)
             encoded = list(pool.map(encode, names))
-            identity = identity.result()
     else:
-        identity = _identity(raw["id_number"], ref_date)
         encoded = [encode(name) for name in names]
     changed |= identity.changed
     for name, (col, changed_here) in zip(names, encoded, strict=True):
