@@ -504,7 +504,8 @@ def _csv_fast(
     if body_lines <= 0:
         return None
     cols = [f"c{i}" for i in range(len(dictionary))]
-    text, encoded = pa.large_string(), pa.dictionary(pa.int32(), pa.large_string())
+    # dictionaries as bytes: UTF-8 is checked once per distinct value (_categorical)
+    text, encoded = pa.large_string(), pa.dictionary(pa.int32(), pa.binary())
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),  # zero-copy, unlike io.BytesIO
@@ -533,7 +534,10 @@ def _csv_fast(
     columns = {}
     for k, values in enumerate(table.columns):
         if dictionary[k]:
-            columns[k] = _categorical(values)
+            try:
+                columns[k] = _categorical(values)
+            except pa.ArrowInvalid:  # not UTF-8 after all: the slow path says where
+                return None
         else:
             columns[k] = pd.Series(values, dtype=pd.StringDtype("pyarrow", na_value=np.nan))
     columns["source_row"] = np.arange(first_line, first_line + table.num_rows, dtype=np.int64)
@@ -541,8 +545,10 @@ def _csv_fast(
 
 
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
-    """A pandas categorical of a dictionary column whose chunks share one dictionary."""
-    dictionary = column.chunk(0).dictionary if column.num_chunks else pa.array([], pa.string())
+    """A pandas categorical of a dictionary column whose chunks share one dictionary of
+    bytes (checked as UTF-8 here: ``ArrowInvalid`` when a value is not)."""
+    dictionary = column.chunk(0).dictionary if column.num_chunks else pa.array([], pa.binary())
+    dictionary = dictionary.cast(pa.large_string())
     indices = pa.chunked_array([c.indices for c in column.chunks], pa.int32())
     codes = pc.fill_null(indices, -1).to_numpy()
     categories = pd.Index(dictionary.to_pandas(), dtype="str")

@@ -71,6 +71,26 @@ def test_csv_with_quoted_line_breaks_reads_categorical_columns_too(tmp_path):
     assert raw["village"].astype("str").equals(read_roster(path)["village"])
 
 
+def test_bytes_that_are_not_utf8_after_the_first_megabyte_read_alike(tmp_path):
+    # detection looks at the first 1 MB; a GB18030 cell further down, in a column read
+    # dictionary-encoded, must take the same path as in a plain read
+    rows = small_rows() * 2000
+    path = write_roster(tmp_path / "r.csv", rows, encoding="utf-8")
+    education = HEADERS.index("文化程度")
+    tail = rows[0][:]
+    tail[education] = "初中"
+    with path.open("ab") as handle:
+        handle.write(",".join(tail).encode("gb18030") + b"\n")
+    assert path.stat().st_size > 1 << 20
+    messages = []
+    for categorical in ((), {"education"}):
+        with pytest.raises(RosterFormatError) as error:
+            read_roster(path, categorical=categorical)
+        messages.append(str(error.value))
+    assert messages[0] == messages[1]
+    assert "neither UTF-8 nor GB18030" in messages[0]
+
+
 def test_csv_blank_lines_and_quoted_line_breaks_keep_line_numbers(tmp_path):
     rows = small_rows()
     rows[1][4] = "李\n小花"  # a quoted name over two physical lines
