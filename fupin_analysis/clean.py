@@ -446,14 +446,18 @@ def _distinct_dtype(categories) -> pd.CategoricalDtype:
         return pd.CategoricalDtype(index)
 
 
-def _encode(values: pd.Series, remove_spaces: bool) -> tuple[pd.Series, np.ndarray]:
+def _encode(values: pd.Series, remove_spaces: bool) -> tuple[pd.Series, np.ndarray | None]:
     """Normalised column as a categorical (text work happens once per distinct value).
 
-    Returns the categorical and, per row, whether normalisation changed its text.
+    Returns the categorical and, per row, whether normalisation changed its text (``None``
+    when it changed nothing).
     """
     if isinstance(values.dtype, pd.CategoricalDtype):
         rows = values.cat.codes.to_numpy()
         before = pd.Series(values.cat.categories, dtype="str")
+        after = normalize_values(before, remove_spaces=remove_spaces)
+        if after is before:
+            return values, None  # already a categorical of clean text
     else:
         text = values if values.dtype == "str" else values.astype("str")
         arr = pa.array(text, type=pa.large_string(), from_pandas=True)
@@ -462,10 +466,10 @@ def _encode(values: pd.Series, remove_spaces: bool) -> tuple[pd.Series, np.ndarr
             encoded = encoded.combine_chunks()
         before = pd.Series(encoded.dictionary.to_pandas(), dtype="str")
         rows = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)
-    after = normalize_values(before, remove_spaces=remove_spaces)
+        after = normalize_values(before, remove_spaces=remove_spaces)
     if after is before:  # nothing changed: the distinct values are the categories
         cat = pd.Categorical.from_codes(rows, dtype=_distinct_dtype(before.array), validate=False)
-        return pd.Series(cat, index=values.index), np.zeros(len(rows), dtype=bool)
+        return pd.Series(cat, index=values.index), None
     new_codes, categories = pd.factorize(after)
     changed = before.ne(after).to_numpy() & after.notna().to_numpy()
     codes = np.append(new_codes, -1)[rows]
@@ -537,7 +541,8 @@ def _normalise(
         encoded = [encode(name) for name in names]
     changed |= identity.changed
     for name, (col, changed_here) in zip(names, encoded, strict=True):
-        changed |= changed_here
+        if changed_here is not None:
+            changed |= changed_here
         categories = col.cat.categories
         found = categories[categories.isin(markers)].tolist()
         if name not in required and found:
@@ -783,10 +788,10 @@ def clean_roster(
         work, raw, identity.checked, kept, hh, village, refused, filled, salt, ref_date, q
     )
     refused_rows = np.flatnonzero(~kept)  # few: take them, not filter every column by mask
-    quarantine = raw.iloc[refused_rows].copy()
-    for name in quarantine.columns:  # raw values as read, as text
-        if isinstance(quarantine[name].dtype, pd.CategoricalDtype):
-            quarantine[name] = quarantine[name].astype("str")
+    quarantine = pd.DataFrame(
+        {name: _raw_rows(raw[name], refused_rows) for name in raw.columns},
+        index=raw.index[refused_rows],
+    )
     names = np.asarray(("",) + REASONS, dtype=object)
     quarantine["reason"] = pd.Series(names[reason[~kept]], index=quarantine.index, dtype="str")
     quarantine["detail"] = pd.Series(detail[~kept], index=quarantine.index, dtype="str")
@@ -809,6 +814,14 @@ def clean_roster(
 
 
 _KNOWN = {c.name for c in ROSTER_COLUMNS}
+
+
+def _raw_rows(values: pd.Series, rows: np.ndarray) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """The values of ``rows`` as read (a categorical column as its text)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        codes = values.cat.codes.to_numpy()[rows]
+        return values.cat.categories.astype("str").take(codes, allow_fill=True).array
+    return values.array.take(rows)
 
 
 def _optional(work: pd.DataFrame, name: str) -> pd.Series:
