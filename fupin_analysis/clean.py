@@ -370,11 +370,26 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
     )
 
 
-def _hash64(values: np.ndarray, salt: str, domain: str) -> np.ndarray:
-    """The 64-bit hashes behind :func:`keyed_hash` of an object array of text (``str``,
-    or ``bytes`` holding its UTF-8: the same hash, without encoding each value)."""
+def _hash64(values: np.ndarray | pa.Array, salt: str, domain: str) -> np.ndarray:
+    """The 64-bit hashes behind :func:`keyed_hash` of text values: a numpy array (object,
+    or fixed-width bytes) or an arrow array. ``bytes`` holding the UTF-8 of a text give
+    the same hash as the text, without encoding each value. The hash function needs
+    Python objects: they are made a slice at a time, so their memory is reused."""
     key = hashlib.blake2b(f"{domain}:{salt}".encode(), digest_size=8).hexdigest()
-    return pd.util.hash_array(values, hash_key=key, categorize=False)
+    hashes = np.empty(len(values), dtype=np.uint64)
+    for start in range(0, len(values), _HASH_SLICE):
+        part = values[start : start + _HASH_SLICE]
+        if isinstance(part, pa.Array):
+            part = part.to_numpy(zero_copy_only=False)
+        elif part.dtype != object:
+            part = part.astype(object)
+        hashes[start : start + len(part)] = pd.util.hash_array(
+            part, hash_key=key, categorize=False
+        )
+    return hashes
+
+
+_HASH_SLICE = 1 << 16
 
 
 _HEX_PAIRS = np.frombuffer(
@@ -692,10 +707,12 @@ def clean_roster(
     reason = np.zeros(n, dtype=np.int8)  # 0: kept, k: REASONS[k - 1]
     detail = np.full(n, "", dtype=object)
 
-    def refuse(mask: np.ndarray, code: str, why: np.ndarray | str = "") -> np.ndarray:
+    def refuse(mask: np.ndarray, code: str, why=None) -> np.ndarray:
+        """Quarantine the rows of ``mask`` not refused yet; ``why(rows)``: their detail."""
         new = mask & (reason == 0)
         reason[new] = REASONS.index(code) + 1
-        detail[new] = why if isinstance(why, str) else why[new]
+        if why is not None:
+            detail[new] = why(new)
         return new
 
     # 1. exact repeats: only rows sharing a person (or lacking a number) can be repeats
@@ -712,7 +729,8 @@ def clean_roster(
     n_missing = refuse(status == at["missing"], "id_missing").sum()
     n_mangled = refuse(status == at["mangled"], "id_mangled").sum()
     bad = np.isin(status, [at[k] for k in ("malformed", "bad_date", "future", "bad_check")])
-    invalid = refuse(bad, "id_invalid", np.asarray(idcard.STATUSES, dtype=object)[status])
+    statuses = np.asarray(idcard.STATUSES, dtype=object)
+    invalid = refuse(bad, "id_invalid", lambda rows: statuses[status[rows]])
     q.add("id_missing", n_missing, "quarantined")
     q.add("id_mangled", n_mangled, "quarantined (scientific notation; never padded)")
     q.add("id_invalid", invalid.sum(), "quarantined", _counts(pd.Series(detail[invalid])))
@@ -749,7 +767,11 @@ def clean_roster(
     first_hh = pd.Series(hh[candidates]).groupby(codes.to_numpy()).transform("first")
     other_hh = np.zeros(n, dtype=bool)
     other_hh[candidates] = first_hh.to_numpy() != hh[candidates]
-    refuse(dup_person, "duplicate_person", np.where(other_hh, "other_household", "same_household"))
+    refuse(
+        dup_person,
+        "duplicate_person",
+        lambda rows: np.where(other_hh[rows], "other_household", "same_household"),
+    )
     q.add(
         "duplicate_person",
         dup_person.sum(),
@@ -917,7 +939,8 @@ class _Parsed:
             distinct = self.values.cat.codes.to_numpy()
         else:
             distinct = pd.factorize(self.values)[0]
-        return np.append(distinct, -1)[self.codes]
+        small = np.int16 if len(distinct) < 2**15 else np.int32  # a million rows each
+        return np.append(distinct, -1).astype(small)[self.codes]
 
 
 def _parse(w: pd.DataFrame, parsers: dict, lost: dict, aliased: np.ndarray, own: dict) -> dict:
@@ -990,12 +1013,10 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
     kept_ids = checked.id_number.filter(pa.array(kept))
     offsets = np.frombuffer(kept_ids.buffers()[1], dtype=np.int64)[kept_ids.offset :]
     data = np.frombuffer(kept_ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[len(w)]]
-    members["person_key"] = _hex_keys(_hash64(data.view("S18").astype(object), salt, "person"))
+    members["person_key"] = _hex_keys(_hash64(data.view("S18"), salt, "person"))
     household_ids = w["household_id"].cat  # kept rows all have one (household_missing)
     categories = pa.array(household_ids.categories, type=pa.large_string())
-    household_hash = _hash64(  # from bytes: the same hash, without encoding each value
-        categories.cast(pa.large_binary()).to_numpy(zero_copy_only=False), salt, "household"
-    )
+    household_hash = _hash64(categories.cast(pa.large_binary()), salt, "household")
     row_hash = household_hash[household_ids.codes.to_numpy()]
     members["household_key"] = _hex_keys(row_hash)
     members["village_code"] = pd.Series(code_table.take(codek[refk[hk]]))
