@@ -529,6 +529,8 @@ def _csv_fast(
         return None
     if table.num_rows != body_lines:
         return None
+    if any(dictionary):
+        table = table.unify_dictionaries()
     columns = {}
     for k, values in enumerate(table.columns):
         if dictionary[k]:
@@ -543,28 +545,13 @@ def _csv_fast(
 
 
 def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
-    """A pandas categorical of a dictionary column (one dictionary of bytes per chunk,
-    checked as UTF-8 here: ``ArrowInvalid`` when a value is not).
-
-    The chunk dictionaries are unified once, and each chunk's indices are written
-    straight into one array of codes of the width pandas keeps (no intermediate copies
-    of a million indices per column).
-    """
-    chunks = [chunk for chunk in column.chunks if len(chunk)]
-    if not chunks:
-        return pd.Categorical.from_codes(np.full(len(column), -1, dtype=np.int8), categories=[])
-    pooled = pc.dictionary_encode(pa.concat_arrays([chunk.dictionary for chunk in chunks]))
-    categories = pd.Index(pooled.dictionary.cast(pa.large_string()).to_pandas(), dtype="str")
-    width = next(t for t in (np.int8, np.int16, np.int32, np.int64)
-                 if len(categories) < np.iinfo(t).max)
-    to_pooled = pooled.indices.to_numpy().astype(width)
-    codes = np.empty(len(column), dtype=width)
-    start = offset = 0
-    for chunk in chunks:
-        size = len(chunk.dictionary)  # the chunk's dictionary in the pooled one; -1 missing
-        mapping = np.append(to_pooled[offset : offset + size], width(-1))
-        codes[start : start + len(chunk)] = mapping[pc.fill_null(chunk.indices, size).to_numpy()]
-        start, offset = start + len(chunk), offset + size
+    """A pandas categorical of a dictionary column whose chunks share one dictionary of
+    bytes (checked as UTF-8 here: ``ArrowInvalid`` when a value is not)."""
+    dictionary = column.chunk(0).dictionary if column.num_chunks else pa.array([], pa.binary())
+    dictionary = dictionary.cast(pa.large_string())
+    indices = pa.chunked_array([c.indices for c in column.chunks], pa.int32())
+    codes = pc.fill_null(indices, -1).to_numpy()
+    categories = pd.Index(dictionary.to_pandas(), dtype="str")
     dtype = pd.CategoricalDtype._from_fastpath(categories, ordered=False)  # distinct already
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
