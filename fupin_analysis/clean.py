@@ -504,7 +504,7 @@ class _Identity:
 
 def _identity(raw_ids: pd.Series, ref_date: pd.Timestamp) -> _Identity:
     """Check every identity number (nearly all are canonical: no text work for those)."""
-    checked = idcard.check_arrow(idcard._arrow(raw_ids), ref_date)
+    checked = idcard.check_arrow(raw_ids, ref_date)
     n = len(raw_ids)
     changed = np.zeros(n, dtype=bool)
     respelled = np.zeros(n, dtype=bool)
@@ -541,14 +541,14 @@ def _normalise(
     names = [name for name in raw.columns if name in _USED and name != "id_number"]
     # names, phones, unknown columns: only compared for repeats, lazily (_duplicate_rows)
 
-    def encode(name: str) -> tuple[pd.Series, np.ndarray]:
+    def encode(name: str) -> tuple[pd.Series, np.ndarray | None]:
         return _encode(raw[name], remove_spaces=name in _CODE_COLUMNS)
 
     identity = _identity(raw["id_number"], ref_date)
     # text columns (not already categorical) are dictionary-encoded by pyarrow, which
     # releases the GIL: several columns at once on several threads
-    text = sum(not isinstance(raw[name].dtype, pd.CategoricalDtype) for name in names)
-    workers = min(text, os.cpu_count() or 1, 4)
+    text_columns = sum(not isinstance(raw[name].dtype, pd.CategoricalDtype) for name in names)
+    workers = min(text_columns, os.cpu_count() or 1, 4)
     if workers > 1:
         with ThreadPoolExecutor(workers) as pool:
             encoded = list(pool.map(encode, names))
@@ -1010,10 +1010,8 @@ def _tables(work, raw, checked, kept, hh, village, refused, filled, salt, ref_da
 
     members = pd.DataFrame(index=pd.RangeIndex(len(w)))
     # kept identity numbers are distinct (duplicate_person) and canonical: 18 bytes each
-    kept_ids = checked.id_number.filter(pa.array(kept))
-    offsets = np.frombuffer(kept_ids.buffers()[1], dtype=np.int64)[kept_ids.offset :]
-    data = np.frombuffer(kept_ids.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[len(w)]]
-    members["person_key"] = _hex_keys(_hash64(data.view("S18"), salt, "person"))
+    kept_ids = idcard._digit_matrix(checked.id_number.filter(pa.array(kept)), offset=0)
+    members["person_key"] = _hex_keys(_hash64(kept_ids.view("S18").ravel(), salt, "person"))
     household_ids = w["household_id"].cat  # kept rows all have one (household_missing)
     categories = pa.array(household_ids.categories, type=pa.large_string())
     household_hash = _hash64(categories.cast(pa.large_binary()), salt, "household")

@@ -135,3 +135,9 @@ def test_check_arrow_numbers_identify_the_person():
     assert out.id_number.to_pylist()[:3] == [PUBLISHED] * 3
     assert [idcard.STATUSES[s] for s in out.status] == [
         "valid", "valid", "valid", "mangled", "missing", "valid"]
+
+
+def test_numbers_stored_as_integers_are_read_as_text():
+    out = idcard.validate(pd.Series([430527199001011237, None, "11010519491231002x"], dtype=object))
+    assert out["status"].tolist() == ["valid", "missing", "valid"]
+    assert out["id_number"].tolist()[0] == "430527199001011237"
