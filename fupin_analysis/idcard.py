@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .schema import VOCABULARIES, normalize_values
+from .schema import VOCABULARIES, fixed_width_bytes, normalize_values
 
 __all__ = [
     "STATUSES",
@@ -239,7 +239,7 @@ def _canonical(arr: pa.LargeStringArray) -> tuple[np.ndarray, np.ndarray]:
         canonical &= pc.is_valid(arr).to_numpy(zero_copy_only=False)
     if not canonical.any():
         return canonical, np.zeros((18, 0), dtype=np.uint8)
-    rows = _digit_matrix(arr.filter(pa.array(canonical)), offset=0)
+    rows = fixed_width_bytes(arr.filter(pa.array(canonical)), 18)
     digits = np.subtract(rows.T, np.uint8(48), out=np.empty(rows.T.shape, dtype=np.uint8))
     shaped = (digits[:17].max(axis=0) <= 9) & ((digits[17] <= 9) | (digits[17] == 40))
     if not shaped.all():
@@ -300,15 +300,6 @@ def _arrow(values: pd.Series) -> pa.LargeStringArray:
 def _matches(arr: pa.Array, pattern: str) -> np.ndarray:
     hit = pc.match_substring_regex(arr, f"^(?:{pattern})$")
     return hit.fill_null(False).to_numpy(zero_copy_only=False)
-
-
-def _digit_matrix(arr: pa.LargeStringArray, offset: int = 48) -> np.ndarray:
-    """``(n, 18)`` uint8 matrix of ASCII strings of length 18, minus ``offset`` (by
-    default the code of ``"0"``: digits, and ``X`` as 40); a view when ``offset`` is 0."""
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64)[arr.offset :][: len(arr) + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    matrix = data.reshape(len(arr), 18)
-    return matrix - np.uint8(offset) if offset else matrix
 
 
 def is_valid(number: str, reference_date: str | pd.Timestamp | None = None) -> bool:

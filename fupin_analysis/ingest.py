@@ -48,6 +48,7 @@ from .schema import (
     REQUIRED_COLUMNS,
     canonical_header,
     column,
+    distinct_categorical_dtype,
     normalize_text,
 )
 
@@ -551,8 +552,7 @@ def _categorical(column: pa.ChunkedArray) -> pd.Categorical:
     dictionary = dictionary.cast(pa.large_string())
     indices = pa.chunked_array([c.indices for c in column.chunks], pa.int32())
     codes = pc.fill_null(indices, -1).to_numpy()
-    categories = pd.Index(dictionary.to_pandas(), dtype="str")
-    dtype = pd.CategoricalDtype._from_fastpath(categories, ordered=False)  # distinct already
+    dtype = distinct_categorical_dtype(dictionary.to_pandas())  # a dictionary: distinct
     return pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
 
 
