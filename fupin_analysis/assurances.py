@@ -44,6 +44,7 @@ import pandas as pd
 
 from .errors import FupinError
 from .reference import Reference, load_reference
+from .spatial.rates import exit_line_status
 
 __all__ = [
     "DIMENSIONS",
@@ -428,8 +429,9 @@ def village_exit_line(
 ) -> pd.DataFrame:
     """Remaining poverty incidence per village against the village exit line (2%).
 
-    Incidence is the registered poor not yet exited divided by the village's registered
-    population (the registry's ``population``).
+    Incidence is the registered poor not yet exited (by exit status) divided by the
+    village's registered population (the registry's ``population``); the comparison with
+    the line is :func:`fupin_analysis.spatial.exit_line_status`.
 
     Parameters
     ----------
@@ -478,6 +480,8 @@ def village_exit_line(
     pop = pd.to_numeric(out["population"], errors="coerce").astype(float)
     out["incidence_registered"] = out["registered_poor"] / pop
     out["incidence_remaining"] = out["remaining_poor"] / pop
-    out["exit_line"] = line
-    out["below_line"] = out["incidence_remaining"] < line
+    remaining = out.rename(columns={"village_code": "code", "village_name": "name"})
+    status = exit_line_status(remaining.assign(poor=out["remaining_poor"]), line=line)
+    out["exit_line"] = status["line"]
+    out["below_line"] = status["below_line"]
     return out.sort_values("village_code", kind="stable").reset_index(drop=True)

@@ -67,6 +67,7 @@ from .reference import load_villages, resolve_village_names
 from .schema import (
     EMPTY_MARKERS,
     HOUSEHOLD_COLUMNS,
+    REASONS,
     REQUIRED_COLUMNS,
     ROSTER_COLUMNS,
     VALUE_ALIASES,
@@ -94,16 +95,6 @@ __all__ = [
     "format_summary",
 ]
 
-#: Quarantine reasons, in order of precedence.
-REASONS: tuple[str, ...] = (
-    "duplicate_row",
-    "id_missing",
-    "id_mangled",
-    "id_invalid",
-    "household_missing",
-    "unknown_village",
-    "duplicate_person",
-)
 _NOT_A_PERSON = ("duplicate_row", "duplicate_person")
 
 #: Columns of ``CleanRoster.members``, in order.
@@ -215,6 +206,30 @@ class CleanRoster:
             "persons": len(self.members) + int(persons.sum()),
         }
         return pd.DataFrame({"item": list(items), "value": list(items.values())})
+
+    def quarantine_by_reason(self) -> pd.DataFrame:
+        """Refused rows by reason: ``reason``, ``rows``, ``real_persons``; most rows first.
+
+        ``real_persons`` counts the rows that are real people refused for a defect
+        (``counts_as_person``), as opposed to repeats of someone already kept.
+
+        Examples
+        --------
+        >>> q = pd.DataFrame({"reason": ["id_mangled", "duplicate_row", "id_mangled"],
+        ...                   "counts_as_person": [True, False, True], "source_row": [4, 5, 6]})
+        >>> empty = pd.DataFrame()
+        >>> CleanRoster(empty, empty, q, empty).quarantine_by_reason().values.tolist()
+        [['id_mangled', 2, 2], ['duplicate_row', 1, 0]]
+        """
+        q = self.quarantine
+        out = (
+            q.groupby("reason", observed=True)
+            .agg(rows=("source_row", "size"), real_persons=("counts_as_person", "sum"))
+            .reset_index()
+            .sort_values("rows", ascending=False, kind="stable")
+            .reset_index(drop=True)
+        )
+        return out.astype({"rows": "int64", "real_persons": "int64"})
 
 
 # --- value parsers (each works on the unique values of a column) -----------------------

@@ -33,29 +33,9 @@ class ReferenceDataError(FupinError):
     """A reference table under ``data/reference/`` is missing or fails validation."""
 
 
-class ConfigError(FupinError):
+class ConfigError(FupinError, ValueError):
     """A report configuration (``reports.yml``) or parameter is invalid."""
 
 
 class PrivacyError(FupinError):
     """Personal data (names, ID numbers, phone numbers) found where it must not be."""
-
-
-def locate(path=None, sheet=None, row=None, column=None) -> str:
-    """Format a location prefix such as ``roster.xlsx, sheet 名单, row 12, column 证件号码``.
-
-    Examples
-    --------
-    >>> locate("a.csv", row=3, column="姓名")
-    'a.csv, row 3, column 姓名'
-    """
-    parts = []
-    if path is not None:
-        parts.append(str(path))
-    if sheet is not None:
-        parts.append(f"sheet {sheet}")
-    if row is not None:
-        parts.append(f"row {row}")
-    if column is not None:
-        parts.append(f"column {column}")
-    return ", ".join(parts)

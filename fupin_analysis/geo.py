@@ -72,6 +72,8 @@ __all__ = [
     "read_geography",
     "to_datum",
     "transform_coords",
+    "units_overview",
+    "village_points",
     "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
@@ -942,3 +944,79 @@ def distance_to_nearest(
                 out.loc[row, "method"] = "network"
     out.index = origin.index
     return out
+
+
+def village_points(villages: pd.DataFrame) -> gpd.GeoDataFrame:
+    """WGS84 points of the units that have a published GCJ-02 point.
+
+    Parameters
+    ----------
+    villages : pandas.DataFrame
+        The village registry (:func:`fupin_analysis.reference.load_villages`), with
+        ``lon_gcj02`` and ``lat_gcj02``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The rows with a point (same columns), geometry in EPSG:4326 converted from
+        GCJ-02 with :func:`fupin_analysis.geo.gcj02_to_wgs84`.
+
+    Examples
+    --------
+    >>> from fupin_analysis.reference import load_villages
+    >>> pts = village_points(load_villages())
+    >>> len(pts), pts.crs.to_epsg()
+    (24, 4326)
+    """
+    has = villages["lon_gcj02"].notna() & villages["lat_gcj02"].notna()
+    rows = villages[has]
+    lon, lat = gcj02_to_wgs84(
+        rows["lon_gcj02"].to_numpy(dtype=float), rows["lat_gcj02"].to_numpy(dtype=float)
+    )
+    return gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+
+def units_overview(villages: pd.DataFrame, registry: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The table of the village-level units for the overview report.
+
+    Parameters
+    ----------
+    villages : pandas.DataFrame
+        The village registry of the reference tables
+        (:func:`fupin_analysis.reference.load_villages`).
+    registry : pandas.DataFrame, optional
+        A population registry with ``code``, ``population``, ``households``
+        (e.g. :func:`fupin_analysis.indicators.read_village_registry`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per unit in code order: ``code``, ``name``, ``urban_rural``,
+        ``designated``, ``designated_name`` (the work summary's name, NA when not
+        designated), ``designation_link`` (``same_name`` or ``assumed``), ``lon_wgs84``
+        and ``lat_wgs84`` (the published GCJ-02 point converted; NA when none), and with
+        a registry ``population`` and ``households`` (Int64).
+
+    Examples
+    --------
+    >>> from fupin_analysis.reference import load_villages
+    >>> t = units_overview(load_villages())
+    >>> len(t), int(t["designated"].sum()), int(t["lon_wgs84"].notna().sum())
+    (30, 11, 24)
+    """
+    points = village_points(villages)
+    out = villages[
+        ["code", "name", "urban_rural", "designated", "designated_name", "designation_link"]
+    ].copy()
+    for col in ("designated_name", "designation_link"):
+        out[col] = out[col].astype("str").replace("", pd.NA)
+    coords = pd.DataFrame(
+        {"code": points["code"], "lon_wgs84": points.geometry.x, "lat_wgs84": points.geometry.y}
+    )
+    out = out.merge(coords.round(6), on="code", how="left")
+    if registry is not None:
+        counts = registry[["code", "population", "households"]].astype(
+            {"code": "str", "population": "Int64", "households": "Int64"}
+        )
+        out = out.merge(counts, on="code", how="left")
+    return out.sort_values("code").reset_index(drop=True)

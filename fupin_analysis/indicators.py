@@ -16,8 +16,6 @@ students, and vocational students are funded under a separate programme (雨露�
 
 Examples
 --------
->>> resolve_village("利试")
-'430527203247'
 >>> HEADERS_ZH["value_with_quarantined"]
 '含隔离记录'
 """
@@ -40,13 +38,12 @@ from .assurances import (
     two_assurances,
     village_exit_line,
 )
-from .errors import FupinError
 from .excel import repeatable_xlsx
 from .reference import (
     TOWNSHIP_CODE,
     Reference,
-    data_dir,
     load_reference,
+    read_village_registry,
     resolve_village_names,
 )
 from .schema import VALUE_ALIASES, normalize_text
@@ -56,8 +53,6 @@ __all__ = [
     "SHEETS_ZH",
     "PRIMARY_LEVELS",
     "SECONDARY_LEVELS",
-    "resolve_village",
-    "read_village_registry",
     "quarantined_people",
     "work_summary",
     "education_aid",
@@ -154,61 +149,8 @@ class _Roster(Protocol):
     quarantine: pd.DataFrame
 
 
-def resolve_village(village: str, reference: Reference | None = None) -> str:
-    """The 12-digit code of a village given by code or by any crosswalked name.
-
-    Raises
-    ------
-    FupinError
-        When the name is not in the crosswalk.
-
-    Examples
-    --------
-    >>> resolve_village("430527203203"), resolve_village("寨市乡 李家村")
-    ('430527203203', '430527203203')
-    """
-    reference = reference or load_reference()
-    code = resolve_village_names(pd.Series([village]))["code"].iloc[0]
-    if pd.isna(code):
-        raise FupinError(
-            f"village {village!r} is not a known unit of 寨市乡: give a 12-digit code or a "
-            "name in data/reference/crosswalk.csv"
-        )
-    return str(code)
-
-
 def _names(reference: Reference) -> dict[str, str]:
     return dict(zip(reference.villages["code"], reference.villages["name"], strict=True))
-
-
-def read_village_registry(path: str | Path | None = None) -> pd.DataFrame:
-    """Read the village registry: ``code``, ``name``, ``population``, ``households``.
-
-    Parameters
-    ----------
-    path : str or Path, optional
-        CSV file; default ``data/raw/zhaishi_village_registry_2016.csv``.
-
-    Raises
-    ------
-    FupinError
-        When the file is missing or lacks a column.
-
-    Examples
-    --------
-    >>> reg = read_village_registry()
-    >>> len(reg), int(reg["population"].sum())
-    (30, 32000)
-    """
-    path = Path(path) if path else data_dir() / "raw" / "zhaishi_village_registry_2016.csv"
-    if not path.exists():
-        raise FupinError(f"{path}: village registry not found; run `fupin synth` or pass a path")
-    frame = pd.read_csv(path, dtype={"code": str}, encoding="utf-8-sig")
-    missing = [c for c in ("code", "population") if c not in frame.columns]
-    if missing:
-        raise FupinError(f"{path}: village registry lacks columns {missing}")
-    frame["population"] = pd.to_numeric(frame["population"], errors="raise").astype(int)
-    return frame
 
 
 def _term(values: pd.Series, vocabulary: str) -> pd.Series:

@@ -25,7 +25,7 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -33,14 +33,15 @@ from typing import TYPE_CHECKING
 import matplotlib as mpl
 import matplotlib.font_manager as fm
 import matplotlib.pyplot as plt
-import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .errors import ConfigError
+from .outputs import figure_path
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from matplotlib.artist import Artist
+    from matplotlib.patches import Patch
 
 __all__ = [
     "STYLE_PATH",
@@ -48,11 +49,13 @@ __all__ = [
     "cjk_font",
     "use_style",
     "tr",
-    "figure_path",
+    "translator",
+    "village_label",
     "save_figure",
     "north_arrow",
     "scale_bar",
-    "village_points",
+    "designated_handle",
+    "finish_map",
     "unit_map",
 ]
 
@@ -81,7 +84,6 @@ _CJK_FAMILIES = (
 )
 _CJK_FILE_RE = re.compile(r"(wqy|NotoSansCJK|NotoSerifCJK|NotoSansSC|SourceHan)", re.IGNORECASE)
 _FONT_DIRS = ("/usr/share/fonts", "/usr/local/share/fonts", "~/.local/share/fonts", "~/.fonts")
-_NAME_RE = re.compile(r"^[\w.-]+$")
 _SVG_HASHSALT = "fupin_analysis"
 _PUNCTUATION = str.maketrans({"、": ",", "。": ".", "《": "<", "》": ">", "—": "-", "·": " "})
 _HAN_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -205,45 +207,36 @@ def tr(text: str, lang: str = "zh") -> str:
     return _romanise(text)
 
 
-def output_stem(output_dir: str | Path, kind: str, prefix: str, name: str) -> Path:
-    """``<output_dir>/<kind>/<prefix>__<name>``: the stem of a report output file.
+def translator(lang: str) -> Callable[[str, str], str]:
+    """A function ``t(zh, en)`` giving the label in the notebook's language.
 
-    Raises
-    ------
-    ConfigError
-        When the prefix or name is not a plain file-name part (letters, digits, ``_.-``).
+    For ``lang="zh"`` it returns the Chinese text as it can be drawn (:func:`tr`: pinyin
+    without a CJK font); otherwise the English text.
 
     Examples
     --------
-    >>> output_stem("out", "tables", "02_work_summary", "exits").as_posix()
-    'out/tables/02_work_summary__exits'
+    >>> t = translator("en")
+    >>> t("贫困发生率", "incidence")
+    'incidence'
+    >>> translator("zh")("Moran", "Moran")
+    'Moran'
     """
-    for what, value in (("prefix", prefix), ("name", name)):
-        if not _NAME_RE.match(value or ""):
-            raise ConfigError(
-                f"{what} {value!r} of a file in {kind}/: use only letters, digits, '_', '.',"
-                " '-' (no paths)"
-            )
-    return Path(output_dir) / kind / f"{prefix}__{name}"
+
+    def t(zh: str, en: str) -> str:
+        return tr(zh) if lang == "zh" else en
+
+    return t
 
 
-def figure_path(output_dir: str | Path, prefix: str, name: str, fmt: str) -> Path:
-    """Where :func:`save_figure` writes: ``<output_dir>/figures/<prefix>__<name>.<fmt>``.
-
-    Raises
-    ------
-    ConfigError
-        When the prefix or name is not a plain file-name part (letters, digits, ``_.-``).
+def village_label(name: str, lang: str = "zh") -> str:
+    """A village name as a map label: without the trailing 村, drawable (:func:`tr`).
 
     Examples
     --------
-    >>> figure_path("reports/default", "00_overview", "map", "png").as_posix()
-    'reports/default/figures/00_overview__map.png'
+    >>> village_label("表田村", lang="en")
+    'Biao Tian'
     """
-    stem = output_stem(output_dir, "figures", prefix, name)
-    if fmt not in FIGURE_FORMATS:
-        raise ConfigError(f"figure format {fmt!r}: use one of {sorted(FIGURE_FORMATS)}")
-    return stem.with_name(f"{stem.name}.{fmt}")
+    return tr(name.removesuffix("村"), lang=lang)
 
 
 def _in_ipython() -> bool:
@@ -382,38 +375,59 @@ def scale_bar(ax: Axes, *, length_m: float | None = None, loc: str = "lower left
     ax.add_artist(bar)
 
 
-def village_points(villages: pd.DataFrame) -> gpd.GeoDataFrame:
-    """WGS84 points of the units that have a published GCJ-02 point.
-
-    Parameters
-    ----------
-    villages : pandas.DataFrame
-        The village registry (:func:`fupin_analysis.reference.load_villages`), with
-        ``lon_gcj02`` and ``lat_gcj02``.
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        The rows with a point (same columns), geometry in EPSG:4326 converted from
-        GCJ-02 with :func:`fupin_analysis.geo.gcj02_to_wgs84`.
+def designated_handle(lang: str = "zh", *, linewidth: float = 1.4) -> Patch:
+    """The legend entry of the black outline that marks the designated villages.
 
     Examples
     --------
-    >>> from fupin_analysis.reference import load_villages
-    >>> pts = village_points(load_villages())
-    >>> len(pts), pts.crs.to_epsg()
-    (24, 4326)
+    >>> designated_handle("en").get_label()
+    'designated village'
     """
-    import geopandas as gpd
+    from matplotlib.patches import Patch
 
-    from .geo import gcj02_to_wgs84
+    label = translator(lang)("省定贫困村", "designated village")
+    return Patch(facecolor="none", edgecolor="black", linewidth=linewidth, label=label)
 
-    has = villages["lon_gcj02"].notna() & villages["lat_gcj02"].notna()
-    rows = villages[has]
-    lon, lat = gcj02_to_wgs84(
-        rows["lon_gcj02"].to_numpy(dtype=float), rows["lat_gcj02"].to_numpy(dtype=float)
-    )
-    return gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(lon, lat), crs="EPSG:4326")
+
+def finish_map(
+    ax: Axes,
+    title: str | None = None,
+    *,
+    handles: Sequence[Artist] | None = None,
+    legend_loc: str = "lower right",
+    fontsize: float = 7,
+) -> None:
+    """Finish a map in a metric CRS: title, no axes, north arrow, scale bar, legend.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        A map drawn in metres (a projected CRS): the scale bar measures the x axis.
+    title : str, optional
+        The map's title (what and when).
+    handles : sequence of matplotlib artists, optional
+        Legend entries; no legend when empty.
+    legend_loc : str
+        Legend location.
+    fontsize : float
+        Legend font size.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.set_xlim(0, 12_000)
+    >>> finish_map(ax, "Villages", handles=[designated_handle("en")])
+    >>> ax.get_title(loc=mpl.rcParams["axes.titlelocation"]), ax.axison, ax.get_legend() is not None
+    ('Villages', False, True)
+    >>> plt.close(fig)
+    """
+    if title is not None:
+        ax.set_title(title)
+    ax.set_axis_off()
+    north_arrow(ax)
+    scale_bar(ax)
+    if handles:
+        ax.legend(handles=list(handles), loc=legend_loc, fontsize=fontsize)
 
 
 def unit_map(
@@ -430,7 +444,7 @@ def unit_map(
     ----------
     points : geopandas.GeoDataFrame
         Unit points with ``code``, ``name`` and ``designated`` (e.g.
-        :func:`village_points`).
+        :func:`fupin_analysis.geo.village_points`).
     polygons : geopandas.GeoDataFrame, optional
         Unit polygons with ``code``, ``name`` and ``designated`` (e.g. the approximate
         ``villages`` layer); designated ones are filled, and units without a point are
@@ -450,6 +464,7 @@ def unit_map(
     Examples
     --------
     >>> from fupin_analysis.reference import load_villages
+    >>> from fupin_analysis.geo import village_points
     >>> fig = unit_map(village_points(load_villages()), title="寨市乡村级单位（2016）")
     >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()] == [
     ...     tr("省定贫困村"), tr("其他村级单位")]

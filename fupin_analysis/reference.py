@@ -40,7 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import ReferenceDataError
+from .errors import FupinError, ReferenceDataError
 from .schema import normalize_text
 
 __all__ = [
@@ -55,6 +55,8 @@ __all__ = [
     "load_reference",
     "poverty_line",
     "resolve_village_names",
+    "resolve_village",
+    "read_village_registry",
     "TOWNSHIP_CODE",
     "COUNTY_CODE",
 ]
@@ -94,8 +96,10 @@ def reference_dir() -> Path:
     return data_dir() / "reference"
 
 
-def _read(name: str, required: list[str], dtype: dict | None = None) -> pd.DataFrame:
-    path = reference_dir() / name
+def _read(
+    folder: Path, name: str, required: list[str], dtype: dict | None = None
+) -> pd.DataFrame:
+    path = folder / name
     if not path.exists():
         raise ReferenceDataError(
             f"{path}: reference table missing; restore it from git (git checkout -- {path})"
@@ -125,8 +129,9 @@ def _check_codes(frame: pd.DataFrame, path: str) -> None:
 
 
 @cache
-def _villages() -> pd.DataFrame:
+def _villages(folder: Path) -> pd.DataFrame:
     frame = _read(
+        folder,
         "villages.csv",
         ["code", "name", "urban_rural", "lon_gcj02", "lat_gcj02", "designated", "source"],
     )
@@ -139,13 +144,19 @@ def _villages() -> pd.DataFrame:
 
 
 def load_villages() -> pd.DataFrame:
-    """The village registry (one row per NBS unit), validated; a fresh copy each call."""
-    return _villages().copy()
+    """The village registry (one row per NBS unit), validated; a fresh copy each call.
+
+    Tables are read once per reference folder (:func:`reference_dir`, which follows
+    ``FUPIN_DATA_DIR`` at every call).
+    """
+    return _villages(reference_dir()).copy()
 
 
 @cache
-def _crosswalk() -> pd.DataFrame:
-    frame = _read("crosswalk.csv", ["name", "code", "evidence", "old_code", "verified", "source"])
+def _crosswalk(folder: Path) -> pd.DataFrame:
+    frame = _read(
+        folder, "crosswalk.csv", ["name", "code", "evidence", "old_code", "verified", "source"]
+    )
     _check_codes(frame, "crosswalk.csv")
     frame["key"] = frame["name"].map(normalize_text)
     dup = frame["key"].duplicated(keep=False)
@@ -153,7 +164,7 @@ def _crosswalk() -> pd.DataFrame:
         raise ReferenceDataError(
             f"crosswalk.csv, column name: ambiguous names {sorted(frame.loc[dup, 'name'])}"
         )
-    unknown = ~frame["code"].isin(_villages()["code"])
+    unknown = ~frame["code"].isin(_villages(folder)["code"])
     if unknown.any():
         raise ReferenceDataError(
             f"crosswalk.csv: codes not in villages.csv: {sorted(frame.loc[unknown, 'code'])}"
@@ -163,12 +174,14 @@ def _crosswalk() -> pd.DataFrame:
 
 def load_crosswalk() -> pd.DataFrame:
     """The name crosswalk (name → code, evidence), validated; a fresh copy each call."""
-    return _crosswalk().drop(columns="key").copy()
+    return _crosswalk(reference_dir()).drop(columns="key").copy()
 
 
 def load_poverty_lines() -> pd.DataFrame:
     """National (and Hunan) poverty lines by year, yuan per person per year."""
-    frame = _read("poverty_lines.csv", ["year", "line_yuan", "scope", "verified", "source"])
+    frame = _read(
+        reference_dir(), "poverty_lines.csv", ["year", "line_yuan", "scope", "verified", "source"]
+    )
     frame["year"] = frame["year"].astype(int)
     frame["line_yuan"] = frame["line_yuan"].astype(float)
     return frame
@@ -223,7 +236,7 @@ class Policy:
 
 def load_policy() -> Policy:
     """The policy table as a typed :class:`Policy`."""
-    frame = _read("policy.csv", ["key", "value", "unit", "source", "verified"])
+    frame = _read(reference_dir(), "policy.csv", ["key", "value", "unit", "source", "verified"])
     values = dict(zip(frame["key"], frame["value"], strict=True))
     names = [f.name for f in fields(Policy)]
     missing = [n for n in names if n not in values]
@@ -265,8 +278,9 @@ def resolve_village_names(names: pd.Series) -> pd.DataFrame:
         ``matched_name`` (the crosswalk name used), ``evidence`` and ``verified`` of
         the link.
     """
-    cw = _crosswalk().set_index("key")
-    known_codes = set(_villages()["code"])
+    folder = reference_dir()
+    cw = _crosswalk(folder).set_index("key")
+    known_codes = set(_villages(folder)["code"])
     out = {"code": [], "matched_name": [], "evidence": [], "verified": []}
     cache_: dict[str, tuple] = {}
     for raw in names.tolist():
@@ -298,6 +312,61 @@ def _resolve_one(key: str, cw: pd.DataFrame, known_codes: set[str]) -> tuple:
             row = cw.loc[cand]
             return (row["code"], row["name"], row["evidence"], bool(row["verified"]))
     return (None, None, None, None)
+
+
+def resolve_village(village: str) -> str:
+    """The 12-digit code of a village given by code or by any crosswalked name.
+
+    Raises
+    ------
+    FupinError
+        When the name is not in the crosswalk.
+
+    Examples
+    --------
+    >>> resolve_village("430527203203"), resolve_village("寨市乡 李家村"), resolve_village("利试")
+    ('430527203203', '430527203203', '430527203247')
+    """
+    code = resolve_village_names(pd.Series([village]))["code"].iloc[0]
+    if pd.isna(code):
+        raise FupinError(
+            f"village {village!r} is not a known unit of 寨市乡: give a 12-digit code or a "
+            "name in data/reference/crosswalk.csv"
+        )
+    return str(code)
+
+
+def read_village_registry(path: str | Path | None = None) -> pd.DataFrame:
+    """Read a village registry: ``code``, ``name``, ``population``, ``households``.
+
+    The registry holds the registered population of each unit, the denominators of
+    incidence.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        CSV file; default the embedded ``data/raw/zhaishi_village_registry_2016.csv``.
+
+    Raises
+    ------
+    FupinError
+        When the file is missing or lacks a column.
+
+    Examples
+    --------
+    >>> reg = read_village_registry()
+    >>> len(reg), int(reg["population"].sum())
+    (30, 32000)
+    """
+    path = Path(path) if path else data_dir() / "raw" / "zhaishi_village_registry_2016.csv"
+    if not path.exists():
+        raise FupinError(f"{path}: village registry not found; run `fupin synth` or pass a path")
+    frame = pd.read_csv(path, dtype={"code": str}, encoding="utf-8-sig")
+    missing = [c for c in ("code", "population") if c not in frame.columns]
+    if missing:
+        raise FupinError(f"{path}: village registry lacks columns {missing}")
+    frame["population"] = pd.to_numeric(frame["population"], errors="raise").astype(int)
+    return frame
 
 
 @dataclass(frozen=True)

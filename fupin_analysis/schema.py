@@ -53,8 +53,8 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "HOUSEHOLD_COLUMNS",
     "PERSON_COLUMNS",
+    "REASONS",
     "canonical_header",
-    "categorical_dtype",
     "label",
     "normalize_text",
     "normalize_values",
@@ -373,6 +373,17 @@ REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.re
 HOUSEHOLD_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.level == "household")
 PERSON_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.level == "person")
 
+#: Quarantine reasons of the cleaner, in order of precedence (``docs/cleaning.md``).
+REASONS: tuple[str, ...] = (
+    "duplicate_row",
+    "id_missing",
+    "id_mangled",
+    "id_invalid",
+    "household_missing",
+    "unknown_village",
+    "duplicate_person",
+)
+
 _EXTRA_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
     "county": ("县", "县(市、区)", "县（市、区、旗）", "县市区"),
     "township": ("乡", "镇", "乡镇", "乡（镇）", "乡镇(街道)"),
@@ -501,14 +512,6 @@ def canonical_header(header: str) -> str | None:
 def column(name: str) -> Column:
     """The :class:`Column` of a canonical name."""
     return _BY_NAME[name]
-
-
-def categorical_dtype(name: str) -> pd.CategoricalDtype:
-    """Ordered categorical dtype of a canonical column or of a vocabulary name."""
-    vocab = _BY_NAME[name].vocabulary if name in _BY_NAME else name
-    if vocab is None:
-        raise KeyError(f"column {name} has no vocabulary")
-    return VOCABULARIES[vocab].dtype
 
 
 def label(name: str, term: str, lang: str = "en") -> str:
@@ -702,8 +705,6 @@ def quarantine_schema():
     """
     import pandera.pandas as pa
 
-    from .clean import REASONS
-
     return pa.DataFrameSchema(
         {
             "source_row": pa.Column("int64"),
@@ -762,7 +763,23 @@ def validate_clean(
         try:
             schema_.validate(frame)
         except pandera.errors.SchemaError as exc:
-            first = str(exc).splitlines()[0]
             raise FupinError(
-                f"clean table {schema_.name} failed validation: {first} (a bug; please report)"
+                f"clean table {schema_.name} failed validation: {_failure(exc)} "
+                "(a bug; please report)"
             ) from exc
+
+
+def _failure(exc) -> str:
+    """One line from a pandera ``SchemaError``: the check and its first failure cases."""
+    first = str(exc).splitlines()[0]
+    cases = getattr(exc, "failure_cases", None)
+    if not isinstance(cases, pd.DataFrame) or cases.empty or "failure_case" not in cases:
+        return first
+    shown = cases.head(5)
+    where = shown["index"].tolist() if "index" in shown else [None] * len(shown)
+    listed = ", ".join(
+        f"{value!r}" + (f" at row {row}" if row is not None else "")
+        for value, row in zip(shown["failure_case"], where, strict=True)
+    )
+    more = f" and {len(cases) - len(shown)} more" if len(cases) > len(shown) else ""
+    return f"{first}; failure cases: {listed}{more}"

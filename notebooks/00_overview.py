@@ -28,11 +28,11 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from fupin_analysis import plots, reference, report
-from fupin_analysis.indicators import read_village_registry
+from fupin_analysis import geo, outputs, plots, reference
+from fupin_analysis.reference import read_village_registry
 
 plots.use_style()
-report.show_banner(geography, registry)
+outputs.show_banner(geography, registry)
 
 # %% [markdown]
 # ## The units and their published points
@@ -43,9 +43,9 @@ report.show_banner(geography, registry)
 
 # %%
 ref = reference.load_reference()
-points = plots.village_points(ref.villages)
+points = geo.village_points(ref.villages)
 has_registry = bool(registry) and Path(registry).exists()
-units = report.units_overview(
+units = geo.units_overview(
     ref.villages, read_village_registry(registry) if has_registry else None
 )
 headers_zh = {
@@ -60,7 +60,7 @@ headers_zh = {
     "population": "户籍人口",
     "households": "户数",
 }
-report.save_table(units, "units", output_dir=output_dir, prefix=figure_prefix, headers_zh=headers_zh)
+outputs.save_table(units, "units", output_dir=output_dir, prefix=figure_prefix, headers_zh=headers_zh)
 units
 
 # %% [markdown]

@@ -41,12 +41,13 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, plots, read_roster, report, synth
+from fupin_analysis import clean_roster, outputs, plots, read_roster
+from fupin_analysis.provenance import is_synthetic
 from fupin_analysis.schema import ROSTER_COLUMNS
 
 plots.use_style()
-report.show_banner(roster)
-synthetic = "（合成数据）" if synth.is_synthetic(roster) else ""
+outputs.show_banner(roster)
+synthetic = "（合成数据）" if is_synthetic(roster) else ""
 
 # %% [markdown]
 # ## What came in
@@ -90,7 +91,7 @@ display(columns[~columns["present"]])
 # %%
 summary = clean.summary()
 display(summary)
-_ = report.save_table(summary, "summary", output_dir=output_dir, prefix=figure_prefix,
+_ = outputs.save_table(summary, "summary", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh={"item": "项目", "value": "数量"})
 
 reasons = (
@@ -100,7 +101,7 @@ reasons = (
     .sort_values("rows", ascending=False)
 )
 display(reasons)
-_ = report.save_table(reasons, "quarantine_reasons", output_dir=output_dir, prefix=figure_prefix,
+_ = outputs.save_table(reasons, "quarantine_reasons", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh={"reason": "原因", "rows": "行数", "real_persons": "其中真实人员"})
 
 # %%
@@ -121,7 +122,7 @@ display(Markdown(
 # %%
 quality = clean.quality
 display(quality)
-_ = report.save_table(quality, "quality", output_dir=output_dir, prefix=figure_prefix,
+_ = outputs.save_table(quality, "quality", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh={"rule": "规则", "rows": "行数", "action": "处理", "detail": "说明"})
 
 # %%

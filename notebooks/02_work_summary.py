@@ -40,16 +40,16 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, indicators, plots, report
+from fupin_analysis import clean_roster, indicators, outputs, plots, reference
 from fupin_analysis.reference import load_reference
 
 plots.use_style()
-report.show_banner(roster, registry)
+outputs.show_banner(roster, registry)
 
 # %%
 ref = load_reference()
 clean = clean_roster(roster)
-reg = indicators.read_village_registry(registry)
+reg = reference.read_village_registry(registry)
 ws = indicators.work_summary(
     clean, ref, year, registry=reg, include_vocational=include_vocational
 )
@@ -172,7 +172,7 @@ tables = indicators.programme_tables(
     clean, ref, year, registry=reg, k=k, include_vocational=include_vocational
 )
 for name, table in tables.items():
-    report.save_table(
+    outputs.save_table(
         table, name, output_dir=output_dir, prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH
     )
 if output_dir:

@@ -44,12 +44,12 @@ import pandas as pd
 from IPython.display import Markdown, display
 from matplotlib.patches import Patch
 
-from fupin_analysis import clean_roster, geo, indicators, plots, report, spatial
+from fupin_analysis import clean_roster, geo, outputs, plots, reference, spatial
 from fupin_analysis.errors import ConfigError
-from fupin_analysis.synth import is_synthetic
+from fupin_analysis.provenance import is_synthetic
 
 plots.use_style()
-report.show_banner(roster, geography, registry)
+outputs.show_banner(roster, geography, registry)
 
 # %%
 if rate not in ("incidence", "eb"):
@@ -57,7 +57,7 @@ if rate not in ("incidence", "eb"):
 
 clean = clean_roster(roster)
 villages = geo.read_geography(geography).villages
-reg = indicators.read_village_registry(registry)
+reg = reference.read_village_registry(registry)
 denominators = reg[["code", "population"]].merge(
     villages[["code", "name", "designated"]], on="code", how="left", validate="one_to_one"
 )
@@ -122,7 +122,7 @@ headers_zh = {
     "eb": "经验贝叶斯平滑",
     "seb": "空间经验贝叶斯平滑",
 }
-_ = report.save_table(table, "incidence", output_dir=output_dir, prefix=figure_prefix, headers_zh=headers_zh)
+_ = outputs.save_table(table, "incidence", output_dir=output_dir, prefix=figure_prefix, headers_zh=headers_zh)
 display(table.rename(columns=headers_zh if lang == "zh" else {}).round(4))
 
 
@@ -170,13 +170,13 @@ _ = plots.save_figure(fig, "incidence_maps", output_dir=output_dir, prefix=figur
 
 # %%
 conc = spatial.concentration(inc)
-_ = report.save_table(conc, "concentration", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(conc, "concentration", output_dir=output_dir, prefix=figure_prefix)
 display(conc.round(4))
 lq = spatial.location_quotients(inc).sort_values("lq", ascending=False)
-_ = report.save_table(lq, "location_quotients", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(lq, "location_quotients", output_dir=output_dir, prefix=figure_prefix)
 overlap = spatial.designation_overlap(inc)
 overlap_eb = spatial.designation_overlap(table, by="eb")
-_ = report.save_table(overlap, "designation_overlap", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(overlap, "designation_overlap", output_dir=output_dir, prefix=figure_prefix)
 display(overlap)
 
 # %%
@@ -234,7 +234,7 @@ display(
 # %%
 if count == "not_exited":
     exit_line = spatial.exit_line_status(inc).sort_values("incidence")
-    report.save_table(exit_line, "exit_line", output_dir=output_dir, prefix=figure_prefix)
+    outputs.save_table(exit_line, "exit_line", output_dir=output_dir, prefix=figure_prefix)
     display(exit_line)
     below = exit_line[exit_line["below_line"]]
     display(
@@ -258,7 +258,7 @@ else:
 moran = spatial.global_moran(gdf, rate, weights=weights, permutations=permutations, seed=seed)
 moran_eb = spatial.global_moran(gdf, "eb", weights=weights, permutations=permutations, seed=seed)
 moran_table = moran.to_frame()
-_ = report.save_table(moran_table, "global_moran", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(moran_table, "global_moran", output_dir=output_dir, prefix=figure_prefix)
 display(moran_table)
 verdict = "significant" if moran.p_sim < alpha else "not significant"
 display(
@@ -287,9 +287,9 @@ gi = spatial.getis_ord(gdf, rate, weights=weights, permutations=permutations, se
 local = gdf[["name", "designated", rate]].join(lisa).join(
     gi[["G", "z_norm", "p_sim", "spot"]].rename(columns={"z_norm": "gi_z", "p_sim": "gi_p_sim"})
 )
-_ = report.save_table(local.reset_index(), "local_clusters", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(local.reset_index(), "local_clusters", output_dir=output_dir, prefix=figure_prefix)
 summary = spatial.local_summary(lisa)
-_ = report.save_table(summary, "local_summary", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(summary, "local_summary", output_dir=output_dir, prefix=figure_prefix)
 display(local[["name", "designated", rate, "n_neighbours", "Ii", "p_sim", "min_p", "cluster", "significant_fdr", "spot"]].round(4))
 display(summary)
 

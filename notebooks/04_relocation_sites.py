@@ -42,14 +42,14 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, plots, report
+from fupin_analysis import clean_roster, outputs, plots
 from fupin_analysis import relocation as rl
 from fupin_analysis.geo import read_geography
 from fupin_analysis.reference import load_policy
-from fupin_analysis.synth import is_synthetic
+from fupin_analysis.provenance import is_synthetic
 
 plots.use_style()
-report.show_banner(roster, geography)
+outputs.show_banner(roster, geography)
 zh = lang == "zh"
 synthetic = is_synthetic(roster) or is_synthetic(geography)
 policy = load_policy()
@@ -77,7 +77,7 @@ by_mode
 # %%
 housing = rl.HousingAssumption(floors=floors, coverage=coverage)
 crit = rl.evaluate_sites(orig, geo, hazard_buffer_m=hazard_buffer_m, housing=housing)
-_ = report.save_table(crit, "site_criteria", output_dir=output_dir, prefix=figure_prefix,
+_ = outputs.save_table(crit, "site_criteria", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh=rl.HEADERS_ZH)
 crit.rename(columns=rl.HEADERS_ZH if zh else {}).round(1)
 
@@ -129,7 +129,7 @@ summary = pd.DataFrame(
         "weighted_coverage": [r.weighted_coverage for r in runs.values()],
     }
 )
-_ = report.save_table(summary, "optimality_gap", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(summary, "optimality_gap", output_dir=output_dir, prefix=figure_prefix)
 summary
 
 # %%
@@ -157,7 +157,7 @@ display(Markdown(text))
 
 # %%
 screen = rl.screen_sites(crit, max_road_m=max_road_m, max_seat_m=max_seat_m)
-_ = report.save_table(screen, "site_screening", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(screen, "site_screening", output_dir=output_dir, prefix=figure_prefix)
 screen
 
 # %%
@@ -249,7 +249,7 @@ _ = plots.save_figure(fig, "map_origins_sites", output_dir=output_dir, prefix=fi
 
 # %%
 sens = rl.sensitivity(orig, sites, p_values=sensitivity_p, radii_m=sensitivity_radii_m)
-_ = report.save_table(sens, "sensitivity", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(sens, "sensitivity", output_dir=output_dir, prefix=figure_prefix)
 sens.round(3)
 
 # %% [markdown]
@@ -260,7 +260,7 @@ sens.round(3)
 
 # %%
 moves = rl.scattered_moves(orig, geo)
-_ = report.save_table(moves, "scattered_moves", output_dir=output_dir, prefix=figure_prefix,
+_ = outputs.save_table(moves, "scattered_moves", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh=rl.HEADERS_ZH)
 moves.round(0)
 

@@ -42,11 +42,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from fupin_analysis import assurances, clean_roster, geo, indicators, plots, report
+from fupin_analysis import assurances, clean_roster, geo, indicators, outputs, plots, reference
 from fupin_analysis.reference import load_reference
 
 plots.use_style()
-report.show_banner(roster, registry, geography)
+outputs.show_banner(roster, registry, geography)
 
 
 def t(zh: str, en: str) -> str:
@@ -61,7 +61,7 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
 # %%
 ref = load_reference()
 clean = clean_roster(roster)
-reg = indicators.read_village_registry(registry)
+reg = reference.read_village_registry(registry)
 status = assurances.two_assurances(clean.members, clean.households, year, ref)
 weight = "members" if person_weighted else None
 overall = assurances.alkire_foster(status, k=k, unit_weight=weight)
@@ -119,9 +119,9 @@ index_v = by_village.index.assign(
 contrib = by_village.dimensions.pivot(index="village_code", columns="dimension", values="contribution")
 display(shown(index_v).round(3))
 display(contrib[list(assurances.DIMENSIONS)].round(2))
-_ = report.save_table(index_v, "af_by_village", output_dir=output_dir, prefix=figure_prefix,
+_ = outputs.save_table(index_v, "af_by_village", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh=indicators.HEADERS_ZH)
-_ = report.save_table(by_village.dimensions, "af_dimensions_by_village", output_dir=output_dir,
+_ = outputs.save_table(by_village.dimensions, "af_dimensions_by_village", output_dir=output_dir,
                   prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH)
 
 # %% [markdown]
@@ -137,10 +137,10 @@ checks_v = assurances.exit_checks_by_village(checks, ref)
 display(shown(checks_v))
 failed = checks.loc[checks["false_exit"], "failed"].value_counts()
 display(failed.rename_axis(t("未达标项", "criteria failed")).to_frame(t("户数", "households")))
-_ = report.save_table(checks_v, "exit_checks_by_village", output_dir=output_dir,
+_ = outputs.save_table(checks_v, "exit_checks_by_village", output_dir=output_dir,
                   prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH)
 line = assurances.village_exit_line(clean.members, clean.households, reg, ref)
-_ = report.save_table(line, "village_exit_line", output_dir=output_dir, prefix=figure_prefix,
+_ = outputs.save_table(line, "village_exit_line", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh=indicators.HEADERS_ZH)
 designated_below = line.loc[line["designated"] & line["below_line"], "village_name"].tolist()
 display(

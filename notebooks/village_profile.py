@@ -37,11 +37,11 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from fupin_analysis import assurances, clean_roster, indicators, plots, report, schema
+from fupin_analysis import assurances, clean_roster, indicators, outputs, plots, reference, schema
 from fupin_analysis.reference import load_reference
 
 plots.use_style()
-report.show_banner(roster, registry)
+outputs.show_banner(roster, registry)
 
 
 def t(zh: str, en: str) -> str:
@@ -55,10 +55,10 @@ def shown(frame: pd.DataFrame) -> pd.DataFrame:
 
 # %%
 ref = load_reference()
-code = indicators.resolve_village(village, ref)
+code = reference.resolve_village(village)
 name = ref.village_name(code)
 clean = clean_roster(roster)
-reg = indicators.read_village_registry(registry)
+reg = reference.read_village_registry(registry)
 hh = clean.households[clean.households["village_code"] == code]
 mem = clean.members[clean.members["village_code"] == code]
 info = ref.villages.set_index("code").loc[code]
@@ -180,7 +180,7 @@ display(
         ["household", "exited", "failed", "false_exit", "eligible_not_exited"]
     ]
 )
-_ = report.save_table(flagged, "exit_checks", output_dir=output_dir, prefix=figure_prefix,
+_ = outputs.save_table(flagged, "exit_checks", output_dir=output_dir, prefix=figure_prefix,
                   headers_zh=indicators.HEADERS_ZH)
 
 # %% [markdown]
@@ -195,5 +195,5 @@ display(shown(education))
 display(shown(credit))
 for table_name, table in (("relocation", relocation), ("education_aid", education),
                           ("credit", credit), ("exits", exits)):
-    report.save_table(table, table_name, output_dir=output_dir, prefix=figure_prefix,
+    outputs.save_table(table, table_name, output_dir=output_dir, prefix=figure_prefix,
                       headers_zh=indicators.HEADERS_ZH)

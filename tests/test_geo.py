@@ -663,3 +663,21 @@ def test_embedded_distances_to_roads_and_sites(embedded):
     straight = geo.distance_to_nearest(m.scattered, chosen)
     network = along["method"] == "network"
     assert (along.loc[network, "distance_m"] >= straight.loc[network, "distance_m"] - 1e-6).all()
+
+
+def test_units_overview_known_values():
+    from fupin_analysis.reference import load_villages
+
+    table = geo.units_overview(load_villages())
+    lijia = table.set_index("code").loc["430527203203"]
+    # GCJ-02 110.019444, 26.461720 (FACTS §2); the offset here is about -0.0046°, +0.0034°
+    assert lijia["lon_wgs84"] == pytest.approx(110.019444 - 0.0046, abs=3e-4)
+    assert lijia["lat_wgs84"] == pytest.approx(26.461720 + 0.0034, abs=3e-4)
+    assert table["code"].is_monotonic_increasing and len(table) == 30
+    assert table.loc[table["designation_link"].eq("assumed"), "designated"].all()
+    registry = pd.DataFrame(
+        {"code": table["code"], "population": 1000, "households": 300, "extra": 1}
+    )
+    with_counts = geo.units_overview(load_villages(), registry)
+    assert int(with_counts["population"].sum()) == 30_000
+    assert "extra" not in with_counts.columns

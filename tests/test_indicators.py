@@ -20,7 +20,13 @@ from fupin_analysis import assurances as asr
 from fupin_analysis import indicators as ind
 from fupin_analysis import synth
 from fupin_analysis.errors import FupinError
-from fupin_analysis.reference import TOWNSHIP_CODE, data_dir, load_reference
+from fupin_analysis.reference import (
+    TOWNSHIP_CODE,
+    data_dir,
+    load_reference,
+    read_village_registry,
+    resolve_village,
+)
 
 LIJIA = "430527203203"  # designated
 CHANGXI = "430527203207"  # not designated
@@ -387,11 +393,11 @@ def test_workbook_opens_with_chinese_headers_and_is_deterministic(tmp_path, ref)
     assert wb.properties.modified.year == 2016
 
 
-def test_resolve_village_by_code_and_name(ref):
-    assert ind.resolve_village("下铁坡", ref) == "430527203228"
-    assert ind.resolve_village("430527203228", ref) == "430527203228"
+def test_resolve_village_by_code_and_name():
+    assert resolve_village("下铁坡") == "430527203228"
+    assert resolve_village("430527203228") == "430527203228"
     with pytest.raises(FupinError, match="火星村"):
-        ind.resolve_village("火星村", ref)
+        resolve_village("火星村")
 
 
 def test_profile_helpers():
@@ -436,7 +442,7 @@ def truth(embedded_truth):
 
 @pytest.fixture(scope="module")
 def registry():
-    return ind.read_village_registry(RAW / "zhaishi_village_registry_2016.csv")
+    return read_village_registry(RAW / "zhaishi_village_registry_2016.csv")
 
 
 def _published_rows(ws: pd.DataFrame) -> pd.DataFrame:

@@ -92,8 +92,8 @@ def test_old_terms_map_to_todays():
         assert set(table.values()) <= set(schema.VOCABULARIES[vocab].terms), vocab
 
 
-def test_categorical_dtype_is_ordered_official_terms():
-    dtype = schema.categorical_dtype("household_type")
+def test_vocabulary_dtype_is_ordered_official_terms():
+    dtype = schema.VOCABULARIES["household_type"].dtype
     values = pd.Series(["低保贫困户", "一般贫困户"], dtype=dtype)
     assert values.min() == "一般贫困户"
     assert list(dtype.categories) == list(schema.VOCABULARIES["household_type"].terms)

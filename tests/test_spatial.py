@@ -18,7 +18,7 @@ from shapely.geometry import box
 
 from fupin_analysis import spatial
 from fupin_analysis.errors import ConfigError, FupinError, GeographyError
-from fupin_analysis.reference import data_dir
+from fupin_analysis.reference import data_dir, read_village_registry
 from fupin_analysis.synth import PLANTED_HIGH_HIGH
 
 # ----------------------------------------------------------------------------- fixtures
@@ -504,11 +504,11 @@ def embedded():
     missing = [p.name for p in (_ROSTER, _GEOGRAPHY, _REGISTRY) if not p.exists()]
     if missing:
         pytest.skip(f"embedded dataset not generated yet: {missing} (run `fupin synth`)")
-    from fupin_analysis import clean_roster, geo, indicators
+    from fupin_analysis import clean_roster, geo
 
     clean = clean_roster(_ROSTER)
     villages = geo.read_geography(_GEOGRAPHY).villages
-    reg = indicators.read_village_registry(_REGISTRY)
+    reg = read_village_registry(_REGISTRY)
     den = reg[["code", "population"]].merge(
         villages[["code", "name", "designated"]], on="code", validate="one_to_one"
     )

@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 from fupin_analysis import cli, schema, synth
 from fupin_analysis.errors import FupinError
+from fupin_analysis.provenance import is_synthetic
 from fupin_analysis.reference import data_dir, load_villages
-from fupin_analysis.synth_roster import _pick_exact
+from fupin_analysis.synth.roster import _pick_exact
 
 RAW = data_dir() / "raw"
 GPKG = RAW / synth.GEOGRAPHY_FILE
@@ -323,7 +324,7 @@ def test_title_and_export_rows(raw_csv):
      synth.GEOGRAPHY_FILE],
 )  # fmt: skip
 def test_every_file_is_labelled_synthetic(name):
-    assert synth.is_synthetic(RAW / name)
+    assert is_synthetic(RAW / name)
 
 
 def test_other_files_are_not_synthetic(tmp_path):
@@ -336,9 +337,9 @@ def test_other_files_are_not_synthetic(tmp_path):
         tmp_path / "a.gpkg", layer="x"
     )
     for name in ("a.xlsx", "a.csv", "a.parquet", "a.gpkg", "missing.csv"):
-        assert not synth.is_synthetic(tmp_path / name), name
+        assert not is_synthetic(tmp_path / name), name
     (tmp_path / "bad.xlsx").write_text("not a zip")
-    assert not synth.is_synthetic(tmp_path / "bad.xlsx")
+    assert not is_synthetic(tmp_path / "bad.xlsx")
 
 
 def test_default_seed_regenerates_data_raw_byte_identically(tmp_path):
@@ -397,7 +398,7 @@ def test_geography_layers_and_fields():
 
 
 def synth_geo_layers():
-    from fupin_analysis.synth_geo import LAYERS
+    from fupin_analysis.synth.geo import LAYERS
 
     return LAYERS
 
@@ -478,7 +479,7 @@ def test_scale_mode_writes_the_same_layout(tmp_path):
     frame = pd.read_csv(csv_path, skiprows=2, dtype=str, keep_default_na=False)
     assert frame.columns.tolist() == synth.roster_headers()
     assert frame["户编号"].nunique() == 400
-    assert synth.is_synthetic(csv_path) and synth.is_synthetic(
+    assert is_synthetic(csv_path) and is_synthetic(
         tmp_path / "scale_roster_400.parquet"
     )
     parquet = pd.read_parquet(tmp_path / "scale_roster_400.parquet")

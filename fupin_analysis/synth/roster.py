@@ -2,7 +2,7 @@
 
 Part of :mod:`fupin_analysis.synth` (which re-exports the public names). The true roster
 is calibrated exactly to the work summary (FACTS §1); the planted spatial pattern lives
-in :func:`village_units`. The mess is planted by :mod:`fupin_analysis.synth_mess`.
+in :func:`village_units`. The mess is planted by :mod:`fupin_analysis.synth.mess`.
 
 Examples
 --------
@@ -18,9 +18,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import schema
-from .errors import FupinError
-from .reference import load_villages
+from .. import schema
+from ..errors import FupinError
+from ..reference import load_villages
 
 __all__ = [
     "DEFAULT_SEED",

@@ -15,16 +15,16 @@ Public entry points
     Benchmark mode: the same roster layout for many townships (CSV + parquet).
 ``true_roster(seed)`` / ``messy_roster(true, seed)``
     The frames behind the files.
-``is_synthetic(path)``
-    True for every file this module writes (the report banner calls it).
+
+Every file written is labelled synthetic in its own metadata, so that
+:func:`fupin_analysis.provenance.is_synthetic` recognises it.
 
 Examples
 --------
+>>> from fupin_analysis.provenance import is_synthetic
 >>> from fupin_analysis.reference import data_dir
->>> is_synthetic(data_dir() / "raw" / "zhaishi_roster_2016.xlsx")
+>>> is_synthetic(data_dir() / "raw" / ROSTER_FILE)
 True
->>> is_synthetic(data_dir() / "reference" / "villages.csv")
-False
 """
 
 from __future__ import annotations
@@ -32,8 +32,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
-import zipfile
 from dataclasses import fields
 from pathlib import Path
 
@@ -41,16 +39,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .errors import FupinError
-from .excel import repeatable_xlsx
-from .synth_mess import (
+from ..errors import FupinError
+from ..excel import repeatable_xlsx
+from .mess import (
     HEAD_ONLY_FIELDS,
     QUARANTINE_DEFECTS,
     MessRates,
     messy_roster,
     scale_roster,
 )
-from .synth_roster import (
+from .roster import (
     DEFAULT_SEED,
     EXPORT_DATE,
     EXPORT_ROW,
@@ -93,7 +91,6 @@ __all__ = [
     "distance_to_s221_km",
     "elevation_m",
     "gb11643_check",
-    "is_synthetic",
     "meets_exit_criteria",
     "messy_roster",
     "registry_frame",
@@ -142,6 +139,7 @@ def write_roster_xlsx(raw: pd.DataFrame, truth: pd.DataFrame, path: Path) -> Non
     ...                       "true_id_number": ["430527195212126012"]})
     >>> path = Path(tempfile.mkdtemp()) / "r.xlsx"
     >>> write_roster_xlsx(raw, truth, path)
+    >>> from fupin_analysis.provenance import is_synthetic
     >>> is_synthetic(path)
     True
     """
@@ -219,46 +217,6 @@ def registry_frame() -> pd.DataFrame:
     return out
 
 
-def is_synthetic(path: str | Path) -> bool:
-    """True when ``path`` is a file written by this module (labelled synthetic).
-
-    xlsx: document properties mention SYNTHETIC; parquet:
-    schema metadata ``synthetic=true``; GeoPackage: a layer has ``SYNTHETIC=true`` in its
-    metadata. Missing or unreadable files are not synthetic.
-    CSV: the first line mentions synthetic (the roster's title, the registry's
-    ``synthetic`` column).
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> p = Path(tempfile.mkdtemp()) / "a.csv"
-    >>> _ = p.write_text("code,name\\n")
-    >>> is_synthetic(p)
-    False
-    """
-    path = Path(path)
-    if not path.is_file():
-        return False
-    suffix = path.suffix.lower()
-    try:
-        if suffix in {".xlsx", ".xlsm"}:
-            with zipfile.ZipFile(path) as z:
-                return b"SYNTHETIC" in z.read("docProps/core.xml")
-        if suffix in {".csv", ".txt"}:
-            with path.open("rb") as f:
-                return b"synthetic" in f.readline().lower()
-        if suffix == ".parquet":
-            meta = pq.read_schema(path).metadata or {}
-            return meta.get(b"synthetic") == b"true"
-        if suffix == ".gpkg":
-            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
-                rows = con.execute("SELECT metadata FROM gpkg_metadata").fetchall()
-            return any("SYNTHETIC" in r[0] and "true" in r[0] for r in rows)
-    except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, pa.ArrowException):
-        return False
-    return False
-
-
 def write_dataset(
     out: str | Path = "data/raw", seed: int = DEFAULT_SEED, rates: MessRates | None = None
 ) -> list[Path]:
@@ -285,7 +243,7 @@ def write_dataset(
     >>> [f.name for f in files]  # doctest: +SKIP
     ['zhaishi_roster_2016.xlsx', 'zhaishi_roster_2016.csv', 'zhaishi_truth.parquet', ...]
     """
-    from .synth_geo import geography_layers, write_geography
+    from .geo import geography_layers, write_geography
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -330,6 +288,7 @@ def write_scale(out: str | Path, households: int, seed: int = DEFAULT_SEED) -> l
     Examples
     --------
     >>> import tempfile
+    >>> from fupin_analysis.provenance import is_synthetic
     >>> csv_path, parquet_path = write_scale(tempfile.mkdtemp(), 20)
     >>> is_synthetic(csv_path), is_synthetic(parquet_path)
     (True, True)

@@ -26,8 +26,8 @@ import pandas as pd
 import shapely
 from shapely.geometry import LineString
 
-from .geo import approximate_polygons, gcj02_to_wgs84, metric_crs
-from .synth_roster import (
+from ..geo import approximate_polygons, gcj02_to_wgs84, metric_crs
+from .roster import (
     EXPRESSWAY_GCJ02,
     S221_GCJ02,
     SEAT_GCJ02,
@@ -221,7 +221,7 @@ def write_geography(layers: dict[str, gpd.GeoDataFrame], path: Path) -> None:
     ...                      "relocation_mode": ["分散安置"]})
     >>> path = Path(tempfile.mkdtemp()) / "g.gpkg"
     >>> write_geography(geography_layers(true), path)
-    >>> from fupin_analysis.synth import is_synthetic
+    >>> from fupin_analysis.provenance import is_synthetic
     >>> is_synthetic(path)
     True
     """

@@ -2,7 +2,7 @@
 
 Part of :mod:`fupin_analysis.synth` (which re-exports the public names).
 :func:`messy_roster` plants the defects of real exports in the true roster of
-:mod:`fupin_analysis.synth_roster` and returns the ground truth of every raw row;
+:mod:`fupin_analysis.synth.roster` and returns the ground truth of every raw row;
 :func:`scale_roster` makes a large, lightly messy roster for benchmarks.
 
 Examples
@@ -19,10 +19,10 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from . import schema
-from .errors import FupinError
-from .reference import resolve_village_names
-from .synth_roster import (
+from .. import schema
+from ..errors import FupinError
+from ..reference import resolve_village_names
+from .roster import (
     _FULLWIDTH,
     _SURNAMES,
     COUNTY_CODE,

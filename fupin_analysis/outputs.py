@@ -1,0 +1,264 @@
+"""What a notebook writes: tables and figures under the report's names, and its banner.
+
+Notebooks publish every table through :func:`save_table` and every figure through
+:func:`fupin_analysis.plots.save_figure`; both name their files
+``<output_dir>/<kind>/<prefix>__<name>.<ext>`` (:func:`output_stem`), so a file's name
+says which notebook (and village) made it. :func:`show_banner` marks a page made from
+the embedded synthetic dataset. The batch runner that executes the notebooks is
+:mod:`fupin_analysis.report`.
+
+Examples
+--------
+>>> import pandas as pd
+>>> save_table(pd.DataFrame({"code": ["430527203203"], "poor": [120]}), "units",
+...            output_dir="", prefix="00_overview")
+[]
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping
+from pathlib import Path
+
+import pandas as pd
+
+from .errors import ConfigError, PrivacyError
+from .excel import repeatable_xlsx
+from .provenance import is_synthetic
+from .schema import PII_COLUMNS, column
+
+__all__ = [
+    "FIGURE_SUFFIXES",
+    "SYNTHETIC_BANNER",
+    "output_stem",
+    "figure_path",
+    "table_paths",
+    "save_table",
+    "localise",
+    "banner_text",
+    "show_banner",
+]
+
+#: File formats a figure may be saved in.
+FIGURE_SUFFIXES: tuple[str, ...] = ("png", "svg", "pdf")
+_NAME_RE = re.compile(r"^[\w.-]+$")
+
+SYNTHETIC_BANNER = (
+    "> **合成数据 · SYNTHETIC DATA** — 本报告基于 fupin_analysis 内置的合成数据集"
+    "（寨市乡，2016），不涉及任何真实人员，也不代表该乡的真实情况。"
+    " This report is made from the package's embedded synthetic dataset: no real person is"
+    " in it, and it is not a claim about the real township."
+)
+# Canonical ``name`` is left out: reference and geography tables use it for place names.
+_PII_HEADERS = (frozenset(PII_COLUMNS) - {"name"}) | {column(c).header for c in PII_COLUMNS}
+
+
+def output_stem(output_dir: str | Path, kind: str, prefix: str, name: str) -> Path:
+    """``<output_dir>/<kind>/<prefix>__<name>``: the stem of a report output file.
+
+    Raises
+    ------
+    ConfigError
+        When the prefix or name is not a plain file-name part (letters, digits, ``_.-``).
+
+    Examples
+    --------
+    >>> output_stem("out", "tables", "02_work_summary", "exits").as_posix()
+    'out/tables/02_work_summary__exits'
+    """
+    for what, value in (("prefix", prefix), ("name", name)):
+        if not _NAME_RE.match(value or ""):
+            raise ConfigError(
+                f"{what} {value!r} of a file in {kind}/: use only letters, digits, '_', '.',"
+                " '-' (no paths)"
+            )
+    return Path(output_dir) / kind / f"{prefix}__{name}"
+
+
+def figure_path(output_dir: str | Path, prefix: str, name: str, fmt: str) -> Path:
+    """Where a figure is saved: ``<output_dir>/figures/<prefix>__<name>.<fmt>``.
+
+    Raises
+    ------
+    ConfigError
+        When the prefix or name is not a plain file-name part (letters, digits, ``_.-``),
+        or the format is not one of :data:`FIGURE_SUFFIXES`.
+
+    Examples
+    --------
+    >>> figure_path("reports/default", "00_overview", "map", "png").as_posix()
+    'reports/default/figures/00_overview__map.png'
+    """
+    stem = output_stem(output_dir, "figures", prefix, name)
+    if fmt not in FIGURE_SUFFIXES:
+        raise ConfigError(f"figure format {fmt!r}: use one of {sorted(FIGURE_SUFFIXES)}")
+    return stem.with_name(f"{stem.name}.{fmt}")
+
+
+def table_paths(output_dir: str | Path, prefix: str, name: str) -> list[Path]:
+    """Where :func:`save_table` writes: ``<output_dir>/tables/<prefix>__<name>.{csv,xlsx}``.
+
+    Raises
+    ------
+    ConfigError
+        When the prefix or name is not a plain file-name part (letters, digits, ``_.-``).
+
+    Examples
+    --------
+    >>> [p.as_posix() for p in table_paths("out", "02_work_summary", "exits")]
+    ['out/tables/02_work_summary__exits.csv', 'out/tables/02_work_summary__exits.xlsx']
+    """
+    stem = output_stem(output_dir, "tables", prefix, name)
+    return [stem.with_name(f"{stem.name}.csv"), stem.with_name(f"{stem.name}.xlsx")]
+
+
+def _publishable(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    geometry = [c for c in df.columns if str(df[c].dtype) == "geometry"]
+    frame = pd.DataFrame(df.drop(columns=geometry))
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
+        frame = frame.reset_index()
+    pii = sorted(str(c) for c in frame.columns if str(c) in _PII_HEADERS)
+    if pii:
+        raise PrivacyError(
+            f"table {name}: columns {pii} hold personal data; drop them before save_table"
+        )
+    for col in frame.columns:
+        if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
+            frame[col] = frame[col].dt.tz_localize(None)
+    return frame
+
+
+def _xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, index=False, sheet_name=sheet)
+        ws = writer.sheets[sheet]
+        ws.freeze_panes = "A2"
+        for idx, col in enumerate(frame.columns, start=1):
+            cells = [str(v) for v in (col, *frame[col].head(200).tolist())]
+            width = max(len(c.encode("gbk", errors="replace")) for c in cells)
+            ws.column_dimensions[ws.cell(1, idx).column_letter].width = min(width + 2, 60)
+    return repeatable_xlsx(buffer.getvalue())
+
+
+def save_table(
+    df: pd.DataFrame,
+    name: str,
+    *,
+    output_dir: str | Path | None,
+    prefix: str,
+    headers_zh: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """Write a result table as CSV (UTF-8 with BOM) and XLSX with repeatable bytes.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        The table. A non-default index is written as columns; geometry columns are
+        dropped (tables hold attributes, maps hold shapes).
+    name : str
+        The table's name within its notebook, e.g. ``"exits_by_village"``.
+    output_dir : str, Path or None
+        The report run folder; empty or ``None`` writes nothing (interactive use).
+    prefix : str
+        The notebook's ``figure_prefix`` parameter.
+    headers_zh : mapping, optional
+        Column → Chinese header, used in the XLSX only (the CSV keeps the canonical
+        names so it reads back into code unchanged); unmapped columns keep their names.
+
+    Returns
+    -------
+    list of Path
+        ``[csv, xlsx]``, or empty when nothing is written.
+
+    Raises
+    ------
+    PrivacyError
+        When a column is a personal-data column: ``id_number``, ``household_phone``,
+        ``person_phone`` or an official header (姓名, 证件号码, 户联系电话, 人联系电话).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> df = pd.DataFrame({"village_name": ["李家村"], "poor_people": [153]})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     paths = save_table(df, "units", output_dir=tmp, prefix="00_overview",
+    ...                        headers_zh={"village_name": "行政村", "poor_people": "贫困人口"})
+    ...     [p.name for p in paths], paths[0].read_bytes()[:3] == b"\\xef\\xbb\\xbf"
+    (['00_overview__units.csv', '00_overview__units.xlsx'], True)
+    """
+    if not output_dir:
+        return []
+    csv_path, xlsx_path = table_paths(output_dir, prefix, name)
+    frame = _publishable(df, name)
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    shown = frame.rename(columns=dict(headers_zh or {}))
+    xlsx_path.write_bytes(_xlsx_bytes(shown, name[:31]))
+    return [csv_path, xlsx_path]
+
+
+def localise(
+    frame: pd.DataFrame, lang: str, headers_zh: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """The frame with Chinese column headers for ``lang="zh"``, unchanged otherwise.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    lang : {"zh", "en"}
+    headers_zh : mapping, optional
+        Column → Chinese header; unmapped columns keep their names.
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"poor": [3]})
+    >>> localise(df, "zh", {"poor": "贫困人口"}).columns.tolist()
+    ['贫困人口']
+    >>> localise(df, "en", {"poor": "贫困人口"}).columns.tolist()
+    ['poor']
+    """
+    return frame.rename(columns=dict(headers_zh or {})) if lang == "zh" else frame
+
+
+def banner_text(*paths: str | Path) -> str | None:
+    """The Markdown banner for a report whose inputs are ``paths``.
+
+    Returns :data:`SYNTHETIC_BANNER` when any existing path is a file of the embedded
+    synthetic dataset, and ``None`` otherwise.
+
+    Examples
+    --------
+    >>> banner_text("no/such/file.xlsx") is None
+    True
+    """
+    if any(p and is_synthetic(p) for p in paths):
+        return SYNTHETIC_BANNER
+    return None
+
+
+def show_banner(*paths: str | Path) -> None:
+    """Display the synthetic-data banner (Markdown) when an input is synthetic.
+
+    Under IPython the banner is displayed as Markdown; elsewhere it is printed.
+    Nothing is shown for inputs that are not the embedded dataset.
+
+    Examples
+    --------
+    >>> show_banner("no/such/file.xlsx")
+    """
+    text = banner_text(*paths)
+    if text is None:
+        return
+    try:
+        from IPython import get_ipython
+        from IPython.display import Markdown, display
+    except ImportError:
+        print(text)
+        return
+    if get_ipython() is None:
+        print(text)
+    else:
+        display(Markdown(text))

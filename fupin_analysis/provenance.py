@@ -1,0 +1,89 @@
+"""Provenance of inputs: which of them are the package's embedded synthetic dataset.
+
+Every file that :mod:`fupin_analysis.synth` writes says so in its own metadata (xlsx
+document properties, parquet schema metadata, GeoPackage layer metadata, the first line
+of a CSV). Reports label themselves synthetic only when an input really is one of these
+files, and name which (:func:`synthetic_inputs`); a user's own roster is never stamped
+synthetic.
+
+Examples
+--------
+>>> from fupin_analysis.reference import data_dir
+>>> raw = data_dir() / "raw"
+>>> synthetic_inputs({"roster": raw / "zhaishi_roster_2016.xlsx",
+...                   "registry": data_dir() / "reference" / "villages.csv"})
+['roster']
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = ["is_synthetic", "synthetic_inputs"]
+
+
+def is_synthetic(path: str | Path) -> bool:
+    """True when ``path`` is a file of the embedded synthetic dataset (labelled synthetic).
+
+    xlsx: document properties mention SYNTHETIC; parquet: schema metadata
+    ``synthetic=true``; GeoPackage: a layer has ``SYNTHETIC=true`` in its metadata; CSV:
+    the first line mentions synthetic (the roster's title, the registry's ``synthetic``
+    column). Missing or unreadable files are not synthetic.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_text("code,name\\n")
+    >>> is_synthetic(p)
+    False
+    """
+    path = Path(path)
+    if not path.is_file():
+        return False
+    suffix = path.suffix.lower()
+    try:
+        if suffix in {".xlsx", ".xlsm"}:
+            with zipfile.ZipFile(path) as z:
+                return b"SYNTHETIC" in z.read("docProps/core.xml")
+        if suffix in {".csv", ".txt"}:
+            with path.open("rb") as f:
+                return b"synthetic" in f.readline().lower()
+        if suffix == ".parquet":
+            meta = pq.read_schema(path).metadata or {}
+            return meta.get(b"synthetic") == b"true"
+        if suffix == ".gpkg":
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
+                rows = con.execute("SELECT metadata FROM gpkg_metadata").fetchall()
+            return any("SYNTHETIC" in r[0] and "true" in r[0] for r in rows)
+    except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, pa.ArrowException):
+        return False
+    return False
+
+
+def synthetic_inputs(inputs: Mapping[str, str | Path | None]) -> list[str]:
+    """The names of the inputs that are files of the embedded synthetic dataset.
+
+    Parameters
+    ----------
+    inputs : mapping
+        Input name (e.g. ``"roster"``, ``"geography"``) → path; empty or missing paths
+        are skipped.
+
+    Returns
+    -------
+    list of str
+        The names, in the order given.
+
+    Examples
+    --------
+    >>> synthetic_inputs({"roster": "", "geography": "no/such.gpkg"})
+    []
+    """
+    return [name for name, path in inputs.items() if path and is_synthetic(path)]

@@ -1,0 +1,107 @@
+"""Tests of fupin_analysis.outputs: tables and figure names a notebook writes, the banner."""
+
+from __future__ import annotations
+
+import time
+import zipfile
+
+import pandas as pd
+import pytest
+from python_calamine import CalamineWorkbook
+
+from fupin_analysis import outputs
+from fupin_analysis.errors import ConfigError, PrivacyError
+
+
+def _table():
+    return pd.DataFrame(
+        {
+            "village_code": pd.Series(["430527203203", "430527203208", None], dtype="str"),
+            "village_name": ["李家村", "竹桥村", "兰家村"],
+            "poor_people": [153, 171, 140],
+            "incidence": [0.241, 0.25, float("nan")],
+            "when": pd.to_datetime(["2016-12-31"] * 3).tz_localize("Asia/Shanghai"),
+        }
+    )
+
+
+def _xlsx_rows(path):
+    return CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
+
+
+def test_save_table_writes_bom_csv_and_xlsx_with_chinese_headers(tmp_path):
+    csv, xlsx = outputs.save_table(
+        _table(),
+        "units",
+        output_dir=tmp_path,
+        prefix="00_overview",
+        headers_zh={"village_name": "行政村", "poor_people": "贫困人口"},
+    )
+    assert csv == tmp_path / "tables" / "00_overview__units.csv"
+    assert xlsx == tmp_path / "tables" / "00_overview__units.xlsx"
+    raw = csv.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" not in raw
+    back = pd.read_csv(csv, encoding="utf-8-sig", dtype={"village_code": "str"})
+    assert back.columns.tolist() == [
+        "village_code",
+        "village_name",
+        "poor_people",
+        "incidence",
+        "when",
+    ]
+    assert back["village_code"].tolist()[:2] == ["430527203203", "430527203208"]
+    assert back["village_code"].isna().iloc[2]
+    rows = _xlsx_rows(xlsx)
+    assert rows[0] == ["village_code", "行政村", "贫困人口", "incidence", "when"]
+    assert rows[1][:3] == ["430527203203", "李家村", 153]
+
+
+def test_save_table_bytes_do_not_depend_on_the_clock(tmp_path):
+    first = outputs.save_table(_table(), "t", output_dir=tmp_path / "a", prefix="nb")
+    time.sleep(1.1)  # zip entries and docProps carry second-resolution times
+    second = outputs.save_table(_table(), "t", output_dir=tmp_path / "b", prefix="nb")
+    for a, b in zip(first, second, strict=True):
+        assert a.read_bytes() == b.read_bytes(), a.name
+    with zipfile.ZipFile(first[1]) as z:
+        assert {i.date_time for i in z.infolist()} == {(2016, 12, 31, 0, 0, 0)}
+        assert b"2016-12-31T00:00:00Z" in z.read("docProps/core.xml")
+
+
+def test_save_table_keeps_a_meaningful_index_and_drops_geometry(tmp_path):
+    gpd = pytest.importorskip("geopandas")
+    from shapely.geometry import Point
+
+    gdf = gpd.GeoDataFrame(
+        {"code": ["a", "b"], "n": [1, 2]}, geometry=[Point(0, 0), Point(1, 1)], crs=4326
+    ).set_index("code")
+    csv, _ = outputs.save_table(gdf, "g", output_dir=tmp_path, prefix="nb")
+    assert pd.read_csv(csv, encoding="utf-8-sig").columns.tolist() == ["code", "n"]
+
+
+@pytest.mark.parametrize("col", ["id_number", "person_phone", "姓名", "证件号码", "户联系电话"])
+def test_save_table_refuses_personal_data_columns(col, tmp_path):
+    with pytest.raises(PrivacyError, match=col):
+        outputs.save_table(pd.DataFrame({col: ["x"]}), "t", output_dir=tmp_path, prefix="nb")
+    assert not (tmp_path / "tables").exists()
+
+
+@pytest.mark.parametrize("output_dir", ["", None])
+def test_save_table_without_output_dir_writes_nothing(output_dir):
+    assert outputs.save_table(_table(), "t", output_dir=output_dir, prefix="nb") == []
+
+
+def test_save_table_refuses_path_like_names(tmp_path):
+    with pytest.raises(ConfigError, match="name"):
+        outputs.save_table(_table(), "../t", output_dir=tmp_path, prefix="nb")
+
+
+def test_banner_for_synthetic_inputs(tmp_path, capsys):
+    real, synthetic = tmp_path / "mine.csv", tmp_path / "registry.csv"
+    real.write_text("code,name\n", encoding="utf-8")
+    synthetic.write_text("code,name,synthetic\n", encoding="utf-8")
+    assert outputs.banner_text(real) is None
+    assert outputs.banner_text(real, synthetic) == outputs.SYNTHETIC_BANNER
+    outputs.show_banner(real, synthetic)
+    assert "SYNTHETIC DATA" in capsys.readouterr().out
+    outputs.show_banner(real)
+    assert capsys.readouterr().out == ""
