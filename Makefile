@@ -21,7 +21,7 @@ test: $(STAMP)
 	$(PY) -m pytest
 
 lint: $(STAMP)
-	$(PY) -m ruff check fupin_analysis tests benchmarks
+	$(PY) -m ruff check fupin_analysis tests benchmarks notebooks
 
 lab: $(STAMP)
 	$(PY) -m ipykernel install --user --name fupin-analysis --display-name "Python (fupin_analysis)"
