@@ -8,18 +8,28 @@
     Path of that workbook.
 ``make_roster``
     Factory writing a small hand-made roster (xlsx or csv) into ``tmp_path``.
+
+Hypothesis runs derandomised (the same examples on every machine, so CI cannot fail at
+random); ``HYPOTHESIS_PROFILE=explore`` draws fresh random examples for a bug hunt, and
+prints the seed of any failure so it can be replayed.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import os
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import settings
 
 from fupin_analysis import idcard
+
+settings.register_profile("default", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 ROOT = Path(__file__).resolve().parent.parent
 EMBEDDED_ROSTER = ROOT / "data" / "raw" / "zhaishi_roster_2016.xlsx"

@@ -583,6 +583,21 @@ def test_mess_keeps_every_person_once_for_any_rates(dup, ids, cells, households,
     assert ((truth["expected_outcome"] == "quarantine") == (reasons == 1)).all()
 
 
+@pytest.mark.parametrize("seed", [10, 38])
+def test_a_repeat_is_never_asked_of_a_person_with_no_later_household(seed):
+    # Regression: seeds 10 and 38 with 1% repeats chose people of the last households,
+    # who have no later household to be repeated in (IndexError in synth.mess._assemble).
+    rates = synth.MessRates(duplicate_row=0.01, duplicate_person=0.01)
+    raw, truth = synth.messy_roster(_true_roster_seed_7(), seed=seed, rates=rates)
+    people = truth[truth["counts_as_person"]]
+    assert len(people) == 6066 and people["true_id_number"].is_unique
+    repeats = truth[truth["expected_reason"] == "duplicate_person"]
+    first_row = people.set_index("true_id_number")["source_row"]
+    original = first_row[repeats["true_id_number"]].to_numpy()
+    assert (repeats["source_row"].to_numpy() > original).all()
+    assert len(repeats) > 0
+
+
 def test_quarantined_people_as_documented(truth):
     refused = truth[(truth["expected_outcome"] == "quarantine") & truth["counts_as_person"]]
     assert len(refused) == 44

@@ -380,8 +380,12 @@ def _assemble(rng, rates: MessRates, m: _Mess, blocked: np.ndarray):
         extra_key.append((hh_of[r], r * 10 + 1))
         extra_src.append(r)
         extra_kind.append("duplicate_row")
+    hosts = np.array([h for h in range(len(rows_of)) if h not in bad_hosts])
+    # a repeat must come after the person's own row: someone in the last possible host
+    # household has nowhere later to be repeated, and is not planted
+    dup_people = [r for r in dup_people if len(hosts) and hh_of[r] < hosts[-1]]
     for j, r in enumerate(dup_people):
-        later = [h for h in range(hh_of[r] + 1, len(rows_of)) if h not in bad_hosts]
+        later = hosts[hosts > hh_of[r]].tolist()
         same = [
             h
             for h in later
