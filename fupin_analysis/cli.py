@@ -165,8 +165,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"fupin {args.command}: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # disk full, permission denied, … while writing outputs
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"fupin {args.command}: {where}{exc.strerror or exc}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(f"fupin {args.command}: interrupted", file=sys.stderr)
         return 130
 
 

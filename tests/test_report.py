@@ -61,6 +61,7 @@ def planning(tmp_path):
     nbdir.mkdir()
     _notebook(nbdir / "a.ipynb", COMMON + "n: int = 3  # count\nroster: str = 'r.xlsx'  # in", "")
     _notebook(nbdir / "prof.ipynb", COMMON + 'village: str = "430527203203"  # code', "")
+    (tmp_path / "r.xlsx").write_bytes(b"a roster")
     config = _config(
         tmp_path,
         "notebook_dir: nbs\n"
@@ -111,7 +112,8 @@ def test_plan_filters_shared_parameters_and_fans_out(planning):
     config, nbdir = planning
     jobs = report.plan_jobs(config, notebook_dir=nbdir)
     a, *profiles, missing = jobs
-    assert a.parameters == {"roster": "../r.xlsx", "n": 5, "figure_prefix": "a"}
+    roster = str((nbdir.parent / "r.xlsx").resolve())
+    assert a.parameters == {"roster": roster, "n": 5, "figure_prefix": "a"}
     assert len(profiles) == 11
     assert profiles[0].job_id == "prof-430527203203"
     assert profiles[0].parameters == {
@@ -153,6 +155,38 @@ def test_plan_overrides_are_typed_by_the_notebook(planning):
         report.plan_jobs(config, notebook_dir=nbdir, overrides={"colour": "red"})
     with pytest.raises(ConfigError, match="KEY=VALUE"):
         report.parse_overrides(["n"])
+
+
+def test_paths_resolve_from_the_config_or_from_where_the_user_stands(planning, tmp_path):
+    config, nbdir = planning
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    (elsewhere / "mine.xlsx").write_bytes(b"the user's roster")
+    jobs = report.plan_jobs(
+        config, notebook_dir=nbdir, overrides={"roster": "mine.xlsx"}, cwd=elsewhere
+    )
+    assert jobs[0].inputs == {"roster": (elsewhere / "mine.xlsx").resolve()}
+    with pytest.raises(ConfigError, match=r"-p roster: nope\.xlsx: not found \(looked for .*work"):
+        report.plan_jobs(
+            config, notebook_dir=nbdir, overrides={"roster": "nope.xlsx"}, cwd=elsewhere
+        )
+    run_dir = tmp_path / "reports" / "x"
+    assert jobs[0].parameters_in(run_dir)["roster"] == "../../work/mine.xlsx"
+
+
+def test_villages_named_twice_run_once(planning):
+    config, nbdir = planning
+    jobs = report.plan_jobs(
+        config, notebook_dir=nbdir, villages="李家,李家村,430527203203,寨市乡李家村"
+    )
+    assert [j.job_id for j in jobs if j.name == "prof"] == ["prof-430527203203"]
+
+
+def test_a_config_that_is_not_utf8_is_one_line(tmp_path):
+    path = tmp_path / "reports.yml"
+    path.write_bytes("notebooks: [{name: 概况}]\n".encode("gb18030"))
+    with pytest.raises(ConfigError, match=r"not UTF-8 text \(byte \d+\)"):
+        report.load_config(path)
 
 
 def test_plan_checks_config_values_against_declared_types(planning, tmp_path):
@@ -271,19 +305,24 @@ def test_only_reruns_one_notebook_and_keeps_the_others(run_config):
     run_dir = run_config.parent / "reports" / "t"
     bad_html = (run_dir / "html" / "bad.html").read_bytes()
     before = (run_dir / "figures" / "ok__bars.png").read_bytes()
-    stale = run_dir / "figures" / "dropped__old.png"
-    stale.write_bytes(b"from an earlier config")
+    users = run_dir / "figures" / "ok__my_own_notes.png"
+    users.write_bytes(b"a file the user put in the run folder")
     run = report.run_report(run_config, only="ok", overrides={"n": "7"}, progress=False)
     assert run.summary["job"].tolist() == ["ok"] and run.ok
     assert (run_dir / "figures" / "ok__bars.png").read_bytes() != before
     assert (run_dir / "html" / "bad.html").read_bytes() == bad_html
-    assert stale.exists()
+    assert users.exists()  # the runner removes only what it wrote
     manifest = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert sorted(j["job"] for j in manifest["jobs"]) == ["absent", "bad", "ok"]
     assert next(j for j in manifest["jobs"] if j["job"] == "ok")["parameters"]["n"] == 7
+    assert "figures/ok__my_own_notes.png" not in {o["path"] for o in manifest["outputs"]}
 
-    report.run_report(run_config, progress=False)  # a full run starts from a clean folder
-    assert not stale.exists()
+    # a full run of a config without "bad" removes what "bad" wrote, and nothing else
+    smaller = run_config.read_text(encoding="utf-8").replace("  - name: bad\n", "")
+    run_config.write_text(smaller, encoding="utf-8")
+    report.run_report(run_config, progress=False)
+    assert not (run_dir / "html" / "bad.html").exists()
+    assert users.read_bytes() == b"a file the user put in the run folder"
     assert (run_dir / "figures" / "ok__bars.png").read_bytes() == before
 
 
@@ -302,8 +341,35 @@ def test_the_privacy_check_fails_a_run_that_prints_an_id(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_same_config_twice_gives_identical_figures_and_tables(tmp_path):
-    """The overview notebook on the repository's config, run twice into two folders."""
+def test_the_privacy_check_uses_the_roster_the_run_analysed(tmp_path, make_roster):
+    """``-p roster=X``: names are looked up in X, not in the config's roster."""
+    analysed = make_roster("mine.csv")  # holds the name 张大山 (tests/conftest.py)
+    other = tmp_path / "config_roster.csv"
+    other.write_text("姓名,证件号码\n王五六,\n", encoding="utf-8")
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(
+        nbdir / "echo.ipynb",
+        COMMON + 'roster: str = ""  # roster',
+        'print("户主：张大山")',
+    )
+    config = _config(
+        tmp_path,
+        "notebook_dir: nbs\nparameters: {roster: ../config_roster.csv}\n"
+        "notebooks:\n  - name: echo\n",
+    )
+    run = report.run_report(config, overrides={"roster": str(analysed)}, progress=False)
+    assert run.failed.empty
+    assert set(run.privacy["kind"]) == {"name"}, run.privacy
+
+
+@pytest.mark.slow
+def test_same_config_twice_gives_identical_files(tmp_path):
+    """The overview notebook on the repository's config, run twice into two folders.
+
+    Figures, tables, executed notebooks, HTML pages and the index are byte-identical;
+    times are in the manifest and logs only, and no file holds an absolute path.
+    """
     first = report.run_report(
         REPO / "reports.yml", out=tmp_path / "a", only="00_overview", progress=False
     )
@@ -313,12 +379,15 @@ def test_same_config_twice_gives_identical_figures_and_tables(tmp_path):
     assert first.ok and second.ok, (first.summary, second.summary, first.privacy)
     files = sorted(
         p.relative_to(first.run_dir)
-        for folder in ("figures", "tables")
+        for folder in ("figures", "tables", "notebooks", "html")
         for p in (first.run_dir / folder).iterdir()
-    )
-    assert len(files) >= 3
+    ) + [Path("index.html")]
+    assert len(files) >= 6
     for rel in files:
         assert (first.run_dir / rel).read_bytes() == (second.run_dir / rel).read_bytes(), rel
+    for rel in [*files, Path("manifest.json")]:
+        text = (first.run_dir / rel).read_bytes()
+        assert str(tmp_path).encode() not in text and str(REPO).encode() not in text, rel
     page = (first.run_dir / "html" / "00_overview.html").read_text(encoding="utf-8")
     assert page.index("SYNTHETIC DATA") < page.index("<img")  # the banner is on top
 

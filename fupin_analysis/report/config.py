@@ -8,6 +8,7 @@ fan-out, each with its parameters checked against the types the notebook declare
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
     import nbformat
 
 __all__ = [
+    "PATH_PARAMETERS",
     "NotebookEntry",
+    "shown_path",
     "ReportConfig",
     "load_config",
     "notebook_source",
@@ -36,6 +39,11 @@ __all__ = [
 ]
 
 _SCALAR_TYPES = {"str": (str,), "int": (int,), "float": (int, float), "bool": (bool,)}
+
+#: Notebook parameters that name input files or folders. Their values are resolved when a
+#: run is planned: from the configuration against ``notebook_dir``, from ``-p`` against the
+#: folder the command is run from; an empty value means "not given".
+PATH_PARAMETERS = frozenset({"roster", "registry", "geography", "reference", "columns"})
 
 
 class NotebookEntry(BaseModel):
@@ -101,6 +109,10 @@ def load_config(path: str | Path) -> ReportConfig:
         raise ConfigError(f"{path}: report configuration not found; pass --config FILE")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {exc.start}); save the configuration as UTF-8"
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f", line {mark.line + 1}" if mark is not None else ""
@@ -184,6 +196,55 @@ class Job:
     notebook: Path
     parameters: dict[str, Any]
 
+    def parameters_in(self, run_dir: Path) -> dict[str, Any]:
+        """The parameters as the notebook gets them when run in ``run_dir``.
+
+        Input paths are written relative to the run folder (absolute only where no
+        relative path exists, e.g. another drive); ``output_dir`` is ``"."``.
+
+        Examples
+        --------
+        >>> job = Job("nb", "nb", Path("/p/notebooks/nb.ipynb"),
+        ...           {"roster": "/p/data/r.xlsx", "year": 2016})
+        >>> job.parameters_in(Path("/p/reports/default"))
+        {'roster': '../../data/r.xlsx', 'year': 2016, 'output_dir': '.'}
+        """
+        params = dict(self.parameters)
+        for key, path in self.inputs.items():
+            try:
+                params[key] = Path(os.path.relpath(path, run_dir)).as_posix()
+            except ValueError:  # no relative path between drives
+                params[key] = str(path)
+        return params | {"output_dir": "."}
+
+    def shown_parameters(self, project: Path) -> dict[str, Any]:
+        """The parameters as pages and the manifest show them, without the user's folders.
+
+        Input paths inside ``project`` (the folder of the configuration) are shown
+        relative to it; a path outside it by its name alone (the manifest identifies the
+        file by its sha256). ``output_dir`` is ``"."``, the run folder.
+
+        Examples
+        --------
+        >>> job = Job("nb", "nb", Path("/p/notebooks/nb.ipynb"),
+        ...           {"roster": "/p/data/r.xlsx", "registry": "/home/me/reg.csv"})
+        >>> job.shown_parameters(Path("/p"))
+        {'roster': 'data/r.xlsx', 'registry': 'reg.csv', 'output_dir': '.'}
+        """
+        params = dict(self.parameters)
+        for key, path in self.inputs.items():
+            params[key] = shown_path(path, project)
+        return params | {"output_dir": "."}
+
+    @property
+    def inputs(self) -> dict[str, Path]:
+        """The input files and folders the job reads: path parameter name → absolute path."""
+        return {
+            key: Path(value)
+            for key, value in self.parameters.items()
+            if key in PATH_PARAMETERS and isinstance(value, str) and value
+        }
+
 
 def _locate_notebook(entry: NotebookEntry, notebook_dir: Path) -> Path:
     if entry.path:
@@ -250,7 +311,32 @@ def _fan_out_codes(spec: str | list[str]) -> list[str]:
             f"villages {unknown}: not codes or known names of the 30 units (see "
             "data/reference/villages.csv); use all, designated or CODE,CODE"
         )
-    return codes.tolist()
+    return list(dict.fromkeys(codes.tolist()))  # one job per village, however it was named
+
+
+def shown_path(path: Path, project: Path) -> str:
+    """``path`` relative to ``project`` when inside it, else its name alone.
+
+    Examples
+    --------
+    >>> shown_path(Path("/p/data/r.xlsx"), Path("/p")), shown_path(Path("/q/r.xlsx"), Path("/p"))
+    ('data/r.xlsx', 'r.xlsx')
+    """
+    path = Path(path)
+    if path.is_relative_to(project):
+        return path.relative_to(project).as_posix()
+    return path.name
+
+
+def _resolve_path(value: Any, base: Path, where: str) -> Any:
+    """A path parameter made absolute against ``base``; it must exist."""
+    if not isinstance(value, str) or not value:
+        return value
+    path = Path(value).expanduser()
+    path = path if path.is_absolute() else base / path
+    if not path.exists():
+        raise ConfigError(f"{where}: {value}: not found (looked for {path.resolve()})")
+    return str(path.resolve())
 
 
 def plan_jobs(
@@ -261,8 +347,13 @@ def plan_jobs(
     overrides: Mapping[str, str] | None = None,
     villages: str | None = None,
     test: bool = False,
+    cwd: Path | None = None,
 ) -> list[Job]:
     """The executions a run makes, in config order, with their parameters.
+
+    Path parameters (:data:`PATH_PARAMETERS`) are made absolute and must exist: values of
+    the configuration are relative to ``notebook_dir``, values of ``overrides`` to ``cwd``
+    (default: the current folder, where the user typed the command).
 
     Shared ``parameters`` go to every notebook that declares them; an entry's own
     ``parameters`` (and, with ``test=True``, its ``test_parameters``) are passed as
@@ -278,7 +369,7 @@ def plan_jobs(
     ------
     ConfigError
         Unknown ``--only`` name, an override no planned notebook declares, a value not
-        of the declared type, an unknown village code.
+        of the declared type, an input path that does not exist, an unknown village code.
 
     Examples
     --------
@@ -287,7 +378,10 @@ def plan_jobs(
     >>> jobs = plan_jobs(config, notebook_dir=root / "notebooks", only="village_profile")
     >>> len(jobs), jobs[0].job_id, jobs[0].parameters["village"]
     (11, 'village_profile-430527203203', '430527203203')
+    >>> jobs[0].inputs["roster"] == root / "data" / "raw" / "zhaishi_roster_2016.xlsx"
+    True
     """
+    cwd = Path.cwd() if cwd is None else cwd
     entries = config.notebooks
     if only is not None:
         entries = [e for e in entries if e.name == only]
@@ -305,12 +399,18 @@ def plan_jobs(
         for key, value in config.parameters.items():
             if declared is None or key in declared:
                 params[key] = _coerce(value, (declared or {}).get(key), f"parameters.{key}")
+                if key in PATH_PARAMETERS:
+                    params[key] = _resolve_path(params[key], notebook_dir, f"parameters.{key}")
         own = dict(entry.parameters) | (dict(entry.test_parameters) if test else {})
         for key, value in own.items():
             params[key] = _coerce(value, (declared or {}).get(key), f"{where}.{key}")
+            if key in PATH_PARAMETERS:
+                params[key] = _resolve_path(params[key], notebook_dir, f"{where}.{key}")
         for key, value in overrides.items():
             if declared is not None and key in declared:
                 params[key] = _coerce(value, declared[key], f"-p {key}")
+                if key in PATH_PARAMETERS:
+                    params[key] = _resolve_path(params[key], cwd, f"-p {key}")
                 used.add(key)
         fan_out = entry.fan_out
         if fan_out is not None and villages is not None:

@@ -1,9 +1,10 @@
 """The pages of a run: each notebook's HTML, the run's ``index.html`` and ``manifest.json``.
 
-The HTML of a notebook has no code cells; a header cell on top gives the job, the run,
-the package version, the synthetic-data banner when an input is synthetic, and the
-parameters. The manifest records inputs and outputs with their sha256, the parameters,
-package versions and timings.
+Pages are repeatable: the same inputs give the same bytes. Executed notebooks lose
+papermill's timings and get cell ids from their position (:func:`repeatable_notebook`);
+times and durations go to ``manifest.json`` and the logs only. The HTML of a notebook has
+no code cells; a header on top names the job, the run, the package version and the
+parameters, every value escaped.
 """
 
 from __future__ import annotations
@@ -12,21 +13,25 @@ import copy
 import hashlib
 import html
 import json
-import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..outputs import banner_text
-from .config import Job, ReportConfig
+from .config import Job, ReportConfig, shown_path
 
 if TYPE_CHECKING:
     import nbformat
 
-__all__ = ["MANIFEST_PACKAGES", "write_html", "write_index", "write_manifest"]
+__all__ = [
+    "MANIFEST_PACKAGES",
+    "repeatable_notebook",
+    "write_html",
+    "write_index",
+    "write_manifest",
+]
 
 #: Packages whose versions the manifest records.
 MANIFEST_PACKAGES = (
@@ -47,36 +52,11 @@ MANIFEST_PACKAGES = (
     "nbconvert",
     "pypinyin",
 )
-
+_PAPERMILL_RUN_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path")
 
 
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _input_files(parameters: Mapping[str, Any], cwd: Path) -> list[Path]:
-    files = []
-    for key, value in parameters.items():
-        if key in ("output_dir", "figure_prefix") or not isinstance(value, str) or not value:
-            continue
-        candidate = (cwd / value).resolve()
-        if candidate.is_file():
-            files.append(candidate)
-    return files
-
-
-def _header_cell(job: Job, run_name: str, notebook_dir: Path) -> nbformat.NotebookNode:
-    import nbformat
-
-    shown = {k: v for k, v in job.parameters.items() if k != "output_dir"}
-    rows = "\n".join(f"| `{k}` | `{v}` |" for k, v in shown.items())
-    banner = banner_text(*_input_files(job.parameters, notebook_dir))
-    text = (
-        f"**{job.job_id}** · run `{run_name}` · fupin_analysis {_version('fupin_analysis')}\n\n"
-        + (f"{banner}\n\n" if banner else "")
-        + f"| parameter | value |\n|---|---|\n{rows}\n"
-    )
-    return nbformat.v4.new_markdown_cell(text)
 
 
 def _version(package: str) -> str:
@@ -86,13 +66,92 @@ def _version(package: str) -> str:
         return "not installed"
 
 
+def repeatable_notebook(
+    nb: nbformat.NotebookNode, shown: Mapping[str, Any] | None = None
+) -> nbformat.NotebookNode:
+    """The executed notebook without what changes from run to run or machine to machine.
 
-def write_html(nb: nbformat.NotebookNode, job: Job, run_dir: Path, run_name: str) -> Path:
-    """Write ``html/<job_id>.html``: the executed notebook without code, header cell on top."""
+    Removes papermill's start and end times, durations and file paths (notebook and
+    cells) and the kernel's execution timestamps, and numbers the cell ids by position
+    (papermill gives its injected cell a random one). With ``shown`` (the parameters as
+    pages show them, :meth:`.config.Job.shown_parameters`), the injected parameters cell
+    and papermill's record of the parameters are written with those values, so the
+    stored notebook names no folder of the user's machine. Exceptions and outputs are
+    kept.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+    >>> nb.metadata["papermill"] = {"start_time": "2026-01-01", "parameters": {"a": 1}}
+    >>> nb.cells[0].metadata["execution"] = {"iopub.status.busy": "2026-01-01"}
+    >>> out = repeatable_notebook(nb)
+    >>> out.metadata["papermill"], out.cells[0].metadata, out.cells[0].id
+    ({'parameters': {'a': 1}}, {}, 'cell-0')
+    """
+    nb = copy.deepcopy(nb)
+    run = nb.metadata.get("papermill", {})
+    for key in _PAPERMILL_RUN_KEYS:
+        run.pop(key, None)
+    if shown is not None:
+        from papermill.translators import translate_parameters
+
+        run["parameters"] = dict(shown)
+        for cell in nb.cells:
+            if "injected-parameters" in cell.metadata.get("tags", []):
+                cell.source = translate_parameters("python3", "python", dict(shown), "Parameters")
+    for index, cell in enumerate(nb.cells):
+        cell.id = f"cell-{index}"
+        cell.metadata.pop("execution", None)
+        timing = cell.metadata.get("papermill", {})
+        for key in _PAPERMILL_RUN_KEYS:
+            timing.pop(key, None)
+        if "papermill" in cell.metadata and not timing:
+            del cell.metadata["papermill"]
+    return nb
+
+
+def _header_cell(job: Job, project: Path, run_name: str) -> nbformat.NotebookNode:
+    """Job, run, version and parameters, as HTML with every value escaped."""
+    import nbformat
+
+    esc = html.escape
+    shown = {k: v for k, v in job.shown_parameters(project).items() if k != "output_dir"}
+    rows = "".join(
+        f"<tr><td><code>{esc(str(k))}</code></td><td><code>{esc(str(v))}</code></td></tr>"
+        for k, v in shown.items()
+    )
+    text = (
+        f"<p><strong>{esc(job.job_id)}</strong> · run <code>{esc(run_name)}</code> · "
+        f"fupin_analysis {esc(_version('fupin_analysis'))}</p>\n\n"
+        f"<table><tr><th>parameter</th><th>value</th></tr>{rows}</table>\n"
+    )
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.id = "run-header"
+    return cell
+
+
+def write_html(
+    nb: nbformat.NotebookNode, job: Job, run_dir: Path, run_name: str, project: Path
+) -> Path:
+    """Write ``html/<job_id>.html``: the executed notebook without code, a header on top.
+
+    ``project`` is the folder input paths are shown relative to (the configuration's).
+
+    Examples
+    --------
+    >>> import nbformat, tempfile
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title")])
+    >>> job = Job("nb", "nb", Path("nb.ipynb"), {"village": "<img src=x onerror=alert(1)>"})
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     page = write_html(nb, job, Path(tmp), "demo", Path(tmp)).read_text(encoding="utf-8")
+    >>> "<img src=x" in page, "&lt;img src=x onerror=alert(1)&gt;" in page
+    (False, True)
+    """
     from nbconvert import HTMLExporter
 
-    nb = copy.deepcopy(nb)
-    nb.cells.insert(0, _header_cell(job, run_name, job.notebook.parent))
+    nb = repeatable_notebook(nb, job.shown_parameters(project))
+    nb.cells.insert(0, _header_cell(job, project, run_name))
     nb.metadata["title"] = f"{job.job_id} · {run_name}"
     exporter = HTMLExporter(
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
@@ -104,13 +163,12 @@ def write_html(nb: nbformat.NotebookNode, job: Job, run_dir: Path, run_name: str
     return path
 
 
-
-def _job_record(job: Job, result: Mapping[str, Any], notebook_dir: Path) -> dict[str, Any]:
+def _job_record(job: Job, result: Mapping[str, Any], project: Path) -> dict[str, Any]:
     return {
         "job": job.job_id,
         "notebook": job.name,
-        "source": os.path.relpath(job.notebook, notebook_dir.parent),
-        "parameters": {k: v for k, v in job.parameters.items() if k != "output_dir"},
+        "source": shown_path(job.notebook, project),
+        "parameters": {k: v for k, v in job.shown_parameters(project).items() if k != "output_dir"},
         "status": result["status"],
         "seconds": result["seconds"],
         "failed_cell": result["failed_cell"],
@@ -119,18 +177,21 @@ def _job_record(job: Job, result: Mapping[str, Any], notebook_dir: Path) -> dict
 
 
 def merge_manifest_jobs(
-    run_dir: Path, planned: list[Job], results: list[dict[str, Any]]
+    run_dir: Path, planned: list[Job], results: list[dict[str, Any]], project: Path
 ) -> list[dict[str, Any]]:
-    """Jobs of this run, plus those of an earlier manifest that this run did not redo."""
+    """Jobs of this run, plus those of an earlier manifest that this run did not redo.
+
+    A planned job without a result (the run was interrupted) is ``not run``.
+    """
     by_id = {r["job"]: r for r in results}
-    notebook_dir = planned[0].notebook.parent if planned else run_dir
-    records = [_job_record(job, by_id[job.job_id], notebook_dir) for job in planned]
+    missing = {"status": "not run", "seconds": None, "failed_cell": None, "error": ""}
+    records = [_job_record(job, by_id.get(job.job_id, missing), project) for job in planned]
     previous = run_dir / "manifest.json"
     if previous.exists():
         redone = {r["job"] for r in records}
         try:
             earlier = json.loads(previous.read_text(encoding="utf-8")).get("jobs", [])
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             earlier = []
         records = [r for r in earlier if r.get("job") not in redone] + records
     return records
@@ -141,39 +202,41 @@ def write_manifest(
     *,
     config_path: Path,
     config: ReportConfig,
-    planned: list[Job],
-    results: list[dict[str, Any]],
-    notebook_dir: Path,
+    jobs: list[dict[str, Any]],
+    inputs: Iterable[Path],
+    outputs: Iterable[str],
     privacy_hits: int,
+    complete: bool,
 ) -> Path:
     """Write ``manifest.json``: inputs and outputs with sha256, parameters, versions, timings.
 
-    ``inputs`` are the existing files named by string parameters (path relative to the
-    config's folder); ``outputs`` every file of the run folder but the manifest; ``jobs``
-    those of this run and, after ``--only``, the earlier records of the others.
-    Called by :func:`run_report`; see ``docs/reports.md`` for the fields.
+    Inputs and the configuration are named relative to the configuration's folder (a
+    file outside it by its name), outputs relative to the run folder. ``inputs`` are the
+    files the jobs read (a folder input lists its files); ``outputs`` the files the run
+    wrote (relative paths);
+    ``jobs`` the job records (:func:`merge_manifest_jobs`); ``complete`` is false for an
+    interrupted run. Called by :func:`fupin_analysis.report.run_report`; see
+    ``docs/reports.md`` for the fields.
     """
-    jobs = merge_manifest_jobs(run_dir, planned, results)
-    inputs = sorted({p for job in planned for p in _input_files(job.parameters, notebook_dir)})
-    outputs = sorted(
-        p
-        for p in run_dir.rglob("*")
-        if p.is_file() and p.name != "manifest.json" and not p.name.startswith(".")
-    )
+    files = sorted({f for p in inputs for f in ([p] if p.is_file() else sorted(p.rglob("*")))})
+    project = config_path.parent
     manifest = {
         "run_name": config.run_name,
-        "config": str(config_path),
+        "complete": complete,
+        "config": config_path.name,
         "config_sha256": _sha256(config_path),
         "created_utc": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "python": sys.version.split()[0],
         "packages": {name: _version(name) for name in MANIFEST_PACKAGES},
         "shared_parameters": config.parameters,
         "inputs": [
-            {"path": os.path.relpath(p, config_path.parent), "sha256": _sha256(p)} for p in inputs
+            {"path": shown_path(p, project), "sha256": _sha256(p)} for p in files if p.is_file()
         ],
         "jobs": jobs,
         "outputs": [
-            {"path": p.relative_to(run_dir).as_posix(), "sha256": _sha256(p)} for p in outputs
+            {"path": rel, "sha256": _sha256(run_dir / rel)}
+            for rel in sorted(outputs)
+            if (run_dir / rel).is_file() and rel != "manifest.json"
         ],
         "privacy_hits": privacy_hits,
     }
@@ -182,14 +245,20 @@ def write_manifest(
     return path
 
 
-def write_index(run_dir: Path, jobs: list[Mapping[str, Any]], run_name: str) -> Path:
+def write_index(
+    run_dir: Path, jobs: list[Mapping[str, Any]], run_name: str, *, complete: bool = True
+) -> Path:
     """Write ``index.html`` linking every job's report, notebook, figures and tables.
+
+    The page has no times (they are in the manifest), so identical runs give identical
+    bytes. An interrupted run (``complete=False``) says so at the top, and its jobs
+    that did not run are listed as ``not run``.
 
     Examples
     --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     jobs = [{"job": "nb", "status": "failed", "seconds": 1.0, "error": "E: x"}]
+    ...     jobs = [{"job": "nb", "status": "failed", "error": "E: x"}]
     ...     page = write_index(Path(tmp), jobs, "demo").read_text(encoding="utf-8")
     >>> 'href="html/nb.html"' in page, 'class="failed"' in page
     (True, True)
@@ -201,24 +270,36 @@ def write_index(run_dir: Path, jobs: list[Mapping[str, Any]], run_name: str) -> 
         f"<title>fupin_analysis report: {esc(run_name)}</title>",
         "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
         "td,th{padding:.2em .6em;text-align:left}.failed{color:#b00}"
+        ".interrupted{background:#fde8e8;border:1px solid #b00;padding:.5em}"
         "img{max-width:14em;border:1px solid #ddd;margin:.2em}</style></head><body>",
         f"<h1>fupin_analysis report: {esc(run_name)}</h1>",
+    ]
+    if not complete:
+        done = sum(1 for job in jobs if job["status"] != "not run")
+        parts.append(
+            f'<p class="interrupted"><strong>Interrupted run.</strong> {done} of {len(jobs)} '
+            "notebooks finished before the run was stopped; the others were not run. "
+            "Run the report again for a complete folder.</p>"
+        )
+    parts += [
         '<p><a href="manifest.json">manifest.json</a>: inputs, parameters, versions,'
-        " outputs with sha256</p>",
-        "<table><tr><th>job</th><th>status</th><th>seconds</th><th>report</th>"
-        "<th>notebook</th><th>log</th></tr>",
+        " outputs with sha256, durations</p>",
+        "<table><tr><th>job</th><th>status</th><th>report</th><th>notebook</th><th>log</th></tr>",
     ]
     for job in jobs:
         job_id = str(job["job"])
         status = esc(str(job["status"]))
         if job["status"] != "ok":
-            status = f'<span class="failed">{status}: {esc(str(job["error"]))}</span>'
-        parts.append(
-            f"<tr><td>{esc(job_id)}</td><td>{status}</td><td>{job['seconds']}</td>"
+            error = f": {esc(str(job['error']))}" if job.get("error") else ""
+            status = f'<span class="failed">{status}{error}</span>'
+        links = (
             f'<td><a href="html/{esc(job_id)}.html">HTML</a></td>'
             f'<td><a href="notebooks/{esc(job_id)}.ipynb">ipynb</a></td>'
-            f'<td><a href="logs/{esc(job_id)}.log">log</a></td></tr>'
+            f'<td><a href="logs/{esc(job_id)}.log">log</a></td>'
+            if job["status"] != "not run"
+            else "<td></td><td></td><td></td>"
         )
+        parts.append(f"<tr><td>{esc(job_id)}</td><td>{status}</td>{links}</tr>")
     parts.append("</table>")
     for job in jobs:
         job_id = str(job["job"])

@@ -1,8 +1,17 @@
 """The batch runner behind ``fupin report``: notebooks executed through papermill.
 
 :func:`run_report` plans the jobs of a configuration (:mod:`.config`), executes each in
-its own process (papermill's ``cwd`` is process-wide) ``jobs`` at a time, writes each
+a process of its own (papermill's ``cwd`` is process-wide) ``jobs`` at a time, writes each
 notebook's pages (:mod:`.pages`), and ends with the privacy check of the run folder.
+
+A run folder belongs to the tool only as far as the tool wrote it (:class:`RunFolder`): a
+new or empty folder is claimed with a marker file that lists every file a run wrote; a
+later run removes only those files. A folder that holds anything else is refused, so
+``--out`` can never delete a user's files.
+
+Ctrl-C stops the workers and their kernels within seconds and leaves an index that says
+the run was interrupted; when the ``fupin`` process itself is killed, its workers notice
+(a pipe only the runner writes to is cut) and stop too.
 """
 
 from __future__ import annotations
@@ -11,49 +20,217 @@ import io
 import json
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from ..errors import ConfigError, FupinError
 from .config import Job, load_config, notebook_source, plan_jobs
-from .pages import merge_manifest_jobs, write_html, write_index, write_manifest
+from .pages import (
+    merge_manifest_jobs,
+    repeatable_notebook,
+    write_html,
+    write_index,
+    write_manifest,
+)
 
 if TYPE_CHECKING:
     import nbformat
 
-__all__ = ["ReportRun", "execute_job", "run_report"]
+__all__ = ["MARKER", "ReportRun", "RunFolder", "execute_job", "run_report"]
+
+#: The file that marks a folder as a run folder of ``fupin report`` and lists what it wrote.
+MARKER = ".fupin-run.json"
+_JOB_FOLDERS = ("figures", "tables")
+_PAGE_FILES = (("notebooks", "ipynb"), ("html", "html"), ("logs", "log"))
+_STOP_SECONDS = 20.0  # how long a stopped worker gets to shut its kernel down
 
 
-def execute_job(job: Job, run_dir: Path, cell_timeout: int, run_name: str) -> dict[str, Any]:
+def _job_files(job_id: str) -> list[str]:
+    """The page files the runner writes for a job (relative paths)."""
+    return [f"{folder}/{job_id}.{suffix}" for folder, suffix in _PAGE_FILES]
+
+
+def _owned_by_job(rel: str, job_id: str) -> bool:
+    folder, _, name = rel.partition("/")
+    return (folder in _JOB_FOLDERS and name.startswith(f"{job_id}__")) or rel in _job_files(
+        job_id
+    )
+
+
+@dataclass
+class RunFolder:
+    """A report folder and the files ``fupin report`` wrote into it.
+
+    Attributes
+    ----------
+    path : Path
+        The folder (absolute).
+    written : set of str
+        Relative paths of the files runs of the tool wrote there, as recorded in
+        :data:`MARKER`. Only these are ever removed.
+    """
+
+    path: Path
+    written: set[str] = field(default_factory=set)
+
+    @classmethod
+    def claim(cls, path: str | Path) -> RunFolder:
+        """Take ``path`` as a run folder, or refuse it.
+
+        A missing or empty folder is claimed (created, marked); a folder with the
+        marker is the tool's, with the files its marker lists; a folder of an earlier
+        version of the tool (its ``manifest.json`` lists the outputs) is taken over with
+        those files. Any other non-empty folder is refused.
+
+        Raises
+        ------
+        ConfigError
+            When the folder holds files the tool did not write, or is not a folder.
+        FupinError
+            When the folder cannot be created or written.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> tmp = Path(tempfile.mkdtemp())
+        >>> (tmp / "mine.txt").write_text("not a report")
+        12
+        >>> RunFolder.claim(tmp)
+        Traceback (most recent call last):
+        ...
+        fupin_analysis.errors.ConfigError: ...
+        >>> folder = RunFolder.claim(tmp / "run")
+        >>> sorted(p.name for p in folder.path.iterdir())
+        ['.fupin-run.json']
+        """
+        path = Path(path).expanduser().resolve()
+        if path.exists() and not path.is_dir():
+            raise ConfigError(f"--out {path}: exists and is not a folder")
+        marker = path / MARKER
+        if marker.is_file():
+            folder = cls(path, _read_marker(marker))
+        elif not path.exists() or not any(path.iterdir()):
+            folder = cls(path)
+        else:
+            earlier = _manifest_outputs(path / "manifest.json")
+            if earlier is None:
+                entries = sorted(p.name for p in path.iterdir())
+                raise ConfigError(
+                    f"--out {path}: the folder holds files that fupin report did not write "
+                    f"({len(entries)} entries, e.g. {entries[0]}); give a new or empty folder"
+                )
+            folder = cls(path, earlier | {"manifest.json", "index.html"})
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            folder.save()
+        except OSError as exc:
+            raise FupinError(f"--out {path}: cannot write there ({exc.strerror})") from None
+        return folder
+
+    def save(self) -> None:
+        """Write the marker with the files written so far."""
+        data = {"tool": "fupin_analysis report", "written": sorted(self.written)}
+        (self.path / MARKER).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+    def remove(self, which: set[str]) -> None:
+        """Delete those of ``which`` that the tool wrote; forget them.
+
+        A path is removed only when the marker lists it and it stays inside the folder
+        (a listed symbolic link is removed itself, never its target).
+        """
+        root = self.path
+        for rel in sorted(which & self.written):
+            target = root / rel
+            inside = not Path(rel).is_absolute() and ".." not in Path(rel).parts
+            if inside and target.parent.resolve().is_relative_to(root):
+                if target.is_symlink() or target.is_file():
+                    target.unlink()
+            self.written.discard(rel)
+
+    def remove_job(self, job_id: str) -> None:
+        """Delete what earlier runs of this job wrote (so no stale figure survives)."""
+        self.remove({rel for rel in self.written if _owned_by_job(rel, job_id)})
+
+    def snapshot(self) -> dict[str, tuple[int, int]]:
+        """``relative path → (mtime_ns, size)`` of every file now in the folder."""
+        out = {}
+        for p in self.path.rglob("*"):
+            if p.is_file() and not p.is_symlink():
+                st = p.stat()
+                out[p.relative_to(self.path).as_posix()] = (st.st_mtime_ns, st.st_size)
+        return out
+
+    def record_job(self, job_id: str, before: Mapping[str, tuple[int, int]]) -> list[str]:
+        """Add the job's files that are new or changed since ``before``; return them."""
+        now = self.snapshot()
+        mine = [
+            rel
+            for rel, stamp in now.items()
+            if _owned_by_job(rel, job_id) and before.get(rel) != stamp
+        ]
+        self.written.update(mine)
+        return mine
+
+
+def _read_marker(marker: Path) -> set[str]:
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+        return {str(p) for p in data.get("written", [])}
+    except (OSError, ValueError, AttributeError):
+        return set()  # unreadable: remove nothing rather than guess
+
+
+def _manifest_outputs(manifest: Path) -> set[str] | None:
+    """Outputs listed by a manifest of an earlier version of the tool, else None."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        if "fupin_analysis" not in data.get("packages", {}):
+            return None
+        return {str(o["path"]) for o in data["outputs"]}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+# --- one job, in a worker process -----------------------------------------------------
+
+
+def execute_job(
+    job: Job, run_dir: Path, cell_timeout: int, run_name: str, project: Path
+) -> dict[str, Any]:
     """Execute one job with papermill and export its HTML; never raises for a notebook error.
 
-    Writes ``notebooks/<job_id>.ipynb`` (executed), ``html/<job_id>.html`` (no code
-    cells; parameters and the synthetic-data banner on top) and ``logs/<job_id>.log``
-    (stderr of papermill and the kernel) under ``run_dir``; the
-    notebook itself writes ``figures/`` and ``tables/``. Runs in a worker process
-    (papermill's ``cwd`` is process-wide).
+    The notebook runs with the run folder as its working folder and its input paths
+    relative to it (:meth:`Job.parameters_in`). Writes ``notebooks/<job_id>.ipynb``
+    (executed, repeatable: :func:`.pages.repeatable_notebook`), ``html/<job_id>.html``
+    (no code cells; a header with the parameters) and ``logs/<job_id>.log`` (stderr of
+    papermill and the kernel) under ``run_dir``; the notebook itself writes
+    ``figures/`` and ``tables/``. Stored notebook and page show input paths relative to
+    ``project`` (:meth:`Job.shown_parameters`). Runs in a worker process (papermill's
+    ``cwd`` is process-wide).
 
     Returns
     -------
     dict
         ``job``, ``notebook``, ``status`` (``ok`` or ``failed``), ``seconds``,
         ``failed_cell`` (the failing cell's execution count, ``In [N]`` in the executed
-        notebook, else ``None``),
-        ``error`` (one line, else ``""``).
+        notebook, else ``None``), ``error`` (one line, else ``""``).
 
     Examples
     --------
     >>> job = Job("00_overview", "00_overview", Path("notebooks/00_overview.ipynb").resolve(),
     ...           {"figure_prefix": "00_overview"})
-    >>> execute_job(job, Path("reports/try").resolve(), 600, "try")["status"]  # doctest: +SKIP
-    'ok'
+    >>> execute_job(job, Path("reports/try").resolve(), 600, "try", Path.cwd())  # doctest: +SKIP
+    {'job': '00_overview', 'notebook': '00_overview', 'status': 'ok', ...}
     """
     start = time.perf_counter()
     result = {"job": job.job_id, "notebook": job.name, "status": "ok", "failed_cell": None}
@@ -65,7 +242,10 @@ def execute_job(job: Job, run_dir: Path, cell_timeout: int, run_name: str) -> di
     with log.open("w", encoding="utf-8") as stream, _stderr_to(stream):
         executed = _execute(job, out_nb, run_dir, cell_timeout, result)
     if executed is not None:
-        write_html(executed, job, run_dir, run_name)
+        import nbformat
+
+        nbformat.write(repeatable_notebook(executed, job.shown_parameters(project)), out_nb)
+        write_html(executed, job, run_dir, run_name, project)
     result["seconds"] = round(time.perf_counter() - start, 2)
     return result
 
@@ -93,57 +273,162 @@ def _execute(
 
     executed = None
     if not job.notebook.exists():
-        result |= {"status": "failed", "error": f"notebook file not found: {job.notebook}"}
-    else:
-        try:
-            executed = papermill.execute_notebook(
-                notebook_source(job.notebook),
-                str(out_nb),
-                parameters=job.parameters | {"output_dir": str(run_dir)},
-                kernel_name="python3",
-                language="python",
-                cwd=str(job.notebook.parent),
-                progress_bar=False,
-                execution_timeout=cell_timeout,
-            )
-        except PapermillExecutionError as exc:
-            result |= {
-                "status": "failed",
-                "failed_cell": exc.exec_count if exc.exec_count is not None else exc.cell_index,
-                "error": f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}",
-            }
-        except Exception as exc:  # noqa: BLE001 - a timeout, dead kernel, bad notebook
-            first = str(exc).strip().splitlines()
-            result |= {
-                "status": "failed",
-                "error": f"{type(exc).__name__}: {first[0] if first else ''}",
-            }
-        if executed is None and out_nb.exists():
-            executed = nbformat.read(out_nb, as_version=4)
+        result |= {"status": "failed", "error": f"notebook file not found: {job.notebook.name}"}
+        return None
+    try:
+        executed = papermill.execute_notebook(
+            notebook_source(job.notebook),
+            str(out_nb),
+            parameters=job.parameters_in(run_dir),
+            kernel_name="python3",
+            language="python",
+            cwd=str(run_dir),
+            progress_bar=False,
+            execution_timeout=cell_timeout,
+        )
+    except PapermillExecutionError as exc:
+        result |= {
+            "status": "failed",
+            "failed_cell": exc.exec_count if exc.exec_count is not None else exc.cell_index,
+            "error": f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}",
+        }
+    except Exception as exc:  # noqa: BLE001 - a timeout, dead kernel, bad notebook
+        first = str(exc).strip().splitlines()
+        result |= {
+            "status": "failed",
+            "error": f"{type(exc).__name__}: {first[0] if first else ''}",
+        }
+    if executed is None and out_nb.exists():
+        executed = nbformat.read(out_nb, as_version=4)
     return executed
 
 
+def _worker(conn: Connection, lifeline: Connection, job: Job, *args: Any) -> None:
+    """Body of a worker process: one job, its result sent back through ``conn``.
 
-_RUN_FOLDERS = ("figures", "tables", "notebooks", "html", "logs")
+    ``lifeline`` is the reading end of a pipe whose only writer is the runner: when the
+    runner dies (even by SIGKILL) the read ends, and the worker stops itself.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the runner decides what Ctrl-C does
+    signal.signal(signal.SIGTERM, _exit_on_signal)
+    threading.Thread(target=_stop_when_cut, args=(lifeline,), daemon=True).start()
+    try:
+        conn.send(execute_job(job, *args))
+    finally:
+        conn.close()
 
 
-def _clear_run(run_dir: Path) -> None:
-    """Remove every output of an earlier full run (the runner's folders and manifest)."""
-    for folder in _RUN_FOLDERS:
-        if (run_dir / folder).is_dir():
-            for path in (run_dir / folder).iterdir():
-                if path.is_file():
-                    path.unlink()
-    (run_dir / "manifest.json").unlink(missing_ok=True)
+def _exit_on_signal(signum: int, frame: object) -> None:
+    # SystemExit unwinds papermill, which shuts the kernel down on its way out
+    raise SystemExit(128 + signum)
 
 
-def _clear_job_outputs(run_dir: Path, job_id: str) -> None:
-    """Remove what an earlier run of this job wrote, so no stale figure survives."""
-    for folder in ("figures", "tables"):
-        for path in (run_dir / folder).glob(f"{job_id}__*"):
-            path.unlink()
-    for folder, suffix in (("notebooks", "ipynb"), ("html", "html"), ("logs", "log")):
-        (run_dir / folder / f"{job_id}.{suffix}").unlink(missing_ok=True)
+def _stop_when_cut(lifeline: Connection) -> None:
+    try:
+        lifeline.recv_bytes()
+    except (EOFError, OSError):
+        pass
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Fork from a clean server where available (fast, no inherited threads), else spawn."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["fupin_analysis.report.runner"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+@dataclass
+class _Running:
+    job: Job
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    lifeline: Connection
+    before: dict[str, tuple[int, int]]
+
+
+def _run_jobs(ordered, folder: RunFolder, workers: int, on_done, *job_args: Any) -> None:
+    """Run the jobs, ``workers`` at a time; call ``on_done(job, result)`` as each ends.
+
+    On KeyboardInterrupt, stops every running worker (SIGTERM, then SIGKILL after
+    :data:`_STOP_SECONDS`) and re-raises.
+    """
+    ctx = _context()
+    queue = list(ordered)
+    running: list[_Running] = []
+    try:
+        while queue or running:
+            while queue and len(running) < workers:
+                job = queue.pop(0)
+                folder.remove_job(job.job_id)
+                before = folder.snapshot()
+                ours, theirs = ctx.Pipe(duplex=False)
+                cut, hold = ctx.Pipe(duplex=False)
+                process = ctx.Process(
+                    target=_worker,
+                    args=(theirs, cut, job, folder.path, *job_args),
+                    daemon=False,
+                )
+                process.start()
+                theirs.close()
+                cut.close()
+                running.append(_Running(job, process, ours, hold, before))
+            ready = wait([r.conn for r in running] + [r.process.sentinel for r in running], 1.0)
+            for r in [r for r in running if r.conn in ready or r.process.sentinel in ready]:
+                result = _collect(r)
+                if result is None:
+                    continue  # the process ended but its result is still in the pipe
+                running.remove(r)
+                folder.record_job(r.job.job_id, r.before)
+                on_done(r.job, result)
+    except KeyboardInterrupt:
+        _stop(running)
+        for r in running:
+            folder.record_job(r.job.job_id, r.before)
+        raise
+
+
+def _collect(r: _Running) -> dict[str, Any] | None:
+    if r.conn.poll():
+        try:
+            result = r.conn.recv()
+        except EOFError:
+            result = None
+        if result is not None:
+            r.process.join()
+            r.conn.close()
+            r.lifeline.close()
+            return result
+    if r.process.is_alive():
+        return None
+    r.process.join()
+    r.conn.close()
+    r.lifeline.close()
+    return {
+        "job": r.job.job_id,
+        "notebook": r.job.name,
+        "status": "failed",
+        "failed_cell": None,
+        "error": f"the worker process died (exit code {r.process.exitcode})",
+        "seconds": float("nan"),
+    }
+
+
+def _stop(running: list[_Running]) -> None:
+    for r in running:
+        if r.process.is_alive():
+            r.process.terminate()
+    deadline = time.monotonic() + _STOP_SECONDS
+    for r in running:
+        r.process.join(max(0.0, deadline - time.monotonic()))
+        if r.process.is_alive():
+            r.process.kill()
+            r.process.join()
+
+
+# --- a whole run ----------------------------------------------------------------------
 
 
 @dataclass
@@ -187,7 +472,7 @@ def run_report(
     Each job runs in its own process through papermill, ``jobs`` at a time (config
     ``jobs``, default 2); one failure does not stop the others. At the end the run
     folder gets ``index.html`` and ``manifest.json``, and the privacy check scans it
-    (names from the ``roster`` parameter when there is one).
+    with the names of every roster the jobs analysed.
 
     Parameters
     ----------
@@ -195,14 +480,16 @@ def run_report(
         ``reports.yml``; relative ``notebook_dir`` and ``output_root`` are taken from
         the config file's folder.
     out : str or Path, optional
-        The run folder (default ``<output_root>/<run_name>``).
+        The run folder (default ``<output_root>/<run_name>``); it must be new, empty,
+        or a run folder of this tool (:class:`RunFolder`).
     jobs : int, optional
-        Notebooks executed at once.
+        Notebooks executed at once (at least 1).
     only : str, optional
         Run only this config entry: earlier outputs of the others are kept (without
-        it, the run folder's earlier outputs are all removed first).
+        it, the outputs of earlier runs in the folder are all removed first).
     overrides : mapping, optional
-        ``-p KEY=VALUE`` pairs, see :func:`plan_jobs`.
+        ``-p KEY=VALUE`` pairs, see :func:`.config.plan_jobs`; paths in them are relative
+        to the current folder.
     villages : str, optional
         Fan-out override: ``all``, ``designated`` or ``CODE,CODE``.
     test : bool
@@ -213,6 +500,14 @@ def run_report(
     Returns
     -------
     ReportRun
+
+    Raises
+    ------
+    ConfigError
+        Bad configuration, parameters or ``--out`` folder.
+    KeyboardInterrupt
+        After Ctrl-C, once the workers are stopped and the index says the run is
+        incomplete.
 
     Examples
     --------
@@ -227,10 +522,10 @@ def run_report(
     started = time.perf_counter()
     config_path = Path(config_path).resolve()
     config = load_config(config_path)
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs {jobs}: give at least 1 notebook at a time")
     base = config_path.parent
     notebook_dir = (base / config.notebook_dir).resolve()
-    run_dir = Path(out).resolve() if out else (base / config.output_root / config.run_name)
-    run_dir = run_dir.resolve()
     planned = plan_jobs(
         config,
         notebook_dir=notebook_dir,
@@ -239,55 +534,53 @@ def run_report(
         villages=villages,
         test=test,
     )
-    run_dir.mkdir(parents=True, exist_ok=True)
+    folder = RunFolder.claim(Path(out) if out else base / config.output_root / config.run_name)
+    run_dir = folder.path
     ordered = _longest_first(planned, run_dir)
     if only is None:
-        _clear_run(run_dir)
-    for job in planned:
-        _clear_job_outputs(run_dir, job.job_id)
-    results = []
+        folder.remove(set(folder.written))
+    folder.save()
+    results: list[dict[str, Any]] = []
     workers = max(1, min(jobs or config.jobs, len(planned)))
-    context = multiprocessing.get_context("spawn")
-    with (
-        ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool,
-        tqdm(total=len(planned), desc="fupin report", unit="nb", disable=not progress) as bar,
-    ):
-        futures = {
-            pool.submit(execute_job, job, run_dir, config.cell_timeout, config.run_name): job
-            for job in ordered
-        }
-        # Read the roster's names while the workers run: the main process is idle.
-        roster = config.parameters.get("roster")
-        roster_path = (notebook_dir / roster).resolve() if isinstance(roster, str) else None
-        names = roster_names(roster_path) if roster_path and roster_path.is_file() else None
-        for future in as_completed(futures):
-            job = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # noqa: BLE001 - a worker that died
-                result = {"job": job.job_id, "notebook": job.name, "status": "failed"}
-                result |= {"failed_cell": None, "error": f"{type(exc).__name__}: {exc}"}
-                result["seconds"] = float("nan")
+    complete = False
+    with tqdm(total=len(planned), desc="fupin report", unit="nb", disable=not progress) as bar:
+
+        def done(job: Job, result: dict[str, Any]) -> None:
             results.append(result)
+            folder.save()
             bar.set_postfix_str(f"{job.job_id} {result['status']}")
             bar.update()
+
+        try:
+            _run_jobs(
+                ordered, folder, workers, done, config.cell_timeout, config.run_name, base
+            )
+            complete = True
+        finally:
+            records = merge_manifest_jobs(run_dir, planned, results, base)
+            write_index(run_dir, records, config.run_name, complete=complete)
+            folder.written.add("index.html")
+            rosters = {job.inputs["roster"] for job in planned if "roster" in job.inputs}
+            names = set().union(*(roster_names(p) for p in rosters if p.is_file()))
+            hits = scan(run_dir, names=names or None) if complete else pd.DataFrame()
+            folder.written.add("manifest.json")
+            write_manifest(
+                run_dir,
+                config_path=config_path,
+                config=config,
+                jobs=records,
+                inputs={p for job in planned for p in job.inputs.values()},
+                outputs=folder.written,
+                privacy_hits=len(hits),
+                complete=complete,
+            )
+            folder.save()
     order = {job.job_id: i for i, job in enumerate(planned)}
     results.sort(key=lambda r: order[r["job"]])
     summary = pd.DataFrame(
         results, columns=["job", "notebook", "status", "seconds", "failed_cell", "error"]
     )
     summary["failed_cell"] = summary["failed_cell"].astype("Int64")
-    write_index(run_dir, merge_manifest_jobs(run_dir, planned, results), config.run_name)
-    hits = scan(run_dir, names=names)
-    write_manifest(
-        run_dir,
-        config_path=config_path,
-        config=config,
-        planned=planned,
-        results=results,
-        notebook_dir=notebook_dir,
-        privacy_hits=len(hits),
-    )
     return ReportRun(run_dir, summary, hits, round(time.perf_counter() - started, 2))
 
 
@@ -299,7 +592,11 @@ def _longest_first(planned: list[Job], run_dir: Path) -> list[Job]:
     """
     try:
         earlier = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["jobs"]
-        seconds = {j["job"]: float(j["seconds"]) for j in earlier if j["seconds"] == j["seconds"]}
-    except (OSError, ValueError, KeyError, TypeError):
+        seconds = {
+            j["job"]: float(j["seconds"])
+            for j in earlier
+            if isinstance(j.get("seconds"), int | float) and j["seconds"] == j["seconds"]
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         seconds = {}
     return sorted(planned, key=lambda job: -seconds.get(job.job_id, float("inf")))
