@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import ConfigError, PrivacyError
-from .excel import repeatable_xlsx
+from .excel import defuse, defuse_frame, repeatable_xlsx, text_cells
 from .provenance import is_synthetic
 from .schema import PII_COLUMNS, column
 
@@ -135,6 +135,7 @@ def _xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, index=False, sheet_name=sheet)
         ws = writer.sheets[sheet]
+        text_cells(ws)
         ws.freeze_panes = "A2"
         for idx, col in enumerate(frame.columns, start=1):
             cells = [str(v) for v in (col, *frame[col].head(200).tolist())]
@@ -152,6 +153,10 @@ def save_table(
     headers_zh: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write a result table as CSV (UTF-8 with BOM) and XLSX with repeatable bytes.
+
+    No cell of either file is a formula: text that a spreadsheet would evaluate (``=…``,
+    ``@…``) gets a leading apostrophe (:func:`fupin_analysis.excel.defuse`), and the
+    XLSX holds every text as a string cell.
 
     Parameters
     ----------
@@ -192,10 +197,10 @@ def save_table(
     if not output_dir:
         return []
     csv_path, xlsx_path = table_paths(output_dir, prefix, name)
-    frame = _publishable(df, name)
+    frame = defuse_frame(_publishable(df, name))
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
-    shown = frame.rename(columns=dict(headers_zh or {}))
+    shown = frame.rename(columns={k: defuse(v) for k, v in (headers_zh or {}).items()})
     xlsx_path.write_bytes(_xlsx_bytes(shown, name[:31]))
     return [csv_path, xlsx_path]
 

@@ -105,3 +105,30 @@ def test_banner_for_synthetic_inputs(tmp_path, capsys):
     assert "SYNTHETIC DATA" in capsys.readouterr().out
     outputs.show_banner(real)
     assert capsys.readouterr().out == ""
+
+
+INJECTIONS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://x","click")', "+1+1", "@SUM(A1)",
+              "-2+3", "\tTAB", "\rCR"]  # fmt: skip
+
+
+def test_no_cell_of_a_saved_table_is_a_formula(tmp_path):
+    df = pd.DataFrame({"village": INJECTIONS, "poor": range(len(INJECTIONS))})
+    df[INJECTIONS[1]] = "header from a user's file"
+    df["negative"] = "-3.5"
+    csv, xlsx = outputs.save_table(
+        df, "t", output_dir=tmp_path, prefix="nb", headers_zh={"poor": "=贫困人口"}
+    )
+    text = csv.read_text(encoding="utf-8-sig")
+    for line in text.splitlines():
+        for cell in line.split(","):
+            cell = cell.strip('"')
+            assert not cell.startswith(("=", "+", "@", "\t", "\r")), cell
+            assert not cell.startswith("-") or cell == "-3.5", cell
+    import zipfile
+
+    with zipfile.ZipFile(xlsx) as z:
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet
+    rows = _xlsx_rows(xlsx)
+    assert rows[0][1] == "'=贫困人口" and rows[1][0] == "'=cmd|' /C calc'!A0"
+    assert rows[1][-1] == "-3.5"
