@@ -40,6 +40,7 @@ from .outputs import figure_path
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
     from matplotlib.artist import Artist
     from matplotlib.patches import Patch
 
@@ -57,6 +58,11 @@ __all__ = [
     "designated_handle",
     "finish_map",
     "unit_map",
+    "CLUSTER_COLOURS",
+    "SPOT_COLOURS",
+    "cluster_label",
+    "lorenz_plot",
+    "moran_scatter_plot",
 ]
 
 #: The packaged house style.
@@ -526,4 +532,189 @@ def unit_map(
     scale_bar(ax)
     if note:
         fig.text(0.01, 0.005, tr(note, lang), fontsize=8, color="#555555", ha="left", va="bottom")
+    return fig
+
+
+#: Fill colours of the LISA cluster labels (``spatial.local_moran``'s ``cluster``).
+CLUSTER_COLOURS: dict[str, str] = {
+    "High-High": "#d7191c",
+    "Low-Low": "#2c7bb6",
+    "Low-High": "#abd9e9",
+    "High-Low": "#fdae61",
+    "not significant": "#e0e0e0",
+    "island": "white",
+}
+
+#: Fill colours of the Getis-Ord Gi* labels (``spatial.getis_ord``'s ``spot``).
+SPOT_COLOURS: dict[str, str] = {
+    "hot spot": "#d7191c",
+    "cold spot": "#2c7bb6",
+    "not significant": "#e0e0e0",
+    "island": "white",
+}
+
+_CLUSTER_NAMES_ZH = {
+    "High-High": "高-高",
+    "Low-Low": "低-低",
+    "Low-High": "低-高",
+    "High-Low": "高-低",
+    "not significant": "不显著",
+    "island": "无邻接",
+    "hot spot": "热点",
+    "cold spot": "冷点",
+}
+
+
+def cluster_label(key: str, lang: str = "zh") -> str:
+    """The legend label of a LISA cluster or Gi* spot label in the notebook's language.
+
+    Examples
+    --------
+    >>> cluster_label("High-High", "en")
+    'High-High'
+    >>> cluster_label("hot spot", "zh") == tr("热点")
+    True
+    """
+    return tr(_CLUSTER_NAMES_ZH[key]) if lang == "zh" else key
+
+
+def lorenz_plot(
+    curve: pd.DataFrame, *, gini: float, hoover: float, title: str, lang: str = "zh"
+) -> Figure:
+    """The Lorenz curve of the poor over villages, designated villages marked.
+
+    Parameters
+    ----------
+    curve : pandas.DataFrame
+        :func:`fupin_analysis.spatial.lorenz_curve` (``cum_population_share``,
+        ``cum_poor_share``, ``designated``).
+    gini, hoover : float
+        The indices written on the plot (:func:`fupin_analysis.spatial.concentration`).
+    title : str
+        What and when, in the notebook's language.
+    lang : {"zh", "en"}
+        Language of the axis labels and legend.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Save it with :func:`save_figure`.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> curve = pd.DataFrame({"cum_population_share": [0, 0.5, 1.0],
+    ...     "cum_poor_share": [0, 0.2, 1.0], "designated": [None, False, True]})
+    >>> fig = lorenz_plot(curve, gini=0.3, hoover=0.3, title="Lorenz", lang="en")
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['equal incidence', 'Lorenz curve', 'designated village']
+    >>> plt.close(fig)
+    """
+    t = translator(lang)
+    fig, ax = plt.subplots(figsize=(5.5, 5.2))
+    ax.plot([0, 1], [0, 1], color="grey", lw=0.8, label=t("均等分布", "equal incidence"))
+    ax.plot(
+        curve["cum_population_share"],
+        curve["cum_poor_share"],
+        color="C0",
+        marker=".",
+        label=t("洛伦兹曲线", "Lorenz curve"),
+    )
+    designated = curve["designated"].astype("boolean").fillna(False).astype(bool)
+    ax.scatter(
+        curve.loc[designated, "cum_population_share"],
+        curve.loc[designated, "cum_poor_share"],
+        color="C3",
+        zorder=3,
+        label=t("省定贫困村", "designated village"),
+    )
+    ax.set_xlabel(
+        t("累计人口占比（按发生率由低到高）", "cumulative share of population (by incidence)")
+    )
+    ax.set_ylabel(t("累计贫困人口占比", "cumulative share of the poor"))
+    ax.text(0.05, 0.9, f"Gini = {gini:.3f}\nHoover = {hoover:.3f}", transform=ax.transAxes)
+    ax.set_title(title)
+    ax.legend(loc="lower right")
+    return fig
+
+
+def moran_scatter_plot(
+    local: pd.DataFrame, *, moran_i: float, title: str, lang: str = "zh"
+) -> Figure:
+    """The Moran scatter plot: each village's standardised rate against its spatial lag.
+
+    Points are coloured by LISA cluster, designated villages edged in black, significant
+    villages named; the line through the origin has slope Moran's I. Islands (no lag)
+    are left out.
+
+    Parameters
+    ----------
+    local : pandas.DataFrame
+        :func:`fupin_analysis.spatial.local_results` (or :func:`~fupin_analysis.spatial.
+        local_moran` with ``name`` and ``designated``): ``z``, ``lag``, ``island``,
+        ``cluster``, ``significant``, ``name``, ``designated``.
+    moran_i : float
+        The global Moran's I of the same variable and weights.
+    title : str
+        What and when, in the notebook's language.
+    lang : {"zh", "en"}
+        Language of the labels; village names are romanised with ``"en"``.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> local = pd.DataFrame({"name": ["表田村", "李家村"], "designated": [True, False],
+    ...     "z": [1.0, -1.0], "lag": [0.8, -0.6], "island": [False, False],
+    ...     "cluster": ["High-High", "not significant"], "significant": [True, False]})
+    >>> fig = moran_scatter_plot(local, moran_i=0.7, title="Moran", lang="en")
+    >>> [t.get_text() for t in fig.axes[0].texts]
+    ['Biao Tian']
+    >>> plt.close(fig)
+    """
+    import numpy as np
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    t = translator(lang)
+    fig, ax = plt.subplots(figsize=(6, 5.5))
+    ok = ~local["island"].astype(bool)
+    designated = local.loc[ok, "designated"].astype(bool)
+    ax.scatter(
+        local.loc[ok, "z"],
+        local.loc[ok, "lag"],
+        c=local.loc[ok, "cluster"].map(CLUSTER_COLOURS),
+        edgecolor=np.where(designated, "black", "grey"),
+        linewidth=np.where(designated, 1.5, 0.5),
+        s=45,
+    )
+    xs = np.array([local["z"].min(), local["z"].max()])
+    ax.plot(xs, moran_i * xs, color="black", lw=1, label=f"I = {moran_i:.3f}")
+    ax.axhline(0, color="grey", lw=0.6)
+    ax.axvline(0, color="grey", lw=0.6)
+    significant = local[local["significant"].astype(bool)]
+    for name, z, lag in zip(significant["name"], significant["z"], significant["lag"], strict=True):
+        ax.annotate(
+            village_label(name, lang),
+            (z, lag),
+            fontsize=7,
+            xytext=(3, 3),
+            textcoords="offset points",
+        )
+    ax.set_xlabel(t("标准化发生率", "standardised rate"))
+    ax.set_ylabel(t("邻村标准化发生率的均值（空间滞后）", "mean of neighbours (spatial lag)"))
+    ax.set_title(title)
+    ax.legend(
+        handles=[
+            Patch(facecolor=colour, label=cluster_label(key, lang))
+            for key, colour in CLUSTER_COLOURS.items()
+            if key != "island"
+        ]
+        + [Line2D([], [], color="black", lw=1, label=f"I = {moran_i:.3f}")],
+        loc="upper left",
+        fontsize=7,
+    )
     return fig

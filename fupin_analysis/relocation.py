@@ -31,6 +31,12 @@ Public functions
     with the gap of the actual choice to the optimum.
 :func:`sensitivity`
     The optimum for each combination of weight, p and service radius.
+:func:`optimality_table`
+    Several :func:`optimal_sites` runs side by side: optimum, actual choice, gap.
+:func:`relocated_by_mode`, :func:`chosen_site`, :func:`eligible_sites`, :func:`scattered_summary`
+    The facts a report states from the results.
+:func:`scattered_lines`
+    The scattered moves as lines, for maps.
 
 Examples
 --------
@@ -55,7 +61,7 @@ from __future__ import annotations
 
 import itertools
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,6 +96,13 @@ __all__ = [
     "flows",
     "optimal_sites",
     "sensitivity",
+    "optimality_table",
+    "chosen_site",
+    "eligible_sites",
+    "relocated_by_mode",
+    "ScatteredSummary",
+    "scattered_summary",
+    "scattered_lines",
 ]
 
 #: Official relocation modes (clean roster ``relocation_mode``) → the labels used here.
@@ -253,6 +266,16 @@ class LocationResult:
         """Weighted mean distance from the origins to their assigned sites, metres."""
         a = self.assignments
         return float((a["weight"] * a["distance_m"]).sum() / a["weight"].sum())
+
+    @property
+    def actual_coverage(self) -> float | None:
+        """MCLP: share of the weight the chosen sites cover (``actual_objective`` / total).
+
+        None for p-median, or when there is no actual objective.
+        """
+        if self.model != "mclp" or self.actual_objective is None:
+            return None
+        return self.actual_objective / float(self.assignments["weight"].sum())
 
 
 def _require_metric(gdf: gpd.GeoDataFrame, what: str) -> None:
@@ -1004,3 +1027,240 @@ def sensitivity(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def optimality_table(runs: Mapping[str, LocationResult]) -> pd.DataFrame:
+    """One row per location-model run: the optimum, the actual choice and the gap.
+
+    Parameters
+    ----------
+    runs : mapping of str to LocationResult
+        A label of each run (e.g. ``"p-median"``) → its :func:`optimal_sites` result.
+
+    Returns
+    -------
+    pandas.DataFrame
+        In the order of ``runs``: ``model`` (the label), ``weight``, ``optimal_sites``
+        (site ids joined by ``+``), ``objective``, ``actual_objective``, ``gap``,
+        ``weighted_coverage`` (missing where the result has none).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> crs = "EPSG:4546"
+    >>> orig = gpd.GeoDataFrame({"village_code": ["a", "b"], "mode": ["concentrated"] * 2,
+    ...     "households": [1, 1], "people": [3, 5]},
+    ...     geometry=[Point(0, 0), Point(4000, 0)], crs=crs)
+    >>> sites = gpd.GeoDataFrame({"site_id": ["A", "B"], "status": ["chosen", "candidate"]},
+    ...     geometry=[Point(0, 1000), Point(3000, 0)], crs=crs)
+    >>> runs = {"p-median": optimal_sites(orig, sites),
+    ...         "mclp": optimal_sites(orig, sites, model="mclp", radius_m=1500)}
+    >>> optimality_table(runs)[["model", "optimal_sites", "objective", "gap"]].round(4)
+          model optimal_sites  objective     gap
+    0  p-median             B    14000.0  0.6868
+    1      mclp             B        5.0  0.4000
+    """
+    results = list(runs.values())
+    return pd.DataFrame(
+        {
+            "model": list(runs),
+            "weight": [r.params["weight"] for r in results],
+            "optimal_sites": ["+".join(r.selected["site_id"]) for r in results],
+            "objective": [r.objective for r in results],
+            "actual_objective": [r.actual_objective for r in results],
+            "gap": [r.gap for r in results],
+            "weighted_coverage": [r.weighted_coverage for r in results],
+        }
+    )
+
+
+def chosen_site(table: pd.DataFrame) -> pd.Series:
+    """The row of the chosen site in a table of :func:`evaluate_sites`.
+
+    With several sites whose ``status`` is ``chosen``, the first in the table.
+
+    Raises
+    ------
+    ConfigError
+        When no site is chosen.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"site_id": ["A", "B"], "status": ["candidate", "chosen"]})
+    >>> chosen_site(t)["site_id"]
+    'B'
+    """
+    rows = table[table["status"] == "chosen"]
+    if rows.empty:
+        raise ConfigError("sites: none has status 'chosen'; mark the actual site in the layer")
+    return rows.iloc[0]
+
+
+def eligible_sites(candidates: gpd.GeoDataFrame, screen: pd.DataFrame) -> gpd.GeoDataFrame:
+    """The candidate sites that pass every criterion of :func:`screen_sites`.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> sites = gpd.GeoDataFrame({"site_id": ["A", "B"]}, geometry=[Point(0, 0), Point(1, 1)])
+    >>> screen = pd.DataFrame({"site_id": ["A", "B"], "eligible": [False, True]})
+    >>> eligible_sites(sites, screen)["site_id"].tolist()
+    ['B']
+    """
+    passed = screen.loc[screen["eligible"].astype(bool), "site_id"]
+    return candidates[candidates["site_id"].isin(passed)]
+
+
+def relocated_by_mode(origins: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Relocated households and people per mode.
+
+    Parameters
+    ----------
+    origins : geopandas.GeoDataFrame
+        From :func:`origins`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per mode of :data:`MODES` (concentrated first): ``mode``, ``mode_zh``,
+        ``households``, ``people`` (0 for a mode without households).
+
+    Examples
+    --------
+    >>> orig = pd.DataFrame({"mode": ["scattered", "concentrated", "scattered"],
+    ...     "households": [1, 1, 1], "people": [4, 3, 2]})
+    >>> relocated_by_mode(orig)
+               mode mode_zh  households  people
+    0  concentrated    集中安置           1       3
+    1     scattered    分散安置           2       6
+    """
+    sums = origins.groupby("mode")[["households", "people"]].sum()
+    out = pd.DataFrame({"mode": list(MODES.values()), "mode_zh": list(MODES)})
+    for col in ("households", "people"):
+        out[col] = out["mode"].map(sums[col]).fillna(0).astype(int)
+    return out
+
+
+@dataclass(frozen=True)
+class ScatteredSummary:
+    """The scattered moves in numbers (:func:`scattered_summary`).
+
+    Attributes
+    ----------
+    villages : int
+        Villages in the table of :func:`scattered_moves`.
+    known : int
+        Villages whose old and new distance to the road are both known.
+    nearer_road : int
+        Of those, villages whose new place is nearer the road ("山上搬路边").
+    moved_down : int
+        Villages whose new place is lower ("山上搬山下").
+    households, people : int
+        Scattered households and people in the roster.
+    median_move_m : float
+        Median distance from the village point to the new place, metres.
+    """
+
+    villages: int
+    known: int
+    nearer_road: int
+    moved_down: int
+    households: int
+    people: int
+    median_move_m: float
+
+
+def scattered_summary(moves: pd.DataFrame) -> ScatteredSummary:
+    """How many scattered moves went nearer the road and down the mountain.
+
+    Parameters
+    ----------
+    moves : pandas.DataFrame
+        From :func:`scattered_moves`.
+
+    Examples
+    --------
+    >>> moves = pd.DataFrame({"households": pd.array([2, 1, pd.NA], dtype="Int64"),
+    ...     "people": pd.array([7, 2, pd.NA], dtype="Int64"),
+    ...     "nearer_road": pd.array([True, False, pd.NA], dtype="boolean"),
+    ...     "elevation_change_m": [-300.0, -50.0, float("nan")],
+    ...     "move_m": [800.0, 1200.0, float("nan")]})
+    >>> s = scattered_summary(moves)
+    >>> s.villages, s.known, s.nearer_road, s.moved_down, s.households, s.people
+    (3, 2, 1, 2, 3, 9)
+    >>> s.median_move_m
+    1000.0
+    """
+    known = moves["nearer_road"].notna()
+    return ScatteredSummary(
+        villages=len(moves),
+        known=int(known.sum()),
+        nearer_road=int(moves.loc[known, "nearer_road"].astype(bool).sum()),
+        moved_down=int((moves["elevation_change_m"] < 0).sum()),
+        households=int(moves["households"].sum()),
+        people=int(moves["people"].sum()),
+        median_move_m=float(moves["move_m"].median()),
+    )
+
+
+def scattered_lines(origins: gpd.GeoDataFrame, geography: Geography) -> gpd.GeoDataFrame:
+    """The scattered moves as lines, from each village's origin point to its new place.
+
+    Parameters
+    ----------
+    origins : geopandas.GeoDataFrame
+        From :func:`origins`; its scattered households give the villages and old places.
+    geography : Geography
+        Its ``scattered`` layer (``code``, ``households``, ``people``; the new places),
+        projected to the origins' CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per point of the ``scattered`` layer whose village has scattered
+        households, in the layer's order: ``village_code``, ``households``, ``people``
+        (the layer's); LineString geometry from the old place to the new. Empty when no
+        household moved scattered (the layer is then not needed).
+
+    Raises
+    ------
+    GeographyError
+        When households moved scattered but the ``scattered`` layer is missing or empty.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> from types import SimpleNamespace
+    >>> crs = "EPSG:4546"
+    >>> orig = gpd.GeoDataFrame({"village_code": ["v1", "v2"],
+    ...     "mode": ["scattered", "concentrated"], "households": [1, 1], "people": [4, 3]},
+    ...     geometry=[Point(0, 3000), Point(9000, 0)], crs=crs)
+    >>> layer = gpd.GeoDataFrame({"code": ["v1", "v2"], "households": [1, 1],
+    ...     "people": [4, 3]}, geometry=[Point(0, 500), Point(9000, 500)], crs=crs)
+    >>> lines = scattered_lines(orig, SimpleNamespace(scattered=layer))
+    >>> lines["village_code"].tolist(), lines.geometry.iloc[0].length
+    (['v1'], 2500.0)
+    """
+    _require_metric(origins, "origins")
+    moved = origins.loc[origins["mode"] == "scattered"]
+    old_place = moved.drop_duplicates("village_code").set_index("village_code").geometry
+    if moved.empty:
+        new = gpd.GeoDataFrame({"code": [], "households": [], "people": []}, geometry=[])
+    else:
+        new = _layer(geography, "scattered", moved.crs)
+        new = new[new["code"].isin(old_place.index)]
+    lines = [
+        LineString([old_place[code], point])
+        for code, point in zip(new["code"], new.geometry, strict=True)
+    ]
+    out = pd.DataFrame(
+        {
+            "village_code": new["code"].to_numpy(),
+            "households": new["households"].to_numpy(),
+            "people": new["people"].to_numpy(),
+        }
+    )
+    return gpd.GeoDataFrame(out, geometry=lines, crs=moved.crs)

@@ -17,8 +17,8 @@
 # division codes and the 11 provincial-designated poor villages of the 2016 work summary.
 
 # %% tags=["parameters"]
-geography: str = "../data/raw/zhaishi_geography.gpkg"  # approximate village polygons (layer villages); "" for points only
-registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # population per unit; "" to leave out
+geography: str = "../data/raw/zhaishi_geography.gpkg"  # village polygons; "" for points only
+registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # population; "" to leave out
 output_dir: str = ""  # report run folder; "" writes nothing
 figure_prefix: str = "00_overview"  # prefix of saved figures and tables
 lang: str = "zh"  # label language: zh or en
@@ -26,10 +26,8 @@ lang: str = "zh"  # label language: zh or en
 # %%
 from pathlib import Path
 
-import geopandas as gpd
-
 from fupin_analysis import geo, outputs, plots, reference
-from fupin_analysis.reference import read_village_registry
+from fupin_analysis.provenance import is_synthetic
 
 plots.use_style()
 outputs.show_banner(geography, registry)
@@ -46,7 +44,7 @@ ref = reference.load_reference()
 points = geo.village_points(ref.villages)
 has_registry = bool(registry) and Path(registry).exists()
 units = geo.units_overview(
-    ref.villages, read_village_registry(registry) if has_registry else None
+    ref.villages, reference.read_village_registry(registry) if has_registry else None
 )
 headers_zh = {
     "code": "统计用区划代码",
@@ -60,26 +58,32 @@ headers_zh = {
     "population": "户籍人口",
     "households": "户数",
 }
-outputs.save_table(units, "units", output_dir=output_dir, prefix=figure_prefix, headers_zh=headers_zh)
-units
+_ = outputs.save_table(
+    units, "units", output_dir=output_dir, prefix=figure_prefix, headers_zh=headers_zh
+)
+outputs.localise(units, lang, headers_zh)
 
 # %% [markdown]
 # ## Map
 
 # %%
-polygons = None
-if geography and Path(geography).exists():
-    polygons = gpd.read_file(geography, layer="villages")
+has_polygons = bool(geography) and Path(geography).exists()
+polygons = geo.read_geography(geography).villages if has_polygons else None
 zh = lang != "en"
-title = "寨市乡村级单位与省定贫困村（2016年）" if zh else "Zhaishi township: village-level units and designated poor villages, 2016"
+title = (
+    "寨市乡村级单位与省定贫困村（2016年）" if zh
+    else "Zhaishi township: village-level units and designated poor villages, 2016"
+)
 note = (
     "点位：统计用区划名称地理编码（GCJ-02 转 WGS84）" if zh
     else "Points: NBS unit names geocoded (GCJ-02 converted to WGS84)"
 )
 if polygons is not None:
-    note += "；村界为近似范围（合成数据）" if zh else "; boundaries approximate (synthetic dataset)"
+    note += "；村界为近似范围" if zh else "; boundaries approximate"
+if polygons is not None and is_synthetic(geography):
+    note += "（合成数据）" if zh else " (synthetic dataset)"
 fig = plots.unit_map(points, polygons, title=title, lang=lang, note=note)
-saved = plots.save_figure(fig, "units_map", output_dir=output_dir, prefix=figure_prefix)
+_ = plots.save_figure(fig, "units_map", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
 # ## Reading it

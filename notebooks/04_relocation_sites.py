@@ -36,21 +36,17 @@ output_dir: str = ""  # where figures/ and tables/ go; empty: write nothing
 figure_prefix: str = "04_relocation_sites"  # file name prefix of figures and tables
 
 # %%
-import matplotlib.pyplot as plt
-import pandas as pd
-from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, outputs, plots
+from fupin_analysis import clean_roster, maps, outputs, plots
 from fupin_analysis import relocation as rl
 from fupin_analysis.geo import read_geography
-from fupin_analysis.reference import load_policy
 from fupin_analysis.provenance import is_synthetic
+from fupin_analysis.reference import load_policy
 
 plots.use_style()
 outputs.show_banner(roster, geography)
-zh = lang == "zh"
+t = plots.translator(lang)
 synthetic = is_synthetic(roster) or is_synthetic(geography)
 policy = load_policy()
 
@@ -65,8 +61,7 @@ cr = clean_roster(roster)
 geo = read_geography(geography)
 orig = rl.origins(cr, geo)
 sites = geo.sites.to_crs(orig.crs)
-by_mode = orig.groupby("mode_zh" if zh else "mode")[["households", "people"]].sum()
-by_mode
+rl.relocated_by_mode(orig)
 
 # %% [markdown]
 # ## Criteria per site
@@ -78,14 +73,14 @@ by_mode
 housing = rl.HousingAssumption(floors=floors, coverage=coverage)
 crit = rl.evaluate_sites(orig, geo, hazard_buffer_m=hazard_buffer_m, housing=housing)
 _ = outputs.save_table(crit, "site_criteria", output_dir=output_dir, prefix=figure_prefix,
-                  headers_zh=rl.HEADERS_ZH)
-crit.rename(columns=rl.HEADERS_ZH if zh else {}).round(1)
+                       headers_zh=rl.HEADERS_ZH)
+outputs.localise(crit, lang, rl.HEADERS_ZH).round(1)
 
 # %%
 rl.criteria_sources()
 
 # %%
-chosen = crit[crit["status"] == "chosen"].iloc[0]
+chosen = rl.chosen_site(crit)
 display(Markdown(
     f"The chosen site **{chosen['name']}** is {chosen['people_distance_m'] / 1000:.1f} km "
     f"on average (per person) from the concentrated households' villages, at most "
@@ -118,17 +113,7 @@ cover = rl.optimal_sites(orig, sites, p=p, weight=weight, model="mclp", radius_m
 capped = rl.optimal_sites(orig, sites, p=p, weight="households", radius_m=radius_m,
                           capacity="capacity_households")
 runs = {"p-median": best, "mclp": cover, "capacitated p-median (households)": capped}
-summary = pd.DataFrame(
-    {
-        "model": list(runs),
-        "weight": [r.params["weight"] for r in runs.values()],
-        "optimal_sites": ["+".join(r.selected["site_id"]) for r in runs.values()],
-        "objective": [r.objective for r in runs.values()],
-        "actual_objective": [r.actual_objective for r in runs.values()],
-        "gap": [r.gap for r in runs.values()],
-        "weighted_coverage": [r.weighted_coverage for r in runs.values()],
-    }
-)
+summary = rl.optimality_table(runs)
 _ = outputs.save_table(summary, "optimality_gap", output_dir=output_dir, prefix=figure_prefix)
 summary
 
@@ -145,8 +130,8 @@ else:
             f"{best.gap:.0%} more in total (straight-line distance) than that optimum.")
 if cover.gap is not None:
     text += (f" Within {radius_m / 1000:g} km, the chosen site covers "
-             f"{cover.actual_objective / orig.loc[orig['mode'] == 'concentrated', weight].sum():.0%}"
-             f" of the {weight}, the best {p} candidate(s) {cover.weighted_coverage:.0%}.")
+             f"{cover.actual_coverage:.0%} of the {weight}, the best {p} candidate(s) "
+             f"{cover.weighted_coverage:.0%}.")
 display(Markdown(text))
 
 # %% [markdown]
@@ -161,7 +146,7 @@ _ = outputs.save_table(screen, "site_screening", output_dir=output_dir, prefix=f
 screen
 
 # %%
-eligible = sites[sites["site_id"].isin(screen.loc[screen["eligible"], "site_id"])]
+eligible = rl.eligible_sites(sites, screen)
 if len(eligible) < p:
     text = (f"Only {len(eligible)} site(s) pass every criterion, fewer than p = {p}: "
             "loosen the thresholds or lower p.")
@@ -180,64 +165,17 @@ display(Markdown(text))
 # ## Map: origins, flows and sites
 
 # %%
-def label(zh_text: str, en_text: str) -> str:
-    return plots.tr(zh_text) if zh else en_text
-
-
-crs = orig.crs
-actual = rl.flows(orig, sites[sites["status"] == "chosen"])
-origin_of = orig.drop_duplicates("village_code").set_index("village_code").geometry
-new_places = geo.scattered.to_crs(crs)
-new_places = new_places[new_places["code"].isin(origin_of.index)]
-fig, ax = plt.subplots(figsize=(9, 8.5))
-geo.villages.to_crs(crs).boundary.plot(ax=ax, color="0.75", linewidth=0.5)
-# hazards above the flow lines, which would hide them
-geo.hazards.to_crs(crs).plot(ax=ax, facecolor=(0.84, 0.15, 0.16, 0.3), edgecolor="tab:red",
-                             linewidth=0.8, zorder=3)
-geo.roads.to_crs(crs).plot(ax=ax, color="0.3", linewidth=1.4)
-actual.plot(ax=ax, color="tab:blue", linewidth=0.4 + actual["people"] / 12, alpha=0.55)
-ax.scatter([g.coords[0][0] for g in actual.geometry], [g.coords[0][1] for g in actual.geometry],
-           s=actual["people"] * 4, color="tab:blue", alpha=0.75, zorder=4)
-for row in new_places.itertuples():
-    start = origin_of[row.code]
-    ax.annotate("", xy=(row.geometry.x, row.geometry.y), xytext=(start.x, start.y),
-                arrowprops={"arrowstyle": "->", "color": "tab:orange", "lw": 1.2}, zorder=4)
-for status, marker, color in [("chosen", "*", "gold"), ("candidate", "^", "white")]:
-    part = sites[sites["status"] == status]
-    ax.scatter(part.geometry.x, part.geometry.y, marker=marker, s=260 if status == "chosen"
-               else 120, color=color, edgecolor="black", zorder=6)
-for row in sites.itertuples():
-    ax.annotate(row.site_id, (row.geometry.x, row.geometry.y), xytext=(7, 5),
-                textcoords="offset points", fontsize=8, zorder=7)
-ax.scatter(best.selected.geometry.x, best.selected.geometry.y, s=600, facecolor="none",
-           edgecolor="tab:green", linewidth=2, zorder=7)
-seat = geo.seat.to_crs(crs).geometry.iloc[0]
-ax.scatter([seat.x], [seat.y], marker="s", s=30, color="black", zorder=7)
-handles = [
-    Patch(facecolor=(0.84, 0.15, 0.16, 0.3), edgecolor="tab:red", label=label("地质灾害隐患区（合成）", "hazard zone")),
-    Line2D([], [], color="0.3", lw=1.4, label=label("道路（示意）", "road (schematic)")),
-    Line2D([], [], color="tab:blue", lw=2, marker="o", alpha=0.7,
-           label=label("集中安置：迁出村 → 实际安置点（线宽、点大小 ∝ 人数）",
-                       "concentrated: origin → chosen site (width, size ∝ people)")),
-    Line2D([], [], color="tab:orange", lw=1.2, marker=">",
-           label=label("分散安置：村点 → 新址", "scattered: village → new place")),
-    Line2D([], [], ls="", marker="*", ms=14, mfc="gold", mec="black",
-           label=label("实际集中安置点", "chosen site")),
-    Line2D([], [], ls="", marker="^", ms=9, mfc="white", mec="black",
-           label=label("备选安置点", "candidate site")),
-    Line2D([], [], ls="", marker="o", ms=16, mfc="none", mec="tab:green", mew=2,
-           label=label(f"p 中位模型最优（p = {p}）", f"p-median optimum (p = {p})")),
-    Line2D([], [], ls="", marker="s", ms=5, color="black", label=label("乡政府", "township seat")),
-]
-ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
-title = label("寨市乡 2016 易地扶贫搬迁：迁出村与安置点",
-              "Zhaishi township 2016 relocation: origins and sites")
-if synthetic:
-    title += label("（合成数据）", " (synthetic data)")
-ax.set_title(title)
-ax.set_axis_off()
-plots.north_arrow(ax)
-plots.scale_bar(ax)
+fig = maps.relocation_map(
+    geo,
+    orig,
+    best,
+    title=t(
+        "寨市乡 2016 易地扶贫搬迁：迁出村与安置点",
+        "Zhaishi township 2016 relocation: origins and sites",
+    )
+    + (t("（合成数据）", " (synthetic data)") if synthetic else ""),
+    lang=lang,
+)
 _ = plots.save_figure(fig, "map_origins_sites", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
@@ -261,17 +199,16 @@ sens.round(3)
 # %%
 moves = rl.scattered_moves(orig, geo)
 _ = outputs.save_table(moves, "scattered_moves", output_dir=output_dir, prefix=figure_prefix,
-                  headers_zh=rl.HEADERS_ZH)
+                       headers_zh=rl.HEADERS_ZH)
 moves.round(0)
 
 # %%
-known = moves["nearer_road"].notna()
+scattered = rl.scattered_summary(moves)
 display(Markdown(
-    f"{int(moves.loc[known, 'nearer_road'].sum())} of {int(known.sum())} villages with "
-    f"scattered moves ({int(moves['households'].sum())} households, "
-    f"{int(moves['people'].sum())} people in the roster) moved nearer the road; "
-    f"{int((moves['elevation_change_m'] < 0).sum())} moved down. "
-    f"Median move {moves['move_m'].median():.0f} m."
+    f"{scattered.nearer_road} of {scattered.known} villages with scattered moves "
+    f"({scattered.households} households, {scattered.people} people in the roster) moved "
+    f"nearer the road; {scattered.moved_down} moved down. "
+    f"Median move {scattered.median_move_m:.0f} m."
 ))
 
 # %% [markdown]

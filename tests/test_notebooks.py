@@ -7,7 +7,8 @@ outputs; it agrees with its jupytext ``.py`` source.
 
 Execution (slow): every notebook listed in reports.yml runs through papermill from the
 notebooks/ folder with its ``test_parameters`` (and one village of a fan-out), writes
-its figures and tables under the names of the convention, and leaks no personal data.
+its figures and tables under the names of the convention, and leaks no personal data;
+for the notebooks of ``OUTPUT_CHECKS``, exactly the figures and tables it should.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import geopandas as gpd
 import jupytext
 import nbformat
+import pandas as pd
 import papermill
 import pytest
 
@@ -105,6 +108,59 @@ def roster_names():
     return privacy.roster_names(path) if path and path.exists() else set()
 
 
+def _outputs(out: Path, job_id: str) -> dict[str, list[str]]:
+    """The names a run wrote, per folder, without the job prefix: {"figures": [...], ...}."""
+    return {
+        kind: sorted(p.name.removeprefix(f"{job_id}__") for p in (out / kind).glob("*"))
+        for kind in ("figures", "tables")
+    }
+
+
+def _tables(*names: str) -> list[str]:
+    return sorted(f"{n}.{ext}" for n in names for ext in ("csv", "xlsx"))
+
+
+def _check_outputs_00_overview(out: Path, job_id: str) -> None:
+    assert _outputs(out, job_id) == {"figures": ["units_map.png"], "tables": _tables("units")}
+    units = pd.read_csv(out / "tables" / f"{job_id}__units.csv", encoding="utf-8-sig")
+    assert len(units) == 30
+
+
+def _check_outputs_03_spatial_concentration(out: Path, job_id: str) -> None:
+    assert _outputs(out, job_id) == {
+        "figures": [
+            f"{n}.png"
+            for n in ("incidence_maps", "local_cluster_maps", "lorenz_curve", "moran_scatter")
+        ],
+        "tables": _tables(
+            "concentration", "designation_overlap", "exit_line", "global_moran", "incidence",
+            "local_clusters", "local_summary", "location_quotients",
+        ),
+    }  # fmt: skip
+    local = pd.read_csv(out / "tables" / f"{job_id}__local_clusters.csv", encoding="utf-8-sig")
+    assert len(local) == 30
+
+
+def _check_outputs_04_relocation_sites(out: Path, job_id: str) -> None:
+    assert _outputs(out, job_id) == {
+        "figures": ["map_origins_sites.png"],
+        "tables": _tables(
+            "optimality_gap", "scattered_moves", "sensitivity", "site_criteria", "site_screening"
+        ),
+    }
+    criteria = pd.read_csv(out / "tables" / f"{job_id}__site_criteria.csv", encoding="utf-8-sig")
+    geography = (NOTEBOOKS / CONFIG.parameters["geography"]).resolve()
+    assert len(criteria) == len(gpd.read_file(geography, layer="sites"))
+
+
+#: Notebook → what its single execution below must have written, beyond the file names.
+OUTPUT_CHECKS = {
+    "00_overview": _check_outputs_00_overview,
+    "03_spatial_concentration": _check_outputs_03_spatial_concentration,
+    "04_relocation_sites": _check_outputs_04_relocation_sites,
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name", LISTED)
 def test_listed_notebook_executes_on_test_parameters(name, tmp_path, roster_names):
@@ -130,3 +186,5 @@ def test_listed_notebook_executes_on_test_parameters(name, tmp_path, roster_name
         assert path.name.startswith(f"{job.job_id}__"), path.name
     hits = privacy.scan(tmp_path, names=roster_names)
     assert hits.empty, hits.to_string()
+    if name in OUTPUT_CHECKS:
+        OUTPUT_CHECKS[name](out, job.job_id)

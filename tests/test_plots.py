@@ -177,3 +177,76 @@ def test_bad_figure_names_and_formats_are_refused(name, prefix, fmt, tmp_path):
     with pytest.raises(ConfigError):
         plots.save_figure(fig, name, output_dir=tmp_path, prefix=prefix, formats=(fmt,))
     plt.close(fig)
+
+
+# --- figures of notebook 03 ------------------------------------------------------------
+
+
+def _title(ax) -> str:
+    """The axis title where the house style puts it."""
+    return ax.get_title(loc=mpl.rcParams["axes.titlelocation"])
+
+
+def test_every_cluster_and_spot_label_has_a_translation(no_cjk):
+    keys = set(plots.CLUSTER_COLOURS) | set(plots.SPOT_COLOURS)
+    for key in keys:
+        assert plots.cluster_label(key, "en") == key
+        zh = plots.cluster_label(key, "zh")
+        assert zh and zh != key and not HAN.search(zh)  # pinyin without a CJK font
+
+
+def test_lorenz_plot_draws_curve_designated_points_and_indices():
+    import pandas as pd
+
+    curve = pd.DataFrame(
+        {
+            "cum_population_share": [0.0, 0.25, 0.5, 1.0],
+            "cum_poor_share": [0.0, 0.1, 0.2, 1.0],
+            "designated": [None, False, True, True],
+        }
+    )
+    plots.use_style()
+    fig = plots.lorenz_plot(curve, gini=0.4321, hoover=0.3, title="Lorenz 2016", lang="en")
+    ax = fig.axes[0]
+    assert _title(ax) == "Lorenz 2016"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
+        "equal incidence", "Lorenz curve", "designated village",
+    ]  # fmt: skip
+    assert ax.get_xlabel() == "cumulative share of population (by incidence)"
+    # the designated villages and only they are marked
+    assert ax.collections[0].get_offsets().tolist() == [[0.5, 0.2], [1.0, 1.0]]
+    assert [t.get_text() for t in ax.texts] == ["Gini = 0.432\nHoover = 0.300"]
+    plt.close(fig)
+
+
+def test_moran_scatter_plot_names_significant_villages_and_leaves_out_islands():
+    import pandas as pd
+
+    local = pd.DataFrame(
+        {
+            "name": ["表田村", "李家村", "城内社区", "孤岛村"],
+            "designated": [True, False, False, False],
+            "z": [1.5, -0.5, -1.0, 2.0],
+            "lag": [1.0, -0.2, -0.8, float("nan")],
+            "island": [False, False, False, True],
+            "cluster": ["High-High", "not significant", "Low-Low", "island"],
+            "significant": [True, False, True, False],
+        }
+    )
+    plots.use_style()
+    fig = plots.moran_scatter_plot(local, moran_i=0.5, title="Moran 2016", lang="en")
+    ax = fig.axes[0]
+    points = ax.collections[0]
+    assert points.get_offsets().tolist() == [[1.5, 1.0], [-0.5, -0.2], [-1.0, -0.8]]
+    # designated villages edged in black, the others in grey
+    assert list(points.get_linewidths()) == [1.5, 0.5, 0.5]
+    assert [t.get_text() for t in ax.texts] == ["Biao Tian", "Cheng Nei She Qu"]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["High-High", "Low-Low", "Low-High", "High-Low", "not significant",
+                      "I = 0.500"]
+    # the line of slope I across the range of z (islands included)
+    line = ax.lines[0]
+    assert line.get_xdata().tolist() == [-1.0, 2.0]
+    assert line.get_ydata().tolist() == [-0.5, 1.0]
+    assert _title(ax) == "Moran 2016"
+    plt.close(fig)

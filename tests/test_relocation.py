@@ -536,6 +536,109 @@ def test_screen_sites_applies_each_threshold(orig, geography):
     assert loose["eligible"].all()
 
 
+# --- what the notebook states ----------------------------------------------------------
+
+
+def _people_example():
+    # one big village near s1, three small ones near the chosen s0 (as the MCLP test)
+    return _instance(
+        [(0, 0), (0, 100), (100, 0), (10_000, 0)], [(50, 50), (10_000, 50)], [1, 1, 1, 50],
+        status=["chosen", "candidate"],
+    )
+
+
+def test_optimality_table_has_one_row_per_run_in_order():
+    orig, sites = _people_example()
+    median = rl.optimal_sites(orig, sites, radius_m=500.0)
+    cover = rl.optimal_sites(orig, sites, model="mclp", radius_m=500.0)
+    plain = rl.optimal_sites(orig, sites, p=2, weight="households")
+    table = rl.optimality_table({"p-median": median, "mclp": cover, "two sites": plain})
+    assert list(table.columns) == [
+        "model", "weight", "optimal_sites", "objective", "actual_objective", "gap",
+        "weighted_coverage",
+    ]  # fmt: skip
+    assert table["model"].tolist() == ["p-median", "mclp", "two sites"]
+    assert table["weight"].tolist() == ["people", "people", "households"]
+    assert table["optimal_sites"].tolist() == ["s1", "s1", "s0+s1"]
+    # MCLP within 500 m: s1 covers the 50 people, the chosen s0 the 3 others
+    assert table.loc[1, ["objective", "actual_objective"]].tolist() == [50.0, 3.0]
+    assert table.loc[1, "gap"] == pytest.approx(47 / 50)
+    assert table.loc[1, "weighted_coverage"] == pytest.approx(50 / 53)
+    assert table.loc[0, "objective"] == median.objective
+    assert table.loc[0, "gap"] == pytest.approx(
+        (median.actual_objective - median.objective) / median.objective
+    )
+    # two sites against one chosen: no actual objective, no gap; no radius, no coverage
+    assert table.loc[2, ["actual_objective", "gap", "weighted_coverage"]].isna().all()
+
+
+def test_actual_coverage_of_the_chosen_sites():
+    orig, sites = _people_example()
+    cover = rl.optimal_sites(orig, sites, model="mclp", radius_m=500.0)
+    assert cover.actual_coverage == pytest.approx(3 / 53)
+    assert rl.optimal_sites(orig, sites, radius_m=500.0).actual_coverage is None
+    assert rl.optimal_sites(orig, sites, p=2, model="mclp", radius_m=500.0).actual_coverage is None
+
+
+def test_chosen_site_and_eligible_sites(orig, geography):
+    table = rl.evaluate_sites(orig, geography)
+    assert rl.chosen_site(table)["site_id"] == "S1"
+    with pytest.raises(ConfigError, match="chosen"):
+        rl.chosen_site(table.assign(status="candidate"))
+    screen = rl.screen_sites(table, max_road_m=600.0, max_seat_m=5000.0)
+    eligible = rl.eligible_sites(geography.sites, screen)
+    assert eligible["site_id"].tolist() == ["S1"]
+    loose = rl.screen_sites(table, max_road_m=None, max_seat_m=None, avoid_hazard=False,
+                            downhill=False, capacity=False)
+    assert rl.eligible_sites(geography.sites, loose)["site_id"].tolist() == ["S1", "S2", "S3"]
+
+
+def test_relocated_by_mode(orig):
+    by_mode = rl.relocated_by_mode(orig)
+    # concentrated: h0 (4), h1 (3), h2 (5), h6 (2); scattered: h3 (6), h4 (2)
+    assert by_mode.to_dict("list") == {
+        "mode": ["concentrated", "scattered"],
+        "mode_zh": ["集中安置", "分散安置"],
+        "households": [4, 2],
+        "people": [14, 8],
+    }
+    only = rl.relocated_by_mode(orig[orig["mode"] == "scattered"])
+    assert only["households"].tolist() == [0, 2] and only["people"].tolist() == [0, 8]
+
+
+def test_scattered_summary(orig, geography):
+    summary = rl.scattered_summary(rl.scattered_moves(orig, geography))
+    # 李家 moved 1800 m toward the road and 300 m down; 兰家 800 m away from it, 50 m up
+    assert summary == rl.ScatteredSummary(
+        villages=2, known=2, nearer_road=1, moved_down=1, households=2, people=8,
+        median_move_m=1300.0,
+    )  # fmt: skip
+    geography.scattered = geography.scattered.iloc[[0]].assign(code="430527203231")
+    one_sided = rl.scattered_summary(rl.scattered_moves(orig, geography))
+    assert (one_sided.villages, one_sided.known, one_sided.nearer_road) == (3, 0, 0)
+
+
+def test_scattered_lines_go_from_the_village_point_to_the_new_place(orig, geography):
+    lines = rl.scattered_lines(orig, geography)
+    assert lines["village_code"].tolist() == ["430527203203", "430527203209"]
+    assert lines["people"].tolist() == [7, 2]  # the layer's
+    li = lines.geometry.iloc[0]
+    assert li.coords[0] == (X0 + 1000, Y0 + 2000) and li.coords[-1] == (X0 + 1000, Y0 + 200)
+    assert lines.crs == orig.crs
+
+
+def test_scattered_lines_leave_out_villages_without_scattered_households(orig, geography):
+    # 竹桥 (…208) has only a concentrated household: a new place there is not its move
+    extra = geography.scattered.iloc[[0]].assign(code="430527203208")
+    geography.scattered = pd.concat([geography.scattered, extra], ignore_index=True)
+    assert "430527203208" not in set(rl.scattered_lines(orig, geography)["village_code"])
+    none = rl.scattered_lines(orig[orig["mode"] == "concentrated"], SimpleNamespace())
+    assert none.empty and list(none.columns) == ["village_code", "households", "people",
+                                                 "geometry"]
+    with pytest.raises(GeographyError, match="scattered"):
+        rl.scattered_lines(orig, SimpleNamespace(scattered=None))
+
+
 # --- the embedded dataset -------------------------------------------------------------
 
 GEOGRAPHY = Path(__file__).resolve().parent.parent / "data" / "raw" / "zhaishi_geography.gpkg"
@@ -597,31 +700,5 @@ def test_embedded_chosen_site_criteria_match_hand_computation(embedded):
     assert row["area_mu"] == 8.5
     assert row["land_m2_per_person"] == 8.5 * 666.67 / people.sum()
     assert row["capacity_households"] == 71 and row["demand_households"] == len(hh) == 71
-
-
-@pytest.mark.slow
-def test_notebook_runs_on_the_embedded_dataset(embedded, tmp_path):
-    import jupytext
-    import nbformat
-    import papermill
-
-    root = Path(__file__).resolve().parent.parent
-    nb = jupytext.read(root / "notebooks" / "04_relocation_sites.py")
-    source = tmp_path / "in.ipynb"
-    nbformat.write(nb, source)
-    out_dir = tmp_path / "out"
-    papermill.execute_notebook(
-        str(source), str(tmp_path / "out.ipynb"), kernel_name="python3",
-        cwd=str(root / "notebooks"), progress_bar=False,
-        parameters={"output_dir": str(out_dir), "lang": "en", "sensitivity_p": [1],
-                    "sensitivity_radii_m": [3000.0]},
-    )
-    figures = sorted(p.name for p in (out_dir / "figures").iterdir())
-    assert figures == ["04_relocation_sites__map_origins_sites.png"]
-    tables = sorted(p.name for p in (out_dir / "tables").iterdir() if p.suffix == ".csv")
-    assert tables == [f"04_relocation_sites__{n}.csv" for n in
-                      ("optimality_gap", "scattered_moves", "sensitivity", "site_criteria",
-                       "site_screening")]
-    crit = pd.read_csv(out_dir / "tables" / "04_relocation_sites__site_criteria.csv",
-                       encoding="utf-8-sig")
-    assert len(crit) == len(gpd.read_file(GEOGRAPHY, layer="sites"))
+    # one row per site of the layer, as in notebook 04's site_criteria table
+    assert table["site_id"].tolist() == layer("sites")["site_id"].tolist()

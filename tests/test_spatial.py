@@ -4,7 +4,6 @@ seeds, multiple testing, incidence definitions, concentration measures."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import esda
 import geopandas as gpd
@@ -490,93 +489,317 @@ def test_exit_line_status_boundaries():
         spatial.exit_line_status(registered)
 
 
+# ----------------------------------------------------------------------------- village frame
+
+
+def _lonlat_villages(codes, names=None, designated=None) -> gpd.GeoDataFrame:
+    """Villages as 0.02° squares in a row near 110°E, 26.5°N (WGS84), each touching the next."""
+    edges = [110.0, 110.02, 110.04, 110.06, 110.08][: len(codes) + 1]
+    geoms = [box(x0, 26.5, x1, 26.52) for x0, x1 in zip(edges, edges[1:], strict=False)]
+    columns = {"code": codes}
+    if names is not None:
+        columns["name"] = names
+    if designated is not None:
+        columns["designated"] = designated
+    return gpd.GeoDataFrame(columns, geometry=geoms, crs="EPSG:4326")
+
+
+@pytest.fixture
+def three_villages() -> gpd.GeoDataFrame:
+    return _lonlat_villages([_A, _B, _C], ["甲", "乙", "丙"], [False, True, False])
+
+
+def test_village_rates_known_answer(households, villages, three_villages):
+    # the registry lists the villages in another order than the geography
+    registry = villages.iloc[[2, 0, 1]].assign(name=["x", "y", "z"])
+    rates = spatial.village_rates(households, three_villages, registry, 2016)
+    # rows in the geography's order, indexed by code; names and designation from it
+    assert rates.index.name == "code" and rates.index.tolist() == [_A, _B, _C]
+    assert rates["name"].tolist() == ["甲", "乙", "丙"]
+    assert rates["designated"].tolist() == [False, True, False]
+    # not exited at the end of 2016 (see test_incidence_numerator_definitions): 0, 7, 0
+    assert rates["population"].tolist() == [200, 100, 50]
+    assert rates["poor"].tolist() == [0, 7, 0]
+    assert rates["incidence"].tolist() == [0.0, 0.07, 0.0]
+    lo, hi = spatial.wilson_interval(7, 100)
+    assert (rates.loc[_B, "ci_low"], rates.loc[_B, "ci_high"]) == (lo, hi)
+    # smoothed rates on the projected frame; the raw rate is the incidence
+    assert rates.crs.to_epsg() == 4546
+    np.testing.assert_array_equal(rates["raw"], rates["incidence"])
+    # EB by hand (Marshall 1991): b = 7/350, s2 = sum n (r - b)^2 / sum n, a = s2 - b / mean n
+    n = np.array([200.0, 100.0, 50.0])
+    r = np.array([0.0, 0.07, 0.0])
+    b = 7 / 350
+    a = (n * (r - b) ** 2).sum() / n.sum() - b / n.mean()
+    np.testing.assert_allclose(rates["eb"], b + a / (a + b / n) * (r - b))
+    # spatial EB by hand: the neighbourhoods are A+B, A+B+C and B+C, in a row
+    groups = [[0, 1], [0, 1, 2], [1, 2]]
+    seb = []
+    for i, group in enumerate(groups):
+        m = 7 / n[group].sum()
+        v = (n[group] * (r[group] - m) ** 2).sum() / n[group].sum() - m / n[group].mean()
+        v = max(v, 0.0)
+        seb.append(m + (r[i] - m) * v / (v + m / n[i]))
+    np.testing.assert_allclose(rates["seb"], seb)
+    assert rates.attrs == {
+        "year": 2016,
+        "count": "not_exited",
+        "confidence": 0.95,
+        "weights": "queen",
+    }
+    assert list(rates.columns) == [
+        "geometry", "name", "designated", "population", "poor", "incidence", "ci_low",
+        "ci_high", "raw", "eb", "seb",
+    ]  # fmt: skip
+
+
+def test_village_rates_count_and_weights(households, villages, three_villages):
+    registered = spatial.village_rates(
+        households, three_villages, villages, 2016, count="registered", weights="knn:1"
+    )
+    assert registered["poor"].tolist() == [7, 7, 0]
+    assert registered.attrs["count"] == "registered"
+    assert registered.attrs["weights"] == "knn:1"
+    np.testing.assert_allclose(
+        registered["seb"], spatial.eb_rates(registered, weights="knn:1")["seb"]
+    )
+
+
+def test_village_rates_names_from_the_reference_when_the_layer_has_none(households, villages):
+    bare = _lonlat_villages([_A, _B, _C])
+    rates = spatial.village_rates(households, bare, villages, 2016)
+    assert rates["name"].tolist() == ["李家村", "长溪村", "竹桥村"]
+    assert rates["designated"].tolist() == [True, False, True]
+
+
+def test_village_rates_refuse_villages_on_one_side_only(households, villages, three_villages):
+    # the drift this function ends: notebook 03 merged the registry with the geography
+    # keeping registry-only villages (in the concentration tables, not on the maps), while
+    # the test merged them away; now a village without polygon or population is an error
+    with pytest.raises(GeographyError, match=rf"registry only \(no polygon\): \['{_C}'\]"):
+        spatial.village_rates(households, three_villages.iloc[:2], villages, 2016)
+    with pytest.raises(GeographyError, match=rf"layer only \(no population\): \['{_C}'\]"):
+        spatial.village_rates(households, three_villages, villages.iloc[:2], 2016)
+    with pytest.raises(FupinError, match="more than once"):
+        spatial.village_rates(
+            households, three_villages, pd.concat([villages, villages.iloc[[0]]]), 2016
+        )
+
+
+def test_rates_functions_take_the_village_frame(households, villages, three_villages):
+    rates = spatial.village_rates(households, three_villages, villages, 2016)
+    inc = spatial.incidence(households, villages.assign(**{
+        "name": ["甲", "乙", "丙"], "designated": [False, True, False]}), 2016)
+    pd.testing.assert_frame_equal(spatial.concentration(rates), spatial.concentration(inc))
+    pd.testing.assert_frame_equal(spatial.lorenz_curve(rates), spatial.lorenz_curve(inc))
+    pd.testing.assert_frame_equal(
+        spatial.location_quotients(rates), spatial.location_quotients(inc)
+    )
+    pd.testing.assert_frame_equal(
+        spatial.designation_overlap(rates), spatial.designation_overlap(inc)
+    )
+    pd.testing.assert_frame_equal(spatial.exit_line_status(rates), spatial.exit_line_status(inc))
+    registered = spatial.village_rates(
+        households, three_villages, villages, 2016, count="registered"
+    )
+    with pytest.raises(ConfigError, match="not_exited"):
+        spatial.exit_line_status(registered)
+
+
+def test_incidence_table_columns_and_order(households, villages, three_villages):
+    rates = spatial.village_rates(
+        households, three_villages, villages, 2016, count="registered"
+    )
+    table = spatial.incidence_table(rates)
+    assert list(table.columns) == list(spatial.INCIDENCE_COLUMNS)
+    assert set(spatial.INCIDENCE_HEADERS_ZH) == set(spatial.INCIDENCE_COLUMNS)
+    # 7/100 above 7/200 above 0/50
+    assert table["code"].tolist() == [_B, _A, _C]
+    assert table["incidence"].is_monotonic_decreasing
+
+
+# ----------------------------------------------------------------------------- findings
+
+
+def test_designation_groups_lists_every_agreement_in_rank_order():
+    inc = _inc([10, 10, 5, 20], [100, 100, 100, 100], designated=[True, False, True, False])
+    groups = spatial.designation_groups(spatial.designation_overlap(inc))
+    assert list(groups) == list(spatial.AGREEMENTS)
+    assert groups == {
+        "both": ["V0"],
+        "designated only": ["V2"],
+        "ranking only": ["V3"],
+        "neither": ["V1"],
+    }
+    with pytest.raises(ConfigError, match="agreement"):
+        spatial.designation_groups(inc)
+
+
+def test_exit_line_summary_counts_below_and_still_to_exit():
+    inc = _inc([20, 19, 0, 9], [1000, 1000, 30, 449], designated=[True, True, False, False])
+    summary = spatial.exit_line_summary(spatial.exit_line_status(inc))
+    # below: V1 (19/1000) and V2 (0/30); still to exit: V0 1, V3 1 (see the boundaries test)
+    assert summary == spatial.ExitLineSummary(
+        villages=4, below=("V1", "V2"), below_designated=1, still_to_exit=2
+    )
+
+
+def test_local_results_joins_lisa_and_gi(clustered):
+    frame = clustered.assign(
+        name=[f"V{i}" for i in range(len(clustered))], designated=False
+    )
+    lisa = spatial.local_moran(frame, "v", weights="queen", permutations=99, seed=0)
+    gi = spatial.getis_ord(frame, "v", weights="queen", permutations=99, seed=0)
+    local = spatial.local_results(frame, "v", lisa, gi)
+    assert local.index.equals(frame.index)
+    assert list(local.columns) == [
+        "name", "designated", "v", *lisa.columns, "G", "gi_z", "gi_p_sim", "spot",
+    ]  # fmt: skip
+    pd.testing.assert_frame_equal(local[list(lisa.columns)], lisa, check_like=False)
+    np.testing.assert_array_equal(local["gi_z"], gi["z_norm"])
+    np.testing.assert_array_equal(local["gi_p_sim"], gi["p_sim"])
+    with pytest.raises(ConfigError, match="spot"):
+        spatial.local_results(frame, "v", lisa, gi.drop(columns="spot"))
+
+
+def test_eb_rates_of_zero_event_neighbourhoods_are_zero_not_nan():
+    # esda divides 0 by 0 for a neighbourhood (or a township) without events
+    gdf = _grid([0] * 4, 4, island=0).drop(columns="v")
+    gdf["poor"] = [0, 0, 5, 3, 0]
+    gdf["population"] = [100, 120, 80, 90, 60]
+    out = spatial.eb_rates(gdf, weights="rook")
+    # unit 0's neighbourhood (0, 1) and the island (4) have no poor
+    assert out.loc[[0, 4], "seb"].tolist() == [0.0, 0.0]
+    assert out["seb"].notna().all() and out["eb"].notna().all()
+    # unit 1's neighbourhood (0, 1, 2) has poor: smoothed above its raw 0
+    assert out.loc[1, "seb"] > 0
+    none = spatial.eb_rates(gdf.assign(poor=0), weights="rook")
+    assert (none[["raw", "eb", "seb"]] == 0).all().all()
+
+
+def test_cluster_summary_of_a_planted_block_and_an_island(clustered):
+    frame = clustered.assign(
+        name=[f"V{i}" for i in range(len(clustered))], designated=False
+    )
+    lisa = spatial.local_moran(frame, "v", weights="queen", permutations=999, seed=0)
+    gi = spatial.getis_ord(frame, "v", weights="queen", permutations=999, seed=0)
+    found = spatial.cluster_summary(spatial.local_results(frame, "v", lisa, gi))
+    counts = spatial.local_summary(lisa).set_index("measure")["value"]
+    assert found.villages == 37
+    assert found.islands == ("V36",)
+    # the block's centre (8 high neighbours) is High-High
+    assert "V7" in found.high_high
+    assert (found.significant, found.significant_fdr, found.significant_bonferroni) == (
+        counts["significant"],
+        counts["significant_fdr"],
+        counts["significant_bonferroni"],
+    )
+    assert found.hot_spots == int((gi["spot"] == "hot spot").sum()) > 0
+    assert found.cold_spots == int((gi["spot"] == "cold spot").sum())
+    assert found.cannot_reach_alpha == ()
+    assert found.largest_min_p == pytest.approx(lisa["min_p"].max())
+
+
+def test_cluster_summary_fdr_survivors_are_high_high_quadrant_only():
+    local = pd.DataFrame(
+        {
+            "name": ["A", "B", "C", "D", "E"],
+            "cluster": ["High-High", "High-High", "Low-Low", "High-Low", "not significant"],
+            "quadrant": ["HH", "HH", "LL", "HL", "HH"],
+            "significant": [True, True, True, True, False],
+            "significant_fdr": [True, False, True, True, False],
+            "significant_bonferroni": [True, False, False, False, False],
+            "can_reach_alpha": [True] * 5,
+            "island": [False] * 5,
+            "min_p": [0.001, 0.001, 0.002, 0.004, 0.03],
+            "spot": ["hot spot", "hot spot", "cold spot", "not significant", "not significant"],
+        }
+    )
+    found = spatial.cluster_summary(local)
+    assert found.high_high == ("A", "B") and found.low_low == ("C",)
+    assert found.high_high_fdr == ("A",)
+    assert (found.significant, found.significant_fdr, found.significant_bonferroni) == (4, 3, 1)
+    assert (found.hot_spots, found.cold_spots) == (2, 1)
+    assert found.largest_min_p == 0.03
+    with pytest.raises(ConfigError, match="spot"):
+        spatial.cluster_summary(local.drop(columns="spot"))
+
+
+def test_cluster_summary_names_villages_that_cannot_reach_alpha():
+    # a line of five: no unit can reach p < 0.05 (see the min_p tests)
+    gdf = _grid([10.0, 9.0, 1.0, 2.0, 3.0], 5).assign(name=list("ABCDE"), designated=False)
+    lisa = spatial.local_moran(gdf, "v", weights="rook", permutations=999, seed=0)
+    gi = spatial.getis_ord(gdf, "v", weights="rook", permutations=999, seed=0)
+    found = spatial.cluster_summary(spatial.local_results(gdf, "v", lisa, gi))
+    assert found.cannot_reach_alpha == tuple("ABCDE")
+    assert found.high_high == () and found.significant == 0 and found.islands == ()
+    assert found.largest_min_p == pytest.approx(0.25)
+
+
+def test_village_names_in_the_order_asked(households, villages, three_villages):
+    rates = spatial.village_rates(households, three_villages, villages, 2016)
+    assert spatial.village_names(rates, [_C, _A]) == ["丙", "甲"]
+    assert spatial.village_names(rates, ()) == []
+
+
 # ----------------------------------------------------------------------------- embedded data
 
 _RAW = data_dir() / "raw"
-_ROSTER = _RAW / "zhaishi_roster_2016.xlsx"
 _GEOGRAPHY = _RAW / "zhaishi_geography.gpkg"
 _REGISTRY = _RAW / "zhaishi_village_registry_2016.csv"
-_NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_spatial_concentration.ipynb"
 
 
 @pytest.fixture(scope="module")
-def embedded():
-    missing = [p.name for p in (_ROSTER, _GEOGRAPHY, _REGISTRY) if not p.exists()]
+def embedded(clean_embedded):
+    missing = [p.name for p in (_GEOGRAPHY, _REGISTRY) if not p.exists()]
     if missing:
         pytest.skip(f"embedded dataset not generated yet: {missing} (run `fupin synth`)")
-    from fupin_analysis import clean_roster, geo
+    from fupin_analysis import geo
 
-    clean = clean_roster(_ROSTER)
     villages = geo.read_geography(_GEOGRAPHY).villages
-    reg = read_village_registry(_REGISTRY)
-    den = reg[["code", "population"]].merge(
-        villages[["code", "name", "designated"]], on="code", validate="one_to_one"
-    )
-    return clean, villages, den, geo.metric_crs(villages)
+    return clean_embedded, villages, read_village_registry(_REGISTRY)
 
 
-def _village_gdf(embedded, count):
-    clean, villages, den, crs = embedded
-    inc = spatial.incidence(clean.households, den, 2016, count=count)
-    gdf = villages[["code", "geometry"]].merge(inc, on="code").set_index("code")
-    return inc, gdf.to_crs(crs)
+def _village_rates(embedded, count):
+    """The village frame of notebook 03, built by the same function."""
+    clean, villages, registry = embedded
+    return spatial.village_rates(clean.households, villages, registry, 2016, count=count)
 
 
 def test_embedded_planted_high_high_is_recovered(embedded):
-    inc, gdf = _village_gdf(embedded, "registered")
-    moran = spatial.global_moran(gdf, "incidence", permutations=9999, seed=0)
+    rates = _village_rates(embedded, "registered")
+    moran = spatial.global_moran(rates, "incidence", permutations=9999, seed=0)
     assert moran.I > 0 and moran.p_sim < 0.05 and moran.p_norm < 0.05
     assert moran.islands == ()
-    lisa = spatial.local_moran(gdf, "incidence", permutations=9999, seed=0)
+    lisa = spatial.local_moran(rates, "incidence", permutations=9999, seed=0)
     planted = [code for code, _ in PLANTED_HIGH_HIGH]
     assert lisa.loc[planted, "cluster"].tolist() == ["High-High"] * len(planted)
     # and no planted village is on the low side
     assert not lisa.loc[planted, "quadrant"].isin(["LL", "LH"]).any()
+    gi = spatial.getis_ord(rates, "incidence", permutations=999, seed=0)
+    local = spatial.local_results(rates, "incidence", lisa, gi)
+    # one row per village of the township, as in notebook 03's local_clusters table
+    assert len(local) == 30 and local.index.equals(rates.index)
+    found = spatial.cluster_summary(local)
+    assert set(rates.loc[planted, "name"]) <= set(found.high_high)
+    assert found.islands == () and found.cannot_reach_alpha == ()
 
 
 def test_embedded_incidence_matches_the_work_summary(embedded):
-    clean, _, _, _ = embedded
-    inc, _ = _village_gdf(embedded, "registered")
-    assert inc["poor"].sum() == clean.households["members"].sum()
-    assert inc["population"].sum() == 32000  # FACTS §1: 3.2万人
-    c = spatial.concentration(inc).set_index("measure")["value"]
+    clean, villages, registry = embedded
+    rates = _village_rates(embedded, "registered")
+    assert rates.index.tolist() == villages["code"].tolist()
+    assert rates.crs.to_epsg() == 4546
+    assert rates["poor"].sum() == clean.households["members"].sum()
+    assert rates["population"].sum() == 32000  # FACTS §1: 3.2万人
+    c = spatial.concentration(rates).set_index("measure")["value"]
     assert c["designated_villages"] == 11
     # FACTS §1: 1,597 poor in the designated villages, "24%" of their population
     assert abs(c["incidence_designated"] - 0.24) < 0.01
     assert c["designated_concentration_ratio"] > 1
-    not_exited, _ = _village_gdf(embedded, "not_exited")
-    assert (not_exited["poor"] <= inc["poor"]).all()
-    assert not_exited["poor"].sum() < inc["poor"].sum()
-
-
-@pytest.mark.slow
-def test_notebook_runs_and_writes_figures_and_tables(embedded, tmp_path):
-    papermill = pytest.importorskip("papermill")
-    out = tmp_path / "out.ipynb"
-    papermill.execute_notebook(
-        str(_NOTEBOOK),
-        str(out),
-        parameters={"permutations": 99, "output_dir": str(tmp_path / "run"), "lang": "en"},
-        kernel_name="python3",
-        cwd=str(_NOTEBOOK.parent),
-        progress_bar=False,
-    )
-    figures = sorted(p.name for p in (tmp_path / "run" / "figures").iterdir())
-    assert figures == [
-        f"03_spatial_concentration__{n}.png"
-        for n in ("incidence_maps", "local_cluster_maps", "lorenz_curve", "moran_scatter")
-    ]
-    tables = {p.stem.split("__")[1] for p in (tmp_path / "run" / "tables").glob("*.csv")}
-    assert tables == {
-        "incidence", "concentration", "location_quotients", "designation_overlap",
-        "exit_line", "global_moran", "local_clusters", "local_summary",
-    }  # fmt: skip
-    local = pd.read_csv(
-        tmp_path / "run" / "tables" / "03_spatial_concentration__local_clusters.csv"
-    )
-    assert len(local) == 30
-    # no ID number, phone number or roster name in the executed notebook, figures, tables
-    from fupin_analysis.privacy import roster_names, scan
-
-    hits = scan(tmp_path, names=roster_names(_ROSTER))
-    assert hits.empty, hits.head().to_dict("records")
+    not_exited = _village_rates(embedded, "not_exited")
+    assert (not_exited["poor"] <= rates["poor"]).all()
+    assert not_exited["poor"].sum() < rates["poor"].sum()
+    # the exit line of docs/spatial.md: only the two urban communities are below 2%
+    exits = spatial.exit_line_summary(spatial.exit_line_status(not_exited))
+    assert set(exits.below) == {"城内社区", "西正街社区"}

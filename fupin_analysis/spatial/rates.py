@@ -235,7 +235,8 @@ def eb_rates(
     Marshall 1991) shrinks each rate toward the overall rate, the more the smaller its
     population; spatial empirical Bayes (``Spatial_Empirical_Bayes``) shrinks it toward
     the rate of its neighbourhood (itself and its neighbours). An island's neighbourhood
-    is itself alone, so its spatial EB rate equals its raw rate.
+    is itself alone, so its spatial EB rate equals its raw rate; so does the rate of a
+    unit whose neighbourhood has no events (0, where esda would divide 0 by 0).
 
     Parameters
     ----------
@@ -267,15 +268,33 @@ def eb_rates(
     if (b <= 0).any():
         raise ConfigError(f"eb_rates: column {base!r} has values that are not positive")
     w = build_weights(gdf, weights)
-    eb = esda.smoothing.Empirical_Bayes(e, b).r.ravel()
-    seb = esda.smoothing.Spatial_Empirical_Bayes(e, b, w).r.ravel()
-    return pd.DataFrame({"raw": e / b, "eb": eb, "seb": seb}, index=gdf.index)
+    raw = e / b
+    # esda divides 0 by 0 where the (neighbourhood's) rate is 0: every rate there is 0,
+    # and so is the smoothed one
+    with np.errstate(divide="ignore", invalid="ignore"):
+        eb = esda.smoothing.Empirical_Bayes(e, b).r.ravel()
+        seb = esda.smoothing.Spatial_Empirical_Bayes(e, b, w).r.ravel()
+    no_events_nearby = _neighbourhood_sum(e, w) == 0
+    seb = np.where(no_events_nearby, raw, seb)
+    eb = raw if e.sum() == 0 else eb
+    return pd.DataFrame({"raw": raw, "eb": eb, "seb": seb}, index=gdf.index)
 
 
-def _check_incidence(inc: pd.DataFrame) -> None:
+def _neighbourhood_sum(values: np.ndarray, w: object) -> np.ndarray:
+    """Each unit's value plus its neighbours' (the neighbourhood of spatial EB)."""
+    return np.array(
+        [values[i] + sum(values[j] for j in w.neighbors[i]) for i in w.id_order], dtype=float
+    )
+
+
+def _check_incidence(inc: pd.DataFrame) -> pd.DataFrame:
+    """``inc`` with a ``code`` column (the village frame is indexed by code), checked."""
+    if "code" not in inc.columns and inc.index.name == "code":
+        inc = inc.reset_index()
     missing = [c for c in ("code", "name", "designated", "population", "poor") if c not in inc]
     if missing:
         raise ConfigError(f"expected the frame of spatial.incidence; missing columns {missing}")
+    return inc
 
 
 def lorenz_curve(inc: pd.DataFrame) -> pd.DataFrame:
@@ -284,7 +303,7 @@ def lorenz_curve(inc: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     inc : pandas.DataFrame
-        The frame of :func:`incidence`.
+        The frame of :func:`incidence`, or of :func:`.villages.village_rates`.
 
     Returns
     -------
@@ -302,7 +321,7 @@ def lorenz_curve(inc: pd.DataFrame) -> pd.DataFrame:
     >>> lorenz_curve(inc)[["cum_population_share", "cum_poor_share"]].to_numpy().tolist()
     [[0.0, 0.0], [0.5, 0.0], [1.0, 1.0]]
     """
-    _check_incidence(inc)
+    inc = _check_incidence(inc)
     frame = inc[["code", "name", "designated", "population", "poor"]].copy()
     frame["incidence"] = frame["poor"] / frame["population"]
     frame = frame.sort_values(["incidence", "code"], kind="stable").reset_index(drop=True)
@@ -334,7 +353,7 @@ def location_quotients(inc: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     inc : pandas.DataFrame
-        The frame of :func:`incidence`.
+        The frame of :func:`incidence`, or of :func:`.villages.village_rates`.
 
     Returns
     -------
@@ -350,7 +369,7 @@ def location_quotients(inc: pd.DataFrame) -> pd.DataFrame:
     >>> location_quotients(inc)["lq"].round(3).tolist()
     [0.333, 3.0]
     """
-    _check_incidence(inc)
+    inc = _check_incidence(inc)
     out = inc[["code", "name", "designated"]].copy()
     out["incidence"] = inc["poor"] / inc["population"]
     out["share_of_poor"] = inc["poor"] / inc["poor"].sum()
@@ -367,7 +386,8 @@ def designation_overlap(
     Parameters
     ----------
     inc : pandas.DataFrame
-        The frame of :func:`incidence`, optionally with further rate columns (e.g. ``eb``).
+        The frame of :func:`incidence` or :func:`.villages.village_rates`, optionally with
+        further rate columns (e.g. ``eb``).
     by : str
         The column to rank by, highest first (ties: more poor people first, then code).
     n : int, optional
@@ -391,7 +411,7 @@ def designation_overlap(
     1    a     2  designated only
     2    c     3          neither
     """
-    _check_incidence(inc)
+    inc = _check_incidence(inc)
     frame = inc.copy()
     if by == "incidence" and by not in frame:
         frame[by] = frame["poor"] / frame["population"]
@@ -422,7 +442,8 @@ def exit_line_status(inc: pd.DataFrame, *, line: float | None = None) -> pd.Data
     Parameters
     ----------
     inc : pandas.DataFrame
-        The frame of :func:`incidence` with ``count="not_exited"``.
+        The frame of :func:`incidence` or :func:`.villages.village_rates` with
+        ``count="not_exited"``.
     line : float, optional
         The incidence line (default: the reference policy's).
 
@@ -449,7 +470,7 @@ def exit_line_status(inc: pd.DataFrame, *, line: float | None = None) -> pd.Data
     0       False                   19              1
     1        True                    8              0
     """
-    _check_incidence(inc)
+    inc = _check_incidence(inc)
     if inc.attrs.get("count") == "registered":
         raise ConfigError(
             "exit_line_status: this incidence counts all registered poor; compute it with "
@@ -474,7 +495,7 @@ def concentration(inc: pd.DataFrame) -> pd.DataFrame:
     Parameters
     ----------
     inc : pandas.DataFrame
-        The frame of :func:`incidence`.
+        The frame of :func:`incidence`, or of :func:`.villages.village_rates`.
 
     Returns
     -------
@@ -498,7 +519,7 @@ def concentration(inc: pd.DataFrame) -> pd.DataFrame:
     >>> float(c["gini"]), float(c["hoover"]), float(c["designated_share_of_poor"])
     (0.5, 0.5, 1.0)
     """
-    _check_incidence(inc)
+    inc = _check_incidence(inc)
     pop, poor = inc["population"].astype(float), inc["poor"].astype(float)
     des = inc["designated"].astype(bool)
     curve = lorenz_curve(inc)
