@@ -50,11 +50,21 @@ __all__ = [
     "DIMENSIONS",
     "DIMENSION_LABELS_ZH",
     "AlkireFoster",
+    "IncomeOnly",
     "two_assurances",
     "alkire_foster",
+    "dimension_table",
+    "largest_contribution",
+    "income_only",
+    "contributions_wide",
+    "with_village_names",
+    "village_deprivation",
     "exit_checks",
     "exit_checks_by_village",
+    "false_exits_by_criteria",
+    "flagged_households",
     "village_exit_line",
+    "villages_with_assurances",
 ]
 
 #: The five dimensions, in the order the policy names them.
@@ -485,3 +495,255 @@ def village_exit_line(
     out["exit_line"] = status["line"]
     out["below_line"] = status["below_line"]
     return out.sort_values("village_code", kind="stable").reset_index(drop=True)
+
+
+def dimension_table(dimensions: pd.DataFrame) -> pd.DataFrame:
+    """The dimensions of an Alkire-Foster result with their Chinese labels.
+
+    Parameters
+    ----------
+    dimensions : pandas.DataFrame
+        ``AlkireFoster.dimensions``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The same rows with ``label`` (:data:`DIMENSION_LABELS_ZH`) appended.
+
+    Examples
+    --------
+    >>> dep = pd.DataFrame({d: [True, False] for d in DIMENSIONS})
+    >>> dimension_table(alkire_foster(dep, k=0.4).dimensions)["label"].tolist()[:2]
+    ['吃穿不愁(收入)', '义务教育']
+    """
+    return dimensions.assign(label=dimensions["dimension"].map(DIMENSION_LABELS_ZH))
+
+
+def largest_contribution(dimensions: pd.DataFrame) -> pd.Series | None:
+    """The dimension contributing most to M0 (its row), or None when M0 is 0.
+
+    Of dimensions contributing equally, the first in the order of the table.
+
+    Parameters
+    ----------
+    dimensions : pandas.DataFrame
+        ``AlkireFoster.dimensions`` of one group (e.g. the township), or
+        :func:`dimension_table` of it.
+
+    Examples
+    --------
+    >>> dep = pd.DataFrame({"income": [True, True], "education": [False, True],
+    ...     "medical": [True, False], "housing": [False, False], "water": [False, False]})
+    >>> largest_contribution(alkire_foster(dep, k=0.4).dimensions)["dimension"]
+    'income'
+    >>> largest_contribution(alkire_foster(dep.assign(income=False), k=0.4).dimensions) is None
+    True
+    """
+    top = dimensions.sort_values("contribution", ascending=False, kind="stable").iloc[0]
+    return top if top["contribution"] > 0 else None
+
+
+class IncomeOnly(NamedTuple):
+    """Households deprived in income and in no other dimension (see :func:`income_only`)."""
+
+    #: Households deprived in income only.
+    households: int
+    #: All households.
+    of: int
+    #: ``households / of`` (NaN without households).
+    share: float
+
+
+def income_only(status: pd.DataFrame) -> IncomeOnly:
+    """How many households fall short on income alone (no other dimension deprived).
+
+    With equal weights and k above 1/5, such a household is not multidimensionally
+    poor: income is one criterion of five.
+
+    Parameters
+    ----------
+    status : pandas.DataFrame
+        :func:`two_assurances` (one boolean column per dimension).
+
+    Returns
+    -------
+    IncomeOnly
+
+    Examples
+    --------
+    >>> dep = pd.DataFrame({"income": [True, True, False], "education": [False, True, False],
+    ...     "medical": [False] * 3, "housing": [False] * 3, "water": [False, False, True]})
+    >>> income_only(dep)
+    IncomeOnly(households=1, of=3, share=0.3333333333333333)
+    """
+    deprived = status[list(DIMENSIONS)].astype("boolean").fillna(True).astype(bool)
+    alone = deprived["income"] & (deprived.sum(axis=1) == 1)
+    households, of = int(alone.sum()), len(status)
+    return IncomeOnly(households, of, households / of if of else float("nan"))
+
+
+def contributions_wide(dimensions: pd.DataFrame, by: str = "village_code") -> pd.DataFrame:
+    """Contributions to M0 as a wide table: one row per group, one column per dimension.
+
+    Parameters
+    ----------
+    dimensions : pandas.DataFrame
+        ``AlkireFoster.dimensions`` computed with ``by``.
+    by : str
+        The group column.
+
+    Examples
+    --------
+    >>> dep = pd.DataFrame({"village_code": ["v", "v"], "income": [True, True],
+    ...     "education": [True, False], "medical": [False] * 2, "housing": [False] * 2,
+    ...     "water": [False] * 2})
+    >>> contributions_wide(alkire_foster(dep, k=0.4, by="village_code").dimensions
+    ...                    ).to_dict("index")
+    {'v': {'income': 0.5, 'education': 0.5, 'medical': 0.0, 'housing': 0.0, 'water': 0.0}}
+    """
+    wide = dimensions.pivot(index=by, columns="dimension", values="contribution")
+    return wide[[d for d in DIMENSIONS if d in wide.columns]]
+
+
+def with_village_names(frame: pd.DataFrame, reference: Reference | None = None) -> pd.DataFrame:
+    """A frame with ``village_code`` and the official ``village_name`` appended.
+
+    Examples
+    --------
+    >>> with_village_names(pd.DataFrame({"village_code": ["430527203203"]}))["village_name"][0]
+    '李家村'
+    """
+    reference = reference or load_reference()
+    return frame.assign(village_name=frame["village_code"].map(_names(reference)))
+
+
+def village_deprivation(village: AlkireFoster, township: AlkireFoster) -> pd.DataFrame:
+    """Share of households deprived in each dimension, a village beside the township.
+
+    Parameters
+    ----------
+    village, township : AlkireFoster
+        :func:`alkire_foster` of the village's households and of all households (no
+        ``by``). A village without households gives NaN shares.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``dimension``, ``label`` (Chinese), ``village``, ``township`` (headcounts), in
+        the order of :data:`DIMENSIONS`.
+
+    Examples
+    --------
+    >>> dep = pd.DataFrame({"village_code": ["v", "w"], "income": [True, False],
+    ...     "education": [False] * 2, "medical": [False] * 2, "housing": [False] * 2,
+    ...     "water": [False, True]})
+    >>> own = alkire_foster(dep[dep["village_code"] == "v"])
+    >>> village_deprivation(own, alkire_foster(dep)).iloc[[0, 4]].values.tolist()
+    [['income', '吃穿不愁(收入)', 1.0, 0.5], ['water', '饮水安全', 0.0, 0.5]]
+    """
+    share = {
+        side: result.dimensions.set_index("dimension")["headcount"]
+        for side, result in (("village", village), ("township", township))
+    }
+    dims = [d for d in DIMENSIONS if d in share["township"].index]
+    return pd.DataFrame(
+        {
+            "dimension": dims,
+            "label": [DIMENSION_LABELS_ZH[d] for d in dims],
+            "village": share["village"].reindex(dims).to_numpy(dtype=float),
+            "township": share["township"].reindex(dims).to_numpy(dtype=float),
+        }
+    )
+
+
+def false_exits_by_criteria(checks: pd.DataFrame) -> pd.DataFrame:
+    """False exits by the criteria they fail: ``failed``, ``households``; most first.
+
+    Parameters
+    ----------
+    checks : pandas.DataFrame
+        :func:`exit_checks`.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"false_exit": [True, True, False, True],
+    ...     "failed": ["住房安全", "基本医疗", "住房安全", "住房安全"]})
+    >>> false_exits_by_criteria(c).values.tolist()
+    [['住房安全', 2], ['基本医疗', 1]]
+    """
+    failed = checks.loc[checks["false_exit"].astype(bool), "failed"]
+    return failed.value_counts().rename("households").rename_axis("failed").reset_index()
+
+
+def flagged_households(checks: pd.DataFrame) -> pd.DataFrame:
+    """The households an exit review must look at: false exits and eligible not exited.
+
+    Parameters
+    ----------
+    checks : pandas.DataFrame
+        :func:`exit_checks`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``checks`` with ``false_exit`` or ``eligible_not_exited``, same columns
+        and index.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"household_key": ["a", "b", "c"], "false_exit": [True, False, False],
+    ...                   "eligible_not_exited": [False, False, True]})
+    >>> flagged_households(c)["household_key"].tolist()
+    ['a', 'c']
+    """
+    flagged = checks["false_exit"].astype(bool) | checks["eligible_not_exited"].astype(bool)
+    return checks[flagged]
+
+
+def villages_with_assurances(
+    villages: pd.DataFrame,
+    index: pd.DataFrame,
+    checks_by_village: pd.DataFrame,
+    exit_line: pd.DataFrame,
+) -> pd.DataFrame:
+    """Village polygons with their index, exit checks and exit line: the frame of the maps.
+
+    Parameters
+    ----------
+    villages : pandas.DataFrame or geopandas.GeoDataFrame
+        One row per unit with ``code`` (e.g. the ``villages`` layer of the geography).
+    index : pandas.DataFrame
+        ``AlkireFoster.index`` by ``village_code``.
+    checks_by_village : pandas.DataFrame
+        :func:`exit_checks_by_village`.
+    exit_line : pandas.DataFrame
+        :func:`village_exit_line`.
+
+    Returns
+    -------
+    pandas.DataFrame or geopandas.GeoDataFrame
+        Every row of ``villages`` (same order; a GeoDataFrame stays one) with the
+        columns of ``index`` (``M0`` …), of ``checks_by_village`` (clashing names
+        suffixed ``_checks``: ``households_checks`` …) and ``incidence_remaining``,
+        ``below_line`` of ``exit_line``; missing where a unit has no households.
+
+    Examples
+    --------
+    >>> v = pd.DataFrame({"code": ["430527203203", "430527203001"], "name": ["李家村", "城内社区"]})
+    >>> idx = pd.DataFrame({"village_code": ["430527203203"], "M0": [0.2]})
+    >>> chk = pd.DataFrame({"village_code": ["430527203203"], "false_exits": [1]})
+    >>> line = pd.DataFrame({"village_code": ["430527203203", "430527203001"],
+    ...     "incidence_remaining": [0.1, 0.01], "below_line": [False, True]})
+    >>> villages_with_assurances(v, idx, chk, line)[["M0", "false_exits", "below_line"]
+    ...     ].values.tolist()
+    [[0.2, 1.0, False], [nan, nan, True]]
+    """
+    out = villages.merge(index, left_on="code", right_on="village_code", how="left")
+    out = out.merge(
+        checks_by_village, left_on="code", right_on="village_code", how="left",
+        suffixes=("", "_checks"),
+    )  # fmt: skip
+    return out.merge(
+        exit_line[["village_code", "incidence_remaining", "below_line"]],
+        left_on="code", right_on="village_code", how="left", suffixes=("", "_line"),
+    )  # fmt: skip

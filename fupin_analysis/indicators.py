@@ -26,7 +26,7 @@ import io
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import pandas as pd
 
@@ -53,22 +53,36 @@ __all__ = [
     "SHEETS_ZH",
     "PRIMARY_LEVELS",
     "SECONDARY_LEVELS",
+    "PUBLISHED_DIGITS",
     "quarantined_people",
+    "designated_population",
     "work_summary",
+    "reproduction",
+    "published_ratios",
+    "DesignatedReadings",
+    "designated_readings",
     "education_aid",
     "credit_coverage",
     "relocation_progress",
     "exits_by_village",
     "programme_tables",
     "write_programme_workbook",
+    "in_village",
+    "VillageSummary",
+    "village_summary",
     "households_by",
     "age_sex_pyramid",
+    "pyramid_wide",
 ]
 
 #: School levels aided at the primary rate (小学及以下) and at the secondary rate (初、高中).
 PRIMARY_LEVELS: tuple[str, ...] = ("学前教育", "小学")
 SECONDARY_LEVELS: tuple[str, ...] = ("七至九年级", "高中")
 _VOCATIONAL = "中职"
+
+#: Decimal places to which the summary publishes a figure, by unit: shares to whole
+#: percent (two places of the fraction); counts and money whole.
+PUBLISHED_DIGITS: dict[str, int] = {"比例": 2}
 
 #: Chinese headers of every column the monitoring tables use.
 HEADERS_ZH: dict[str, str] = {
@@ -271,6 +285,34 @@ def quarantined_people(
     return out
 
 
+def designated_population(
+    registry: pd.DataFrame, reference: Reference | None = None
+) -> int:
+    """Registered population of the designated poor villages (the registry's units).
+
+    Parameters
+    ----------
+    registry : pandas.DataFrame
+        ``code`` and ``population`` of each unit
+        (:func:`~fupin_analysis.reference.read_village_registry`).
+    reference : Reference, optional
+        Which units are designated (``reference.designated_codes``).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> reg = pd.DataFrame({"code": ["430527203203", "430527203207"], "population": [800, 900]})
+    >>> designated_population(reg)  # 李家村 is designated, 长溪村 is not
+    800
+    """
+    reference = reference or load_reference()
+    designated = registry["code"].isin(reference.designated_codes)
+    return int(registry.loc[designated, "population"].sum())
+
+
 def _students(school_status: pd.Series, include_vocational: bool) -> pd.DataFrame:
     secondary = (*SECONDARY_LEVELS, _VOCATIONAL) if include_vocational else SECONDARY_LEVELS
     status = school_status.astype("string")
@@ -338,9 +380,8 @@ def work_summary(
         & pd.to_numeric(hh["exit_year"], errors="coerce").eq(year).fillna(False)
     ).astype(bool)
     mode = hh["relocation_mode"].astype("string")
-    pop = registry.set_index("code")["population"]
-    designated_pop = float(pop[pop.index.isin(designated)].sum())
-    township_pop = float(pop.sum())
+    designated_pop = float(designated_population(registry, reference))
+    township_pop = float(registry["population"].sum())
 
     rows: list[dict[str, Any]] = []
 
@@ -547,6 +588,175 @@ def work_summary(
         "note",
     ]
     return out[cols]
+
+
+def _gap(difference: float, unit: str) -> str:
+    """How far a figure is from the published one, in words."""
+    if unit == "比例":
+        side = "above" if difference > 0 else "below"
+        return f"{abs(difference) * 100:.1f} percentage points {side} the published value"
+    side = "more" if difference > 0 else "fewer"
+    return f"{abs(difference):,.0f} {side} than published"
+
+
+def reproduction(ws: pd.DataFrame) -> pd.DataFrame:
+    """Whether the roster reproduces each published figure, and why not where it does not.
+
+    A figure is *reproduced* when its value with the quarantined people
+    (``value_with_quarantined``) equals the published value at the precision the summary
+    publishes (:data:`PUBLISHED_DIGITS`: shares to whole percent, counts whole).
+
+    Parameters
+    ----------
+    ws : pandas.DataFrame
+        What :func:`work_summary` returns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure with a published value, in the order of ``ws``: ``figure``,
+        ``label_zh``, ``unit``, ``value``, ``quarantined``, ``value_with_quarantined``,
+        ``published``, ``digits`` (the published precision), ``status``
+        (``reproduced`` or ``differs``) and ``reason``: empty when reproduced, else how
+        far the figure is from the published one and, when the figure has a note, the
+        note (e.g. the literal reading of "24%", or the refused people of unknown
+        villages).
+
+    Examples
+    --------
+    >>> ws = pd.DataFrame({"figure": ["registered_people", "designated_incidence"],
+    ...     "label_zh": ["贫困人口", "省定贫困村贫困发生率"], "value": [6020.0, 0.2383],
+    ...     "quarantined": [44, 12], "value_with_quarantined": [6064.0, 0.2402],
+    ...     "published": [6066.0, 0.24], "difference": [-2.0, 0.0002], "unit": ["人", "比例"],
+    ...     "note": ["", "poor / population"]})
+    >>> reproduction(ws)[["status", "reason"]].values.tolist()
+    [['differs', '2 fewer than published'], ['reproduced', '']]
+    """
+    rows = ws[ws["published"].notna()]
+    out = rows[
+        ["figure", "label_zh", "unit", "value", "quarantined", "value_with_quarantined",
+         "published"]
+    ].reset_index(drop=True)  # fmt: skip
+    out["published"] = out["published"].astype(float)
+    out["digits"] = out["unit"].map(PUBLISHED_DIGITS).fillna(0).astype(int)
+    same = [
+        round(value, digits) == round(published, digits)
+        for value, published, digits in zip(
+            out["value_with_quarantined"], out["published"], out["digits"], strict=True
+        )
+    ]
+    out["status"] = ["reproduced" if s else "differs" for s in same]
+    notes = rows["note"].fillna("").astype(str).to_numpy()
+    reasons = []
+    for s, value, published, unit, note in zip(
+        same, out["value_with_quarantined"], out["published"], out["unit"], notes, strict=True
+    ):
+        if s:
+            reasons.append("")
+            continue
+        gap = (
+            "cannot be computed from this roster and registry"
+            if pd.isna(value)
+            else _gap(value - published, unit)
+        )
+        reasons.append(f"{gap}; {note}" if note else gap)
+    out["reason"] = reasons
+    return out
+
+
+def published_ratios(ws: pd.DataFrame) -> pd.DataFrame:
+    """Each published figure as roster ÷ published, without and with the quarantined.
+
+    Parameters
+    ----------
+    ws : pandas.DataFrame
+        What :func:`work_summary` returns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure with a published value: ``figure``, ``label_zh``,
+        ``clean_only`` (``value / published``) and ``with_quarantined``
+        (``value_with_quarantined / published``); 1 means reproduced.
+
+    Examples
+    --------
+    >>> ws = pd.DataFrame({"figure": ["registered_people", "education_total_cost"],
+    ...     "label_zh": ["贫困人口", "教育资助合计"], "value": [6000.0, 1e6],
+    ...     "value_with_quarantined": [6066.0, 1e6],
+    ...     "published": pd.array([6066, pd.NA], dtype="Float64")})
+    >>> published_ratios(ws)[["clean_only", "with_quarantined"]].round(4).values.tolist()
+    [[0.9891, 1.0]]
+    """
+    counted = ws[ws["published"].notna()]
+    published = counted["published"].astype(float)
+    return pd.DataFrame(
+        {
+            "figure": counted["figure"],
+            "label_zh": counted["label_zh"],
+            "clean_only": counted["value"] / published,
+            "with_quarantined": counted["value_with_quarantined"] / published,
+        }
+    ).reset_index(drop=True)
+
+
+class DesignatedReadings(NamedTuple):
+    """The two readings of "1,597 poor, 占总人口的24%" (see :func:`designated_readings`)."""
+
+    #: Poor people in the designated villages (with the quarantined).
+    designated_people: float
+    #: The township's registered population (the registry's sum).
+    township_population: int
+    #: The designated villages' registered population.
+    designated_population: int
+    #: Designated poor ÷ township population: the literal reading.
+    share_of_township: float
+    #: Designated poor ÷ designated villages' population: the plausible reading.
+    incidence: float
+    #: The published share (0.24).
+    published: float
+
+
+def designated_readings(
+    ws: pd.DataFrame, registry: pd.DataFrame, reference: Reference | None = None
+) -> DesignatedReadings:
+    """The designated villages' poor against the township and against their own population.
+
+    The summary says the 11 designated villages had 1,597 poor, "占总人口的24%": against
+    the township's 32,000 that is 5%, against the villages' own population (6,650) 24%.
+
+    Parameters
+    ----------
+    ws : pandas.DataFrame
+        What :func:`work_summary` returns (the ``designated_*`` figures, with quarantined).
+    registry : pandas.DataFrame
+        The village registry (``code``, ``population``).
+    reference : Reference, optional
+
+    Returns
+    -------
+    DesignatedReadings
+
+    Examples
+    --------
+    >>> ws = pd.DataFrame({"figure": ["designated_people", "designated_incidence",
+    ...     "designated_share_of_population"], "value_with_quarantined": [160.0, 0.2, 0.1],
+    ...     "published": [1597.0, 0.24, 0.24]})
+    >>> reg = pd.DataFrame({"code": ["430527203203", "430527203207"], "population": [800, 800]})
+    >>> r = designated_readings(ws, reg)
+    >>> r.designated_population, r.township_population, r.incidence, r.share_of_township
+    (800, 1600, 0.2, 0.1)
+    """
+    figures = ws.set_index("figure")["value_with_quarantined"]
+    published = ws.set_index("figure")["published"]
+    return DesignatedReadings(
+        designated_people=float(figures["designated_people"]),
+        township_population=int(registry["population"].sum()),
+        designated_population=designated_population(registry, reference),
+        share_of_township=float(figures["designated_share_of_population"]),
+        incidence=float(figures["designated_incidence"]),
+        published=float(published["designated_incidence"]),
+    )
 
 
 def _by_village(frame: pd.DataFrame, reference: Reference) -> pd.DataFrame:
@@ -1057,3 +1267,111 @@ def age_sex_pyramid(
     out["age_group"] = pd.Categorical(out["age_group"], categories=labels, ordered=True)
     out["people"] = out["people"].astype(int)
     return out
+
+
+def pyramid_wide(pyramid: pd.DataFrame) -> pd.DataFrame:
+    """An age-sex pyramid as a wide table: one row per age group, columns 男 and 女.
+
+    Parameters
+    ----------
+    pyramid : pandas.DataFrame
+        What :func:`age_sex_pyramid` returns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``age_group`` (youngest first), columns ``男``, ``女`` (people).
+
+    Examples
+    --------
+    >>> wide = pyramid_wide(age_sex_pyramid(pd.DataFrame({"age": [3, 81], "sex": ["女", "男"]})))
+    >>> wide.loc["0-4"].tolist(), wide.loc["80+"].tolist()
+    ([0, 1], [1, 0])
+    """
+    wide = pyramid.pivot(index="age_group", columns="sex", values="people")
+    return wide.reindex(columns=["男", "女"])
+
+
+def in_village(frame: pd.DataFrame, code: str) -> pd.DataFrame:
+    """The rows of a roster table (members, households, 两不愁三保障 status) of one village.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"village_code": ["430527203203", "430527203207"], "members": [3, 2]})
+    >>> in_village(h, "430527203207")["members"].tolist()
+    [2]
+    """
+    return frame[frame["village_code"] == code]
+
+
+class VillageSummary(NamedTuple):
+    """One village's registered poor beside its population (see :func:`village_summary`)."""
+
+    #: 12-digit code.
+    code: str
+    #: Official name.
+    name: str
+    #: A provincial-designated poor village.
+    designated: bool
+    #: Registered population from the registry; None when the registry has none.
+    population: int | None
+    #: Registered poor households in the roster.
+    households: int
+    #: Registered poor people in the roster.
+    people: int
+    #: ``people / population``; None without a population.
+    share: float | None
+
+
+def village_summary(
+    code: str,
+    members: pd.DataFrame,
+    households: pd.DataFrame,
+    registry: pd.DataFrame,
+    reference: Reference | None = None,
+) -> VillageSummary:
+    """A village's name, designation, population and registered poor.
+
+    A village with no rows in the roster has 0 households and 0 people (a share of 0
+    when its population is known); a village the registry lacks, or lists with no
+    population, has ``population`` and ``share`` None.
+
+    Parameters
+    ----------
+    code : str
+        12-digit code (e.g. from :func:`fupin_analysis.reference.resolve_village`).
+    members, households : pandas.DataFrame
+        The clean roster's tables (all villages).
+    registry : pandas.DataFrame
+        ``code`` and ``population`` of each unit.
+    reference : Reference, optional
+
+    Returns
+    -------
+    VillageSummary
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"village_code": ["430527203203"]})
+    >>> m = pd.DataFrame({"village_code": ["430527203203"] * 3})
+    >>> reg = pd.DataFrame({"code": ["430527203203"], "population": [600]})
+    >>> s = village_summary("430527203203", m, h, reg)
+    >>> s.name, s.designated, s.households, s.people, s.share
+    ('李家村', True, 1, 3, 0.005)
+    >>> village_summary("430527203207", m, h, reg)[3:]
+    (None, 0, 0, None)
+    """
+    reference = reference or load_reference()
+    villages = reference.villages.set_index("code")
+    known = registry.loc[registry["code"] == code, "population"]
+    population = int(known.iloc[0]) if len(known) and known.iloc[0] > 0 else None
+    people = len(in_village(members, code))
+    return VillageSummary(
+        code=code,
+        name=str(villages.loc[code, "name"]),
+        designated=bool(villages.loc[code, "designated"]),
+        population=population,
+        households=len(in_village(households, code)),
+        people=people,
+        share=people / population if population else None,
+    )

@@ -35,19 +35,16 @@ figure_prefix: str = "01_data_quality"  # prefix of figure and table file names
 lang: str = "zh"  # labels: zh or en
 
 # %%
-from pathlib import Path
-
 import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, outputs, plots, read_roster
+from fupin_analysis import clean_roster, findings, outputs, plots, quality, read_roster
+from fupin_analysis.monitoring_plots import draw_rules, draw_village_evidence
 from fupin_analysis.provenance import is_synthetic
-from fupin_analysis.schema import ROSTER_COLUMNS
 
 plots.use_style()
 outputs.show_banner(roster)
-synthetic = "（合成数据）" if is_synthetic(roster) else ""
+synthetic = is_synthetic(roster)
 
 # %% [markdown]
 # ## What came in
@@ -55,31 +52,8 @@ synthetic = "（合成数据）" if is_synthetic(roster) else ""
 # %%
 raw = read_roster(roster, sheet=sheet or None, encoding=encoding or None)
 clean = clean_roster(raw, salt=salt, reference_date=reference_date)
-
-found = [c for c in raw.columns if c != "source_row"]
-columns = pd.DataFrame(
-    {
-        "column": [c.name for c in ROSTER_COLUMNS],
-        "header": [c.header for c in ROSTER_COLUMNS],
-        "required": [c.required for c in ROSTER_COLUMNS],
-        "present": [c.name in found for c in ROSTER_COLUMNS],
-    }
-)
-intake = pd.DataFrame(
-    {
-        "item": ["file", "sheet", "header row", "encoding", "data rows", "unknown columns"],
-        "value": [
-            Path(roster).name,
-            raw.attrs.get("source_sheet") or "",
-            raw.attrs.get("header_row") or "",
-            raw.attrs.get("encoding") or "",
-            len(raw),
-            ", ".join(raw.attrs.get("unknown_columns", [])) or "none",
-        ],
-    }
-).astype({"value": "str"})
-display(intake)
-display(columns[~columns["present"]])
+display(quality.intake(raw))
+display(quality.missing_columns(raw))
 
 # %% [markdown]
 # The table above lists the roster columns of the national system that this file does
@@ -92,56 +66,31 @@ display(columns[~columns["present"]])
 summary = clean.summary()
 display(summary)
 _ = outputs.save_table(summary, "summary", output_dir=output_dir, prefix=figure_prefix,
-                  headers_zh={"item": "项目", "value": "数量"})
+                       headers_zh={"item": "项目", "value": "数量"})
 
-reasons = (
-    clean.quarantine.groupby("reason", observed=True)
-    .agg(rows=("source_row", "size"), real_persons=("counts_as_person", "sum"))
-    .reset_index()
-    .sort_values("rows", ascending=False)
-)
+reasons = clean.quarantine_by_reason()
 display(reasons)
-_ = outputs.save_table(reasons, "quarantine_reasons", output_dir=output_dir, prefix=figure_prefix,
-                  headers_zh={"reason": "原因", "rows": "行数", "real_persons": "其中真实人员"})
+_ = outputs.save_table(reasons, "quarantine_reasons", output_dir=output_dir,
+                       prefix=figure_prefix,
+                       headers_zh={"reason": "原因", "rows": "行数",
+                                   "real_persons": "其中真实人员"})
 
 # %%
-s = dict(zip(summary["item"], summary["value"], strict=True))
-display(Markdown(
-    f"Of **{s['rows_read']:,}** data rows, **{s['members']:,}** people were kept in "
-    f"**{s['households']:,}** households and **{s['quarantined']:,}** rows were refused. "
-    f"Of the refused rows, **{s['quarantined_persons']:,}** are real people refused for a "
-    "defect (their identity number is missing, mangled or invalid, or their village is "
-    "unknown); the others repeat a row or a person already kept. Counting the refused real "
-    f"people too gives **{s['persons']:,}** registered persons: this is the number to set "
-    "beside a published total, and the quarantined people are the ones to fix at the source."
-))
+display(Markdown(findings.cleaning_outcome(summary)))
 
 # %% [markdown]
 # ## Every rule, how many rows it touched, and what was done
 
 # %%
-quality = clean.quality
-display(quality)
-_ = outputs.save_table(quality, "quality", output_dir=output_dir, prefix=figure_prefix,
-                  headers_zh={"rule": "规则", "rows": "行数", "action": "处理", "detail": "说明"})
+display(clean.quality)
+_ = outputs.save_table(clean.quality, "quality", output_dir=output_dir, prefix=figure_prefix,
+                       headers_zh={"rule": "规则", "rows": "行数", "action": "处理",
+                                   "detail": "说明"})
 
 # %%
-refused = quality["action"].str.startswith("quarantined")
-shown = quality[quality["rows"] > 0].copy()
-colour = ["#c0392b" if r else "#2c7fb8" for r in refused[shown.index]]
-fig, ax = plt.subplots(figsize=(7, 0.35 * len(shown) + 1.2))
-ax.barh(shown["rule"], shown["rows"], color=colour)
-ax.invert_yaxis()
-if len(shown):
-    ax.set_xscale("log")
-else:
-    ax.text(0.5, 0.5, plots.tr("没有规则改动任何行", lang), ha="center", transform=ax.transAxes)
-ax.set_xlabel(plots.tr("受影响的行数（对数刻度）", lang))
-ax.set_title(plots.tr(
-    f"2016 年名册清洗：各规则影响的行数{synthetic}\n红：拒收；蓝：保留（修正或计数）", lang
-))
-for y, value in enumerate(shown["rows"]):
-    ax.text(value, y, f" {value:,}", va="center", fontsize=8)
+rules = quality.rules_applied(clean.quality)
+fig, ax = plt.subplots(figsize=(7, 0.35 * len(rules) + 1.2))
+draw_rules(ax, rules, synthetic=synthetic, lang=lang)
 _ = plots.save_figure(fig, "rules", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
@@ -154,29 +103,14 @@ _ = plots.save_figure(fig, "rules", output_dir=output_dir, prefix=figure_prefix)
 # ## How each village's rows were matched
 
 # %%
-evidence = (
-    clean.households.groupby(["village_name", "village_evidence"], observed=True)["members"]
-    .sum()
-    .unstack(fill_value=0)
-)
-evidence = evidence.loc[evidence.sum(axis=1).sort_values().index]
+evidence = quality.village_evidence(clean.households)
 fig, ax = plt.subplots(figsize=(7, 0.28 * len(evidence) + 1.5))
-evidence.plot.barh(stacked=True, ax=ax, width=0.8, colormap="tab10")
-ax.set_xlabel(plots.tr("保留的人数", lang))
-ax.set_ylabel("")
-ax.set_yticklabels([plots.tr(t.get_text(), lang) for t in ax.get_yticklabels()])
-ax.set_title(plots.tr(f"2016 年各村人员的村名匹配依据{synthetic}", lang))
-ax.legend(title=plots.tr("匹配依据", lang), fontsize=8, loc="lower right")
+draw_village_evidence(ax, evidence, synthetic=synthetic, lang=lang)
 _ = plots.save_figure(fig, "village_evidence", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
-assumed = evidence.get("assumed", pd.Series(dtype=int))
-assumed = assumed[assumed > 0]
-display(Markdown(
-    "Names matched through an **assumed** link (the successor unit of a pre-2016 village "
-    "name, such as 下铁坡, 利试, 潭泥 or 大湾, is not documented in any public source) are kept "
-    "but must be read with care: "
-    + (", ".join(f"{v} ({n:,} people)" for v, n in assumed.items()) or "none in this roster")
-    + ". Caveats: a refused row is refused, not corrected — fix it in the source system and "
-    "export again; rows are matched on the names in `data/reference/crosswalk.csv`."
-))
+display(Markdown(findings.assumed_links_note(quality.assumed_links(evidence))))
+
+# %% [markdown]
+# Caveats: a refused row is refused, not corrected — fix it in the source system and
+# export again; rows are matched on the names in `data/reference/crosswalk.csv`.

@@ -37,30 +37,22 @@ lang: str = "zh"  # labels: zh or en
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, indicators, outputs, plots, reference
-from fupin_analysis.reference import load_reference
+from fupin_analysis import clean_roster, findings, indicators, outputs, plots, reference
+from fupin_analysis.monitoring_plots import draw_roster_vs_published
 
 plots.use_style()
 outputs.show_banner(roster, registry)
 
 # %%
-ref = load_reference()
+ref = reference.load_reference()
 clean = clean_roster(roster)
 reg = reference.read_village_registry(registry)
 ws = indicators.work_summary(
     clean, ref, year, registry=reg, include_vocational=include_vocational
 )
-
-
-def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """Chinese headers for lang="zh"."""
-    return frame.rename(columns=indicators.HEADERS_ZH) if lang == "zh" else frame
-
-
-display(shown(ws.drop(columns="note")).round(4))
+display(outputs.localise(ws.drop(columns="note"), lang, indicators.HEADERS_ZH).round(4))
 
 # %% [markdown]
 # ## Side by side
@@ -71,52 +63,17 @@ display(shown(ws.drop(columns="note")).round(4))
 # means the roster reproduces the summary.
 
 # %%
-counted = ws[ws["published"].notna()].copy()
-counted["clean only"] = counted["value"] / counted["published"].astype(float)
-counted["with quarantined"] = counted["value_with_quarantined"] / counted["published"].astype(
-    float
-)
-labels = counted["label_zh"] if lang == "zh" else counted["figure"]
 fig, ax = plt.subplots(figsize=(7.5, 5.5))
-ypos = range(len(counted))
-ax.scatter(counted["clean only"], ypos, marker="o", label=plots.tr("清洗后名册") if lang == "zh" else "clean roster")
-ax.scatter(
-    counted["with quarantined"],
-    ypos,
-    marker="x",
-    label=plots.tr("含隔离记录") if lang == "zh" else "with quarantined rows",
-)
-ax.axvline(1.0, color="grey", lw=0.8)
-ax.set_yticks(list(ypos), [plots.tr(t) for t in labels])
-ax.invert_yaxis()
-ax.set_xlabel(plots.tr("名册值 ÷ 公布值") if lang == "zh" else "roster ÷ published")
-ax.set_title(
-    plots.tr(f"{year}年工作总结各项指标：名册与公布值之比")
-    if lang == "zh"
-    else f"Work summary {year}: roster against published figures"
-)
-ax.legend(loc="center")
+draw_roster_vs_published(ax, indicators.published_ratios(ws), year=year, lang=lang)
 _ = plots.save_figure(fig, "roster_vs_published", output_dir=output_dir, prefix=figure_prefix)
 
+# %% [markdown]
+# A figure is *reproduced* when the roster with the quarantined people gives the
+# published value at the precision the summary publishes it (shares to whole percent,
+# counts whole); where it differs, the line says by how much and why.
+
 # %%
-def fmt(value: float, unit: str) -> str:
-    return f"{value:.1%}" if unit == "比例" else f"{value:,.0f}"
-
-
-lines = []
-for row in ws.itertuples():
-    if pd.isna(row.published):
-        continue
-    digits = 2 if row.unit == "比例" else 0  # the published precision
-    same = round(row.value_with_quarantined, digits) == round(float(row.published), digits)
-    status = "reproduced" if same else f"**differs** ({row.note})"
-    extra = f"; {row.quarantined} refused by the cleaning count towards it" if row.quarantined else ""
-    lines.append(
-        f"- **{row.label_zh}** (`{row.figure}`): roster {fmt(row.value, row.unit)}, with "
-        f"quarantined {fmt(row.value_with_quarantined, row.unit)}, published "
-        f"{fmt(row.published, row.unit)}: {status}{extra}."
-    )
-display(Markdown("\n".join(lines)))
+display(Markdown(findings.reproduction_list(indicators.reproduction(ws))))
 
 # %% [markdown]
 # ### Reading the differences
@@ -141,24 +98,7 @@ display(Markdown("\n".join(lines)))
 #   separate programme (雨露计划).
 
 # %%
-inc = ws.set_index("figure")
-pop = reg.set_index("code")["population"]
-designated_pop = int(pop[pop.index.isin(ref.designated_codes)].sum())
-display(
-    Markdown(
-        f"### The ambiguous “24%”\n\n"
-        f"The summary says the 11 designated villages had 1,597 poor people, "
-        f"“占总人口的24%”. Against the township's population "
-        f"({int(pop.sum()):,}) the roster's designated-village poor are "
-        f"{inc.loc['designated_share_of_population', 'value_with_quarantined']:.1%}, nowhere near "
-        f"24%. Against the designated villages' own registered population "
-        f"({designated_pop:,}) they are "
-        f"{inc.loc['designated_incidence', 'value_with_quarantined']:.1%}, which rounds to the "
-        f"published 24%. The figure is therefore the designated villages' poverty incidence, "
-        f"and “总人口” means those villages' population, not the township's. The published "
-        f"value is rounded to whole percent, so a difference below half a point is rounding."
-    )
-)
+display(Markdown(findings.designated_reading(indicators.designated_readings(ws, reg, ref))))
 
 # %% [markdown]
 # ## Programme tables
@@ -179,18 +119,8 @@ if output_dir:
     workbook = indicators.write_programme_workbook(
         tables, Path(output_dir) / "tables" / f"{figure_prefix}__programme_tables.xlsx"
     )
-display(shown(tables["education_aid"]))
-display(shown(tables["exits"]))
+display(outputs.localise(tables["education_aid"], lang, indicators.HEADERS_ZH))
+display(outputs.localise(tables["exits"], lang, indicators.HEADERS_ZH))
 
 # %%
-total = tables["exits"].iloc[-1]
-edu = tables["education_aid"].iloc[-1]
-display(
-    Markdown(
-        f"In {year} the roster records {int(total['exited_people']):,} people exited "
-        f"({total['exit_share']:.1%} of the registered), against a county target of "
-        f"{ref.policy.exit_target_people_2016:,.0f}. Education aid at the published rates "
-        f"comes to {int(edu['total_cost_yuan']):,} yuan for {int(edu['primary_students']):,} "
-        f"pupils at 小学及以下 and {int(edu['secondary_students']):,} at 初、高中."
-    )
-)
+display(Markdown(findings.exits_and_aid(tables["exits"], tables["education_aid"], year, ref)))

@@ -39,34 +39,36 @@ lang: str = "zh"  # labels: zh or en
 # %%
 import geopandas as gpd
 import matplotlib.pyplot as plt
-import pandas as pd
 from IPython.display import Markdown, display
 
-from fupin_analysis import assurances, clean_roster, geo, indicators, outputs, plots, reference
-from fupin_analysis.reference import load_reference
+from fupin_analysis import (
+    assurances,
+    clean_roster,
+    findings,
+    geo,
+    indicators,
+    outputs,
+    plots,
+    reference,
+)
+from fupin_analysis.monitoring_plots import (
+    draw_deprivation,
+    draw_exit_checks_map,
+    draw_m0_and_exit_line,
+)
 
 plots.use_style()
 outputs.show_banner(roster, registry, geography)
 
-
-def t(zh: str, en: str) -> str:
-    """A label in the notebook's language (romanised when no CJK font)."""
-    return plots.tr(zh) if lang == "zh" else en
-
-
-def shown(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.rename(columns=indicators.HEADERS_ZH) if lang == "zh" else frame
-
-
 # %%
-ref = load_reference()
+ref = reference.load_reference()
 clean = clean_roster(roster)
 reg = reference.read_village_registry(registry)
 status = assurances.two_assurances(clean.members, clean.households, year, ref)
 weight = "members" if person_weighted else None
 overall = assurances.alkire_foster(status, k=k, unit_weight=weight)
 by_village = assurances.alkire_foster(status, k=k, by="village_code", unit_weight=weight)
-display(shown(overall.index).round(3))
+display(outputs.localise(overall.index, lang, indicators.HEADERS_ZH).round(3))
 
 # %% [markdown]
 # ## Deprivation in each dimension
@@ -78,51 +80,29 @@ display(shown(overall.index).round(3))
 # as not met: it cannot justify an exit.
 
 # %%
-dims = overall.dimensions.assign(label=lambda d: d["dimension"].map(assurances.DIMENSION_LABELS_ZH))
-display(shown(dims).round(3))
+dims = assurances.dimension_table(overall.dimensions)
+display(outputs.localise(dims, lang, indicators.HEADERS_ZH).round(3))
 fig, ax = plt.subplots(figsize=(7, 4))
-ylabels = [t(z, e) for z, e in zip(dims["label"], dims["dimension"], strict=True)]
-y = range(len(dims))
-ax.barh([i - 0.2 for i in y], dims["headcount"], height=0.4, color="#9db4d3",
-        label=t("剥夺率", "deprived"))
-ax.barh([i + 0.2 for i in y], dims["censored_headcount"], height=0.4, color="#3b6ea8",
-        label=t("剥夺且多维贫困", "deprived and multidimensionally poor"))
-ax.set_yticks(list(y), ylabels)
-ax.invert_yaxis()
-ax.xaxis.set_major_formatter(plt.matplotlib.ticker.PercentFormatter(1.0))
-ax.set_xlabel(t("户占比", "share of households"))
-ax.set_title(t(f"{year}年各维度剥夺率（k = {k:.2f}）", f"Deprivation by dimension, {year} (k = {k:.2f})"))
-ax.legend(loc="lower right")
-_ = plots.save_figure(fig, "deprivation_by_dimension", output_dir=output_dir, prefix=figure_prefix)
+draw_deprivation(ax, dims, k=k, year=year, lang=lang)
+_ = plots.save_figure(fig, "deprivation_by_dimension", output_dir=output_dir,
+                      prefix=figure_prefix)
 
 # %%
-H, A, M0 = overall.index.loc[0, ["H", "A", "M0"]]
-top = dims.sort_values("contribution", ascending=False).iloc[0]
-display(
-    Markdown(
-        f"Across the township {H:.1%} of registered households are multidimensionally poor "
-        f"at k = {k:.2f}; on average they are deprived in {A:.0%} of the weighted "
-        f"dimensions, so M0 = {M0:.3f}. The largest contribution comes from "
-        f"{top['label']} ({top['contribution']:.0%}). Most registered households fall short "
-        f"on income alone, which by itself does not reach the cut-off: the index picks out "
-        f"the households whose income poverty comes with a failed guarantee."
-    )
-)
+display(Markdown(findings.af_headline(
+    overall, assurances.income_only(status), units="people" if person_weighted else "households"
+)))
 
 # %% [markdown]
 # ## By village
 
 # %%
-index_v = by_village.index.assign(
-    village_name=lambda d: d["village_code"].map(ref.villages.set_index("code")["name"])
-)
-contrib = by_village.dimensions.pivot(index="village_code", columns="dimension", values="contribution")
-display(shown(index_v).round(3))
-display(contrib[list(assurances.DIMENSIONS)].round(2))
+index_v = assurances.with_village_names(by_village.index, ref)
+display(outputs.localise(index_v, lang, indicators.HEADERS_ZH).round(3))
+display(assurances.contributions_wide(by_village.dimensions).round(2))
 _ = outputs.save_table(index_v, "af_by_village", output_dir=output_dir, prefix=figure_prefix,
-                  headers_zh=indicators.HEADERS_ZH)
+                       headers_zh=indicators.HEADERS_ZH)
 _ = outputs.save_table(by_village.dimensions, "af_dimensions_by_village", output_dir=output_dir,
-                  prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH)
+                       prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH)
 
 # %% [markdown]
 # ## Exit checks
@@ -134,25 +114,15 @@ _ = outputs.save_table(by_village.dimensions, "af_dimensions_by_village", output
 # %%
 checks = assurances.exit_checks(status)
 checks_v = assurances.exit_checks_by_village(checks, ref)
-display(shown(checks_v))
-failed = checks.loc[checks["false_exit"], "failed"].value_counts()
-display(failed.rename_axis(t("未达标项", "criteria failed")).to_frame(t("户数", "households")))
+display(outputs.localise(checks_v, lang, indicators.HEADERS_ZH))
+display(outputs.localise(assurances.false_exits_by_criteria(checks), lang,
+                         {"failed": "未达标项", "households": "户数"}))
 _ = outputs.save_table(checks_v, "exit_checks_by_village", output_dir=output_dir,
-                  prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH)
+                       prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH)
 line = assurances.village_exit_line(clean.members, clean.households, reg, ref)
 _ = outputs.save_table(line, "village_exit_line", output_dir=output_dir, prefix=figure_prefix,
-                  headers_zh=indicators.HEADERS_ZH)
-designated_below = line.loc[line["designated"] & line["below_line"], "village_name"].tolist()
-display(
-    Markdown(
-        f"{int(checks['false_exit'].sum())} households are marked exited but fail a "
-        f"criterion; {int(checks['eligible_not_exited'].sum())} meet every criterion but are "
-        f"still registered. {int(line['below_line'].sum())} of {len(line)} units have a "
-        f"remaining poverty incidence under the {ref.policy.village_exit_incidence:.0%} "
-        f"village exit line; designated villages among them: "
-        f"{'、'.join(designated_below) or 'none'}."
-    )
-)
+                       headers_zh=indicators.HEADERS_ZH)
+display(Markdown(findings.exit_checks_summary(checks, line, ref)))
 
 # %% [markdown]
 # ## Maps
@@ -163,52 +133,15 @@ display(
 # %%
 villages = gpd.read_file(geography, layer="villages")
 villages = villages.to_crs(geo.metric_crs(villages))
-mapped = villages.merge(by_village.index, left_on="code", right_on="village_code", how="left")
-mapped = mapped.merge(checks_v, left_on="code", right_on="village_code", how="left",
-                      suffixes=("", "_checks"))
-mapped = mapped.merge(line[["village_code", "incidence_remaining", "below_line"]],
-                      left_on="code", right_on="village_code", how="left",
-                      suffixes=("", "_line"))
+mapped = assurances.villages_with_assurances(villages, by_village.index, checks_v, line)
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 6), layout="constrained")
-mapped.plot(column="M0", cmap="OrRd", legend=True, ax=axes[0], edgecolor="white", linewidth=0.5,
-            legend_kwds={"label": "M0", "shrink": 0.6},
-            missing_kwds={"color": "#eeeeee", "label": t("无数据", "no data")})
-axes[0].set_title(t(f"多维贫困指数 M0（k = {k:.2f}）", f"Adjusted headcount M0 (k = {k:.2f})"))
-mapped.plot(column="incidence_remaining", cmap="Blues", legend=True, ax=axes[1],
-            edgecolor="white", linewidth=0.5,
-            legend_kwds={"label": t("剩余贫困发生率", "remaining incidence"), "shrink": 0.6})
-mapped[mapped["below_line"].fillna(False).astype(bool)].boundary.plot(
-    ax=axes[1], color="green", linewidth=2
-)
-mapped[mapped["designated"].fillna(False).astype(bool)].boundary.plot(
-    ax=axes[1], color="black", linewidth=1, linestyle="--"
-)
-axes[1].set_title(t(f"{year}年剩余贫困发生率（绿框：低于2%；虚线：省定贫困村）",
-                    f"Remaining incidence {year} (green: under 2%; dashed: designated)"))
-for ax in axes:
-    ax.set_axis_off()
-    plots.north_arrow(ax)
-    plots.scale_bar(ax)
-fig.suptitle(t("寨市乡（村界为近似）", "寨市乡 (approximate village boundaries)"))
+draw_m0_and_exit_line(axes, mapped, k=k, year=year, lang=lang)
 _ = plots.save_figure(fig, "m0_and_exit_line_maps", output_dir=output_dir, prefix=figure_prefix)
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 7.5))
-mapped.plot(ax=ax, color="#f2f2f2", edgecolor="#999999", linewidth=0.5)
-pts = mapped.assign(geometry=mapped.representative_point())
-has_false = pts[pts["false_exits"].fillna(0) > 0]
-has_eligible = pts[pts["eligible_not_exited"].fillna(0) > 0]
-ax.scatter(has_false.geometry.x, has_false.geometry.y, s=60 * has_false["false_exits"],
-           color="#c0392b", alpha=0.8, label=t("不达标脱贫户（点大小=户数）", "false exits (size = households)"))
-ax.scatter(has_eligible.geometry.x + 300, has_eligible.geometry.y,
-           s=60 * has_eligible["eligible_not_exited"], color="#27ae60", alpha=0.8, marker="s",
-           label=t("达标未脱贫户", "eligible, not exited"))
-ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.0), frameon=False)
-ax.set_axis_off()
-plots.north_arrow(ax)
-plots.scale_bar(ax)
-ax.set_title(t(f"{year}年脱贫核查（村界为近似）", f"Exit checks {year} (approximate boundaries)"))
+draw_exit_checks_map(ax, mapped, year=year, lang=lang)
 _ = plots.save_figure(fig, "exit_checks_map", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]

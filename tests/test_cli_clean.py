@@ -79,29 +79,3 @@ def test_unusable_input_exits_2_with_one_line(tmp_path, capsys, index):
     assert err.startswith("fupin clean: ") and err.count("\n") == 1
     assert name in err
     assert not (tmp_path / "out" / "members.parquet").exists()
-
-
-
-@pytest.mark.slow
-def test_data_quality_notebook_runs_without_pii(tmp_path, embedded_roster_path, make_roster):
-    import papermill
-
-    repo = embedded_roster_path.parent.parent.parent
-    roster = make_roster("small.xlsx")
-    papermill.execute_notebook(
-        str(repo / "notebooks" / "01_data_quality.ipynb"),
-        str(tmp_path / "out.ipynb"),
-        parameters={"roster": str(roster), "output_dir": str(tmp_path / "run"), "lang": "en"},
-        kernel_name="python3",
-        cwd=str(repo / "notebooks"),
-    )
-    figures = sorted(p.name for p in (tmp_path / "run" / "figures").iterdir())
-    assert figures == ["01_data_quality__rules.png", "01_data_quality__village_evidence.png"]
-    text = (tmp_path / "out.ipynb").read_text(encoding="utf-8")
-    for table in (tmp_path / "run" / "tables").glob("*.csv"):
-        text += table.read_text(encoding="utf-8-sig")
-    from conftest import small_rows
-
-    for row in small_rows():  # names, identity numbers, phone numbers
-        for value in (row[4], row[5], row[17]):
-            assert value not in text

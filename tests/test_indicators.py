@@ -6,19 +6,17 @@ embedded-dataset tests check the work summary against the published figures (FAC
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import openpyxl
 import pandas as pd
-import papermill
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fupin_analysis import assurances as asr
+from fupin_analysis import findings, synth
 from fupin_analysis import indicators as ind
-from fupin_analysis import synth
 from fupin_analysis.errors import FupinError
 from fupin_analysis.reference import (
     TOWNSHIP_CODE,
@@ -550,59 +548,271 @@ def test_embedded_workbook_sheets_and_headers(embedded, registry, ref, tmp_path)
     assert exits.iloc[-1]["exited_people"] == summary.loc["exited_people", "value"]
 
 
-# --- notebooks ----------------------------------------------------------------------------
-
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+# --- reproduction of the published figures (notebook 02) -------------------------------
 
 
-def _run_notebook(name: str, tmp_path: Path, **parameters) -> Path:
-    out = tmp_path / f"{name}.out.ipynb"
-    papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"),
-        str(out),
-        parameters={
-            "roster": str(RAW / "zhaishi_roster_2016.xlsx"),
-            "registry": str(RAW / "zhaishi_village_registry_2016.csv"),
-            "output_dir": str(tmp_path / "run"),
-            **parameters,
-        },
-        kernel_name="python3",
-        cwd=str(NOTEBOOKS),
-        progress_bar=False,
+def _hand_work_summary(ref) -> pd.DataFrame:
+    roster = SimpleNamespace(members=_members(), households=_households(), quarantine=_quarantine())
+    return ind.work_summary(roster, ref, 2016, registry=_registry())
+
+
+def test_reproduction_of_the_embedded_roster(embedded, registry, ref):
+    ws = ind.work_summary(embedded, ref, 2016, registry=registry)
+    rep = ind.reproduction(ws).set_index("figure")
+    assert list(rep.index) == ws.loc[ws["published"].notna(), "figure"].tolist()
+    expected = _matches(ws, "value_with_quarantined")
+    assert {f: rep.loc[f, "status"] == "reproduced" for f in expected} == expected
+    assert (rep.drop(index="designated_share_of_population")["status"] == "reproduced").all()
+    assert (rep.loc[rep["status"] == "reproduced", "reason"] == "").all()
+    # The literal reading of "占总人口的24%" (5% of the township) is the one that differs.
+    literal = rep.loc["designated_share_of_population"]
+    assert literal["status"] == "differs"
+    assert literal["reason"].startswith("19.0 percentage points below the published value; ")
+    assert "literal reading" in literal["reason"]
+    assert rep.loc["designated_incidence", "digits"] == 2
+    assert rep.loc["registered_people", "digits"] == 0
+
+
+def test_reproduction_names_why_each_figure_differs(ref):
+    rep = ind.reproduction(_hand_work_summary(ref)).set_index("figure")
+    differs = rep[rep["status"] == "differs"]
+    assert len(differs) > 0
+    assert differs["reason"].str.len().gt(0).all()
+    # 8 kept + 3 quarantined people against 6,066: no note, the gap says why.
+    assert rep.loc["registered_people", "reason"] == "6,055 fewer than published"
+    # 4 of 5 households rated against the published 100%.
+    assert rep.loc["credit_rated_share", "reason"] == (
+        "20.0 percentage points below the published value; share of registered households"
     )
-    return tmp_path / "run"
+    lines = findings.reproduction_list(ind.reproduction(_hand_work_summary(ref)))
+    assert "()" not in lines and "nan" not in lines
+    assert lines.count("\n") == len(rep) - 1
 
 
-@pytest.mark.slow
-def test_notebook_work_summary(tmp_path):
-    run = _run_notebook("02_work_summary", tmp_path, lang="en")
-    assert (run / "figures" / "02_work_summary__roster_vs_published.png").exists()
-    workbook = openpyxl.load_workbook(run / "tables" / "02_work_summary__programme_tables.xlsx")
-    assert workbook.sheetnames == list(ind.SHEETS_ZH.values())
-    summary = pd.read_csv(run / "tables" / "02_work_summary__work_summary.csv")
-    assert summary.set_index("figure").loc["registered_people", "value_with_quarantined"] == 6066
+def _one_figure(figure: str, value: float, published: float, unit: str, note: str = ""):
+    return pd.DataFrame({
+        "figure": [figure], "label_zh": ["x"], "value": [value], "quarantined": [0],
+        "value_with_quarantined": [value], "published": pd.array([published], dtype="Float64"),
+        "difference": [value - published], "unit": [unit], "note": [note],
+    })  # fmt: skip
 
 
-@pytest.mark.slow
-def test_notebook_two_assurances(tmp_path):
-    run = _run_notebook(
-        "05_two_assurances", tmp_path, geography=str(RAW / "zhaishi_geography.gpkg")
-    )
-    assert (run / "figures" / "05_two_assurances__m0_and_exit_line_maps.png").exists()
-    checks = pd.read_csv(run / "tables" / "05_two_assurances__exit_checks_by_village.csv")
-    assert checks["false_exits"].sum() == 8
-    assert checks["eligible_not_exited"].sum() == 10
+@pytest.mark.parametrize(
+    ("value", "published", "unit", "status", "reason"),
+    [
+        (0.2449, 0.24, "比例", "reproduced", ""),  # rounds to the published whole percent
+        (0.2351, 0.24, "比例", "reproduced", ""),
+        (0.2551, 0.24, "比例", "differs", "1.5 percentage points above the published value"),
+        (6066.0, 6066, "人", "reproduced", ""),
+        (6067.0, 6066, "人", "differs", "1 more than published"),
+        (1846.0, 1848, "户", "differs", "2 fewer than published"),
+        (float("nan"), 0.24, "比例", "differs", "cannot be computed from this roster and registry"),
+    ],
+)
+def test_reproduction_at_the_published_precision(value, published, unit, status, reason):
+    rep = ind.reproduction(_one_figure("f", value, published, unit)).iloc[0]
+    assert (rep["status"], rep["reason"]) == (status, reason)
 
 
-@pytest.mark.slow
-def test_notebook_village_profile_by_crosswalked_name(tmp_path):
-    run = _run_notebook("village_profile", tmp_path, village="寨市林场")
-    exits = pd.read_csv(run / "tables" / "village_profile__exits.csv", dtype={"village_code": str})
+def test_reproduction_reason_keeps_the_note():
+    rep = ind.reproduction(_one_figure("f", 0.05, 0.24, "比例", "the literal reading")).iloc[0]
+    assert rep["reason"] == "19.0 percentage points below the published value; the literal reading"
+
+
+def test_published_ratios(ref):
+    ws = _hand_work_summary(ref)
+    ratios = ind.published_ratios(ws).set_index("figure")
+    assert list(ratios.index) == ws.loc[ws["published"].notna(), "figure"].tolist()
+    assert ratios.loc["registered_people", "clean_only"] == pytest.approx(8 / 6066)
+    assert ratios.loc["registered_people", "with_quarantined"] == pytest.approx(11 / 6066)
+    assert ratios.loc["credit_rated_share", "with_quarantined"] == pytest.approx(0.8)
+
+
+def test_designated_population(ref):
+    codes = [LIJIA, CHANGXI, "430527203208"]
+    registry = pd.DataFrame({"code": codes, "population": [100, 400, 50]})
+    assert ind.designated_population(registry, ref) == 150  # 李家 and 竹桥 are designated
+
+
+def test_designated_readings_of_the_embedded_roster(embedded, registry, ref):
+    ws = ind.work_summary(embedded, ref, 2016, registry=registry)
+    readings = ind.designated_readings(ws, registry, ref)
+    assert readings.designated_people == 1597
+    assert (readings.township_population, readings.designated_population) == (32000, 6650)
+    assert readings.incidence == pytest.approx(1597 / 6650)
+    assert readings.share_of_township == pytest.approx(1597 / 32000)
+    assert readings.published == 0.24
+    text = findings.designated_reading(readings)
+    assert "(6,650) they are 24.0%, which rounds to the published 24%" in text
+    assert "(32,000) the roster's designated-village poor are 5.0%, nowhere near 24%" in text
+
+
+# --- the village profile ----------------------------------------------------------------
+
+
+def test_village_profile_of_a_crosswalked_name(embedded, registry, ref):
+    code = resolve_village("下铁坡")
+    assert code == "430527203228"
+    mem = ind.in_village(embedded.members, code)
+    hh = ind.in_village(embedded.households, code)
+    assert len(mem) > 0 and (mem["village_code"] == code).all()
+    profile = ind.village_summary(code, embedded.members, embedded.households, registry, ref)
+    population = int(registry.set_index("code").loc[code, "population"])
+    assert (profile.name, profile.designated, profile.population) == ("铁坡村", True, population)
+    assert (profile.households, profile.people) == (len(hh), len(mem))
+    assert profile.share == pytest.approx(len(mem) / population)
+    assert findings.village_header(profile).startswith("## 铁坡村 (430527203228)\n\n省定贫困村")
+    exits = ind.exits_by_village(mem, hh, 2016, ref, total=False)
+    assert exits["village_code"].tolist() == [code]
+    wide = ind.pyramid_wide(ind.age_sex_pyramid(mem))
+    assert list(wide.columns) == ["男", "女"]
+    assert int(wide.to_numpy().sum()) == len(mem[mem["age"].notna() & mem["sex"].notna()])
+    status = asr.two_assurances(embedded.members, embedded.households, 2016, ref)
+    own = ind.in_village(status, code)
+    compare = asr.village_deprivation(asr.alkire_foster(own, k=0.4),
+                                      asr.alkire_foster(status, k=0.4))  # fmt: skip
+    assert compare["village"].tolist() == pytest.approx(own[DIMS].mean().tolist())
+    assert compare["township"].tolist() == pytest.approx(status[DIMS].mean().tolist())
+
+
+def test_village_profile_of_a_unit_resolved_by_name(embedded, ref):
+    code = resolve_village("寨市林场")
+    mem, hh = ind.in_village(embedded.members, code), ind.in_village(embedded.households, code)
+    exits = ind.exits_by_village(mem, hh, 2016, ref, total=False)
     assert exits["village_code"].tolist() == ["430527203504"]
-    assert (run / "figures" / "village_profile__age_sex_pyramid.png").exists()
 
 
-@pytest.mark.slow
-def test_notebook_village_profile_unknown_village_fails(tmp_path):
-    with pytest.raises(papermill.PapermillExecutionError, match="火星村"):
-        _run_notebook("village_profile", tmp_path, village="火星村")
+YANTANG = "430527203201"  # a unit with no row in the hand-made roster
+
+
+@pytest.mark.parametrize("in_registry", [True, False])
+def test_village_with_no_rows_gives_not_available_facts(ref, in_registry):
+    members, households = _members(), _households()
+    registry = _registry()
+    if in_registry:
+        registry = pd.concat([registry, pd.DataFrame({"code": [YANTANG], "population": [300]})])
+    profile = ind.village_summary(YANTANG, members, households, registry, ref)
+    assert (profile.name, profile.households, profile.people) == ("岩塘村", 0, 0)
+    assert profile.population == (300 if in_registry else None)
+    assert profile.share == (0.0 if in_registry else None)
+    mem, hh = ind.in_village(members, YANTANG), ind.in_village(households, YANTANG)
+    assert ind.households_by(hh, "main_cause").empty
+    assert ind.pyramid_wide(ind.age_sex_pyramid(mem)).to_numpy().sum() == 0
+    status = asr.two_assurances(members, households, 2016, ref)
+    village = asr.alkire_foster(ind.in_village(status, YANTANG), k=0.4)
+    township = asr.alkire_foster(status, k=0.4)
+    compare = asr.village_deprivation(village, township)
+    assert compare["village"].isna().all() and compare["township"].notna().all()
+    checks = asr.exit_checks(ind.in_village(status, YANTANG))
+    assert asr.flagged_households(checks).empty
+    assert ind.exits_by_village(mem, hh, 2016, ref, total=False).empty
+    line = ind.in_village(asr.village_exit_line(mem, hh, registry, ref), YANTANG)
+    sentences = [
+        findings.village_header(profile),
+        findings.village_af(village, township, profile.name),
+        findings.village_exits(checks, line, ref),
+    ]
+    text = "\n".join(sentences)
+    assert "nan" not in text.lower()
+    assert "no registered poor households in the roster" in sentences[0]
+    assert "H and M0 not available in 岩塘村" in sentences[1]
+    assert sentences[2].startswith("0 households exited; 0 of them fail a criterion")
+    if in_registry:
+        assert "Remaining incidence 0.0% against the 2% village exit line" in sentences[2]
+    else:
+        assert "registered population not available" in sentences[0]
+        assert "Remaining incidence not available" in sentences[2]
+
+
+def test_pyramid_wide_keeps_every_age_group():
+    wide = ind.pyramid_wide(ind.age_sex_pyramid(_members()))
+    assert wide.index.tolist()[0] == "0-4" and wide.index.tolist()[-1] == "80+"
+    assert wide.loc["10-14", "男"] == 1 and wide.loc["15-19"].tolist() == [1, 1]
+    assert int(wide.to_numpy().sum()) == len(_members())
+
+
+# --- the index and the exit checks as notebook 05 shows them ------------------------------
+
+
+def test_dimension_table_and_largest_contribution():
+    res = asr.alkire_foster(_af_example(), k=0.4)
+    dims = asr.dimension_table(res.dimensions)
+    assert dims["label"].tolist() == [asr.DIMENSION_LABELS_ZH[d] for d in DIMS]
+    top = asr.largest_contribution(dims)
+    assert (top["dimension"], top["contribution"]) == ("income", pytest.approx(0.3))
+    nobody = asr.alkire_foster(_af_example().assign(**dict.fromkeys(DIMS, False)), k=0.4)
+    assert asr.largest_contribution(nobody.dimensions) is None
+    # medical, housing and water contribute equally: the first of them in policy order
+    tie = pd.DataFrame([[False, False, True, True, False], [False, False, False, True, True],
+                        [False, False, True, False, True]], columns=DIMS)
+    assert asr.largest_contribution(asr.alkire_foster(tie, k=0.4).dimensions)["dimension"] == (
+        "medical"
+    )
+
+
+def test_income_only_hand_count():
+    dep = _af_example().astype(dict.fromkeys(DIMS, "boolean"))
+    dep.loc[2, DIMS] = [True, False, False, False, False]  # income alone
+    dep.loc[3, DIMS] = [True, False, False, False, pd.NA]  # water unknown: deprived
+    alone = asr.income_only(dep)
+    assert (alone.households, alone.of) == (1, 5)
+    assert alone.share == pytest.approx(0.2)
+    assert asr.income_only(dep.iloc[:0]).households == 0
+
+
+def test_income_only_on_the_embedded_roster_is_not_most(embedded, ref):
+    status = asr.two_assurances(embedded.members, embedded.households, 2016, ref)
+    alone = asr.income_only(status)
+    by_hand = status["income"] & ~status[["education", "medical", "housing", "water"]].any(axis=1)
+    assert (alone.households, alone.of) == (int(by_hand.sum()), len(status))
+    assert 0 < alone.share < 0.5  # a minority: "most households" would be false
+    text = findings.af_headline(asr.alkire_foster(status, k=0.4), alone)
+    assert f"{alone.share:.1%} of registered households ({alone.households:,} of " in text
+    assert "Most" not in text
+    assert "The largest contribution comes from 吃穿不愁(收入)" in text
+
+
+def test_contributions_wide_and_village_names(ref):
+    by_village = asr.alkire_foster(_af_example(), k=0.4, by="village_code")
+    wide = asr.contributions_wide(by_village.dimensions)
+    assert list(wide.columns) == DIMS and list(wide.index) == ["v1", "v2"]
+    # v1 (k = 0.4): households 1 and 2 are poor, M0 = (0.6 + 0.4) / 3; income is deprived
+    # in both, so it contributes 0.2 * (2/3) / (1/3) = 0.4.
+    assert wide.loc["v1", "income"] == pytest.approx(0.4)
+    named = asr.with_village_names(pd.DataFrame({"village_code": [LIJIA, "v9"]}), ref)
+    assert named["village_name"].tolist()[0] == "李家村" and pd.isna(named["village_name"][1])
+
+
+def test_false_exits_by_criteria_and_flagged_households_embedded(embedded, ref):
+    status = asr.two_assurances(embedded.members, embedded.households, 2016, ref)
+    checks = asr.exit_checks(status)
+    by_criteria = asr.false_exits_by_criteria(checks)
+    assert dict(zip(by_criteria["failed"], by_criteria["households"], strict=True)) == {
+        "吃穿不愁(收入)": 3, "住房安全": 2, "基本医疗": 2, "义务教育": 1,
+    }  # fmt: skip
+    flagged = asr.flagged_households(checks)
+    assert len(flagged) == 8 + 10
+    assert (flagged["false_exit"] | flagged["eligible_not_exited"]).all()
+    by_village = asr.exit_checks_by_village(checks, ref)
+    assert (by_village["false_exits"].sum(), by_village["eligible_not_exited"].sum()) == (8, 10)
+
+
+def test_villages_with_assurances_keeps_every_polygon(embedded, registry, ref):
+    import geopandas as gpd
+
+    villages = gpd.read_file(RAW / "zhaishi_geography.gpkg", layer="villages")
+    status = asr.two_assurances(embedded.members, embedded.households, 2016, ref)
+    index = asr.alkire_foster(status, k=0.4, by="village_code").index
+    checks = asr.exit_checks_by_village(asr.exit_checks(status), ref)
+    line = asr.village_exit_line(embedded.members, embedded.households, registry, ref)
+    mapped = asr.villages_with_assurances(villages, index, checks, line)
+    assert isinstance(mapped, gpd.GeoDataFrame)
+    assert mapped["code"].tolist() == villages["code"].tolist()
+    m0 = index.set_index("village_code")["M0"]
+    assert mapped["M0"].tolist() == pytest.approx(mapped["code"].map(m0).tolist(), nan_ok=True)
+    below = line.set_index("village_code")["below_line"]
+    assert mapped["below_line"].tolist() == mapped["code"].map(below).tolist()
+    assert (mapped["false_exits"].sum(), mapped["eligible_not_exited"].sum()) == (8, 10)
+    text = findings.exit_checks_summary(asr.exit_checks(status), line, ref)
+    assert text.startswith("8 households are marked exited but fail a criterion; 10 meet")
+    assert "designated villages among them: none." in text
