@@ -36,6 +36,7 @@ __all__ = [
     "figure_path",
     "table_paths",
     "save_table",
+    "save_tables",
     "localise",
     "banner_text",
     "show_banner",
@@ -203,6 +204,32 @@ def save_table(
     shown = frame.rename(columns={k: defuse(v) for k, v in (headers_zh or {}).items()})
     xlsx_path.write_bytes(_xlsx_bytes(shown, name[:31]))
     return [csv_path, xlsx_path]
+
+
+def save_tables(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    output_dir: str | Path | None,
+    prefix: str,
+    headers_zh: Mapping[str, str] | None = None,
+) -> list[Path]:
+    """:func:`save_table` for each ``name → table`` of ``tables``, in order.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> tables = {"a": pd.DataFrame({"n": [1]}), "b": pd.DataFrame({"n": [2]})}
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     [p.name for p in save_tables(tables, output_dir=tmp, prefix="nb")]
+    ['nb__a.csv', 'nb__a.xlsx', 'nb__b.csv', 'nb__b.xlsx']
+    """
+    return [
+        path
+        for name, table in tables.items()
+        for path in save_table(
+            table, name, output_dir=output_dir, prefix=prefix, headers_zh=headers_zh
+        )
+    ]
 
 
 def localise(

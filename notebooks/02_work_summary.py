@@ -111,10 +111,9 @@ display(Markdown(findings.designated_reading(indicators.designated_readings(ws, 
 tables = indicators.programme_tables(
     clean, ref, year, registry=reg, k=k, include_vocational=include_vocational
 )
-for name, table in tables.items():
-    outputs.save_table(
-        table, name, output_dir=output_dir, prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH
-    )
+_ = outputs.save_tables(
+    tables, output_dir=output_dir, prefix=figure_prefix, headers_zh=indicators.HEADERS_ZH
+)
 if output_dir:
     workbook = indicators.write_programme_workbook(
         tables, Path(output_dir) / "tables" / f"{figure_prefix}__programme_tables.xlsx"

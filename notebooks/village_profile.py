@@ -126,7 +126,9 @@ display(outputs.localise(relocation, lang, indicators.HEADERS_ZH) if len(relocat
         else Markdown("No relocated households."))
 display(outputs.localise(education, lang, indicators.HEADERS_ZH))
 display(outputs.localise(credit, lang, indicators.HEADERS_ZH))
-for table_name, table in (("relocation", relocation), ("education_aid", education),
-                          ("credit", credit), ("exits", exits)):
-    outputs.save_table(table, table_name, output_dir=output_dir, prefix=figure_prefix,
-                       headers_zh=indicators.HEADERS_ZH)
+_ = outputs.save_tables(
+    {"relocation": relocation, "education_aid": education, "credit": credit, "exits": exits},
+    output_dir=output_dir,
+    prefix=figure_prefix,
+    headers_zh=indicators.HEADERS_ZH,
+)

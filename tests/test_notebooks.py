@@ -2,17 +2,23 @@
 
 Hygiene (fast): a Markdown title first; exactly one cell tagged ``parameters`` whose
 parameters papermill lists, each typed, with a default and a comment, including the
-common ``output_dir``, ``figure_prefix`` and ``lang``; the ``.ipynb`` is stored without
-outputs; it agrees with its jupytext ``.py`` source.
+common ``output_dir``, ``figure_prefix`` and ``lang``; defaults equal to those of
+``reports.yml`` (JupyterLab and the batch report agree); the ``.ipynb`` is stored
+without outputs; it agrees with its jupytext ``.py`` source; code cells only call and
+present: no function, class or lambda, no loop or comprehension (computations belong in
+the package, where they are tested).
 
-Execution (slow): every notebook listed in reports.yml runs through papermill from the
-notebooks/ folder with its ``test_parameters`` (and one village of a fan-out), writes
-its figures and tables under the names of the convention, and leaks no personal data;
-for the notebooks of ``OUTPUT_CHECKS``, exactly the figures and tables it should.
+Execution (slow): the whole test report — every notebook of reports.yml with its
+``test_parameters`` and one village of a fan-out — runs ONCE per session through the real
+runner (``report.run_report``, two notebooks at a time). Each notebook must end ``ok``,
+write its figures and tables under the names of the convention and, for the notebooks of
+``OUTPUT_CHECKS``, exactly the ones it should; the run must leak no personal data; and
+re-running one notebook gives byte-identical files.
 """
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -22,8 +28,9 @@ import nbformat
 import pandas as pd
 import papermill
 import pytest
+import yaml
 
-from fupin_analysis import privacy, report
+from fupin_analysis import report
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -91,6 +98,37 @@ def test_parameters_are_typed_commented_and_listed_by_papermill(stem):
     assert params["figure_prefix"]["default"].strip("\"'") == stem
 
 
+#: Statements that compute: a notebook's code cells may not contain them.
+_COMPUTING = (
+    ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef, ast.For, ast.AsyncFor,
+    ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp,
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_code_cells_only_call_and_present(stem):
+    found = []
+    for cell in jupytext.read(NOTEBOOKS / f"{stem}.py").cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, _COMPUTING):
+                found.append(f"{type(node).__name__}: {ast.get_source_segment(cell.source, node)}")
+    assert not found, "move this into a tested function of the package:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_defaults_are_those_of_reports_yml(stem):
+    """Opening a notebook in JupyterLab gives the results of the batch report."""
+    declared = papermill.inspect_notebook(str(NOTEBOOKS / f"{stem}.ipynb"))
+    (entry,) = [e for e in CONFIG.notebooks if e.name == stem]
+    configured = CONFIG.parameters | entry.parameters
+    for key, value in configured.items():
+        if key in declared:
+            default = yaml.safe_load(declared[key]["default"])
+            assert default == value, f"{stem}: {key} defaults to {default!r}, reports.yml {value!r}"
+
+
 @pytest.mark.parametrize("stem", STEMS)
 def test_every_notebook_is_listed_in_reports_yml(stem):
     assert stem in LISTED
@@ -102,16 +140,18 @@ def test_every_listed_notebook_exists(name):
 
 
 @pytest.fixture(scope="session")
-def roster_names():
-    roster = CONFIG.parameters.get("roster")
-    path = (NOTEBOOKS / roster).resolve() if roster else None
-    return privacy.roster_names(path) if path and path.exists() else set()
+def test_run(tmp_path_factory):
+    """The test report of reports.yml, run once for the whole session."""
+    return report.run_report(
+        REPO / "reports.yml", out=tmp_path_factory.mktemp("report") / "run", test=True,
+        progress=False,
+    )  # fmt: skip
 
 
 def _outputs(out: Path, job_id: str) -> dict[str, list[str]]:
     """The names a run wrote, per folder, without the job prefix: {"figures": [...], ...}."""
     return {
-        kind: sorted(p.name.removeprefix(f"{job_id}__") for p in (out / kind).glob("*"))
+        kind: sorted(p.name.removeprefix(f"{job_id}__") for p in (out / kind).glob(f"{job_id}__*"))
         for kind in ("figures", "tables")
     }
 
@@ -163,28 +203,50 @@ OUTPUT_CHECKS = {
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", LISTED)
-def test_listed_notebook_executes_on_test_parameters(name, tmp_path, roster_names):
-    if not (NOTEBOOKS / f"{name}.ipynb").exists():
-        pytest.skip(f"{name}.ipynb not written yet (test_every_listed_notebook_exists fails)")
-    (job,) = [
-        j
-        for j in report.plan_jobs(CONFIG, notebook_dir=NOTEBOOKS, only=name, test=True)
-        if j.name == name
-    ]
-    out = tmp_path / "run"
-    papermill.execute_notebook(
-        str(NOTEBOOKS / f"{name}.ipynb"),
-        str(tmp_path / f"{job.job_id}.ipynb"),
-        parameters=job.parameters | {"output_dir": str(out)},
-        kernel_name="python3",
-        cwd=str(NOTEBOOKS),
-        progress_bar=False,
-    )
-    written = sorted(p for p in out.rglob("*") if p.is_file())
-    for path in written:
-        assert path.parent.name in ("figures", "tables"), path
-        assert path.name.startswith(f"{job.job_id}__"), path.name
-    hits = privacy.scan(tmp_path, names=roster_names)
-    assert hits.empty, hits.to_string()
+def test_listed_notebook_runs_in_the_test_report(name, test_run):
+    jobs = test_run.summary[test_run.summary["notebook"] == name]
+    assert len(jobs) == 1, jobs
+    job = jobs.iloc[0]
+    assert job["status"] == "ok", f"{job['job']}, cell {job['failed_cell']}: {job['error']}"
+    out = test_run.run_dir
+    for kind in ("notebooks", "html", "logs"):
+        assert len(list((out / kind).glob(f"{job['job']}.*"))) == 1, kind
     if name in OUTPUT_CHECKS:
-        OUTPUT_CHECKS[name](out, job.job_id)
+        OUTPUT_CHECKS[name](out, job["job"])
+
+
+@pytest.mark.slow
+def test_the_test_report_writes_only_named_outputs_and_no_personal_data(test_run):
+    assert test_run.privacy.empty, test_run.privacy.to_string()
+    job_ids = set(test_run.summary["job"])
+    for path in (test_run.run_dir / "figures").iterdir():
+        assert path.name.split("__")[0] in job_ids, path.name
+    for path in (test_run.run_dir / "tables").iterdir():
+        assert path.name.split("__")[0] in job_ids, path.name
+
+
+@pytest.mark.slow
+def test_a_notebook_run_again_gives_byte_identical_files(test_run, tmp_path):
+    """Reproducing a figure: 00_overview again, into another folder, byte for byte.
+
+    Figures, tables, the executed notebook and its page are identical; times are in the
+    manifest and logs only, and no file names a folder of this machine.
+    """
+    again = report.run_report(
+        REPO / "reports.yml", out=tmp_path / "again", only="00_overview", test=True,
+        progress=False,
+    )  # fmt: skip
+    assert again.ok, again.summary
+    files = sorted(
+        p.relative_to(again.run_dir)
+        for folder in ("figures", "tables", "notebooks", "html")
+        for p in (again.run_dir / folder).iterdir()
+    )
+    assert len(files) >= 5
+    for rel in files:
+        assert (again.run_dir / rel).read_bytes() == (test_run.run_dir / rel).read_bytes(), rel
+    for rel in [*files, Path("manifest.json"), Path("index.html")]:
+        text = (again.run_dir / rel).read_bytes()
+        assert str(tmp_path).encode() not in text and str(REPO).encode() not in text, rel
+    page = (again.run_dir / "html" / "00_overview.html").read_text(encoding="utf-8")
+    assert page.index("SYNTHETIC DATA") < page.index("<img")  # the banner is on top

@@ -364,35 +364,6 @@ def test_the_privacy_check_uses_the_roster_the_run_analysed(tmp_path, make_roste
 
 
 @pytest.mark.slow
-def test_same_config_twice_gives_identical_files(tmp_path):
-    """The overview notebook on the repository's config, run twice into two folders.
-
-    Figures, tables, executed notebooks, HTML pages and the index are byte-identical;
-    times are in the manifest and logs only, and no file holds an absolute path.
-    """
-    first = report.run_report(
-        REPO / "reports.yml", out=tmp_path / "a", only="00_overview", progress=False
-    )
-    second = report.run_report(
-        REPO / "reports.yml", out=tmp_path / "b", only="00_overview", progress=False
-    )
-    assert first.ok and second.ok, (first.summary, second.summary, first.privacy)
-    files = sorted(
-        p.relative_to(first.run_dir)
-        for folder in ("figures", "tables", "notebooks", "html")
-        for p in (first.run_dir / folder).iterdir()
-    ) + [Path("index.html")]
-    assert len(files) >= 6
-    for rel in files:
-        assert (first.run_dir / rel).read_bytes() == (second.run_dir / rel).read_bytes(), rel
-    for rel in [*files, Path("manifest.json")]:
-        text = (first.run_dir / rel).read_bytes()
-        assert str(tmp_path).encode() not in text and str(REPO).encode() not in text, rel
-    page = (first.run_dir / "html" / "00_overview.html").read_text(encoding="utf-8")
-    assert page.index("SYNTHETIC DATA") < page.index("<img")  # the banner is on top
-
-
-@pytest.mark.slow
 def test_a_cell_over_the_timeout_fails_its_notebook(tmp_path):
     nbdir = tmp_path / "nbs"
     nbdir.mkdir()
