@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import tempfile
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,9 @@ import pytest
 from hypothesis import settings
 
 from fupin_analysis import idcard
+
+# The suite's pseudonymous keys use a salt of its own, never the user's secret.
+os.environ.setdefault("FUPIN_SALT_FILE", str(Path(tempfile.mkdtemp()) / "salt"))
 
 settings.register_profile("default", derandomize=True, database=None, print_blob=True)
 settings.register_profile("explore", derandomize=False, print_blob=True)
