@@ -520,12 +520,12 @@ def scan(path: str | Path, *, names: Iterable[str] | None = None) -> pd.DataFram
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = (Path(tmp) / "t.csv").write_text("code,id\\n1,ID 430527-19900101-1237\\n")
-    ...     _ = (Path(tmp) / "u.xlsx").write_bytes(b"PK")
+    ...     _ = (Path(tmp) / "u.png").write_bytes(b"GIF89a")
     ...     hits = scan(tmp)
     >>> hits[["file", "kind", "location"]].values.tolist()
-    [['t.csv', 'id_number', 'line 2'], ['u.xlsx', 'unreadable', 'file']]
+    [['t.csv', 'id_number', 'line 2'], ['u.png', 'unreadable', 'file']]
     >>> hits["value"].tolist()  # masked; for an unreadable file, the reason
-    ['43***************7', 'CalamineError: Cannot detect file format']
+    ['43***************7', 'not a PNG file (bad signature)']
     """
     root = Path(path)
     if not root.exists():

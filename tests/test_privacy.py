@@ -228,7 +228,8 @@ def test_id_with_dashes_or_dots_inside_is_found(text):
 
 def test_id_in_full_width_digits_is_found():
     assert found(f"证件号码：{VALID.translate(FULL_WIDTH)}") == [("id_number", VALID)]
-    assert found("证件号码：４３０５２７１９９００１０１１２３Ｘ") == [("id_number", "43052719900101123X")]
+    with_x = "43052719900101123X"
+    assert found(f"证件号码：{with_x.translate(FULL_WIDTH)}") == [("id_number", with_x)]
 
 
 @pytest.mark.parametrize("prefix", ["ID", "id:", "SFZ", "ＩＤ", "身份证:", "身份证号码"])
@@ -306,9 +307,12 @@ def test_public_numbers_decimals_and_rows_of_numbers_are_not_hits(text):
 
 
 def test_hits_report_the_original_place_after_normalisation(tmp_path):
-    text = "&amp; 第一行 ＡＢＣ\n\u200b第二行 &#26472;\n号码 ４３０５２７ 1980-0101 1232 与 杨 明华\n"
+    text = (
+        "&amp; 第一行 ＡＢＣ\n\u200b第二行 &#26472;\n号码 ４３０５２７ 1980-0101 1232 与 杨 明华\n"
+    )
     hits = privacy.find_in_text(text, names={"杨明华"})
-    assert [(k, text[o : o + 4]) for k, _, o in hits] == [("id_number", "４３０５"), ("name", "杨 明华")]
+    starts = [(k, text[o : o + 4]) for k, _, o in hits]
+    assert starts == [("id_number", "４３０５"), ("name", "杨 明华")]
     (tmp_path / "a.md").write_text(text, encoding="utf-8")
     assert privacy.scan_file(tmp_path / "a.md", names={"杨明华"}) == [
         ("id_number", "line 3", VALID),
