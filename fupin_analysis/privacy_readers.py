@@ -52,7 +52,8 @@ Locate = str | Callable[[int], str]
 Piece = tuple["str | Unreadable | NotRead", Locate]
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_DATA_URI = re.compile(r"data:(?P<mime>[\w/+.-]+);base64,(?P<data>[A-Za-z0-9+/=\s]+)")
+# No white space inside: text right after a URI must not pass for its data.
+_DATA_URI = re.compile(r"data:(?P<mime>[\w/+.-]+);base64,(?P<data>[A-Za-z0-9+/=]+)")
 _BINARY_MIME = re.compile(r"(image/(?!svg)|application/(pdf|octet-stream)|audio/|video/)")
 
 
@@ -97,20 +98,18 @@ def _decode(data: bytes) -> str:
 
 
 def _embedded(text: str, where: Callable[[int], str]) -> tuple[str, list[Piece]]:
-    """The text without base64 data URIs, and the PNG text chunks of those that are PNGs.
-
-    Each URI becomes ``data:`` and the line breaks it held, so lines stay put.
-    """
+    """The text with base64 data URIs cut to ``data:``, and the PNG text chunks of those
+    that are PNGs (located by ``where`` of the URI's offset)."""
     if "base64," not in text:
         return text, []
     pieces: list[Piece] = []
 
-    def blank(match: re.Match) -> str:
+    def cut(match: re.Match) -> str:
         if match["mime"] == "image/png":
             pieces.extend(_png_pieces(match["data"], f"{where(match.start())}, embedded png"))
-        return "data:" + "\n" * match.group(0).count("\n")
+        return "data:"
 
-    return _DATA_URI.sub(blank, text), pieces
+    return _DATA_URI.sub(cut, text), pieces
 
 
 def _png_pieces(b64: str, location: str) -> list[Piece]:
@@ -128,10 +127,9 @@ def _png_pieces(b64: str, location: str) -> list[Piece]:
 
 
 def _text_file(path: Path) -> Iterator[Piece]:
-    text = _decode(path.read_bytes())
-    locate = _line_of(text)
-    text, pieces = _embedded(text, locate)
-    yield text, locate
+    original = _decode(path.read_bytes())
+    text, pieces = _embedded(original, _line_of(original))
+    yield text, _line_of(text)  # cutting URIs keeps every line break
     yield from pieces
 
 

@@ -472,6 +472,21 @@ def test_names_in_pdf_hex_strings_are_found(tmp_path):
     assert privacy.scan_file(tmp_path / "f.pdf", names={NAME}) == [("name", "pdf metadata", NAME)]
 
 
+def test_embedded_png_images_are_cut_out_of_text_files_but_their_text_chunks_read(tmp_path):
+    png = _with_chunk(_png_bytes(tmp_path), _chunk(b"tEXt", b"Author\0" + NAME.encode()))
+    uri = "data:image/png;base64," + base64.b64encode(png).decode()
+    (tmp_path / "a.html").write_text(
+        f'<p>一</p>\n<img src="{uri}">\n<p>{ID}</p>\n<img src="{uri}"> 电话 13812345678',
+        encoding="utf-8",
+    )
+    assert privacy.scan_file(tmp_path / "a.html", names={NAME}) == [
+        ("id_number", "line 3", ID),
+        ("mobile", "line 4", "13812345678"),
+        ("name", "line 2, embedded png text Author", NAME),
+        ("name", "line 4, embedded png text Author", NAME),
+    ]
+
+
 def test_files_of_an_unknown_type_are_read_as_text_or_listed_as_not_read(tmp_path):
     (tmp_path / "notes.dat").write_text(f"户主 {NAME} {ID}", encoding="utf-8")
     (tmp_path / "font.woff2").write_bytes(b"wOF2\x00\x01\xff\xfe\x80")
