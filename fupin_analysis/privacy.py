@@ -464,9 +464,10 @@ def scan_file(path: str | Path, names: Iterable[str] | None = None) -> list[tupl
     ...     path = Path(tmp) / "note.md"
     ...     _ = path.write_text("第一行\\n户主 杨 明华", encoding="utf-8")
     ...     bad = Path(tmp) / "f.png"
-    ...     _ = bad.write_bytes(b"GIF89a")
-    ...     scan_file(path, names={"杨明华"}), scan_file(bad)
-    ([('name', 'line 2', '杨明华')], [('unreadable', 'file', 'not a PNG file (bad signature)')])
+    ...     _ = bad.write_bytes(b"\\x89PNG\\r\\n\\x1a\\n\\x00")
+    ...     print(scan_file(path, names={"杨明华"}), scan_file(bad), sep="\\n")
+    [('name', 'line 2', '杨明华')]
+    [('unreadable', 'file', 'truncated PNG: 1 stray bytes at byte 8')]
     """
     wanted = frozenset(names or ())
     rows = []
@@ -520,12 +521,12 @@ def scan(path: str | Path, *, names: Iterable[str] | None = None) -> pd.DataFram
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     _ = (Path(tmp) / "t.csv").write_text("code,id\\n1,ID 430527-19900101-1237\\n")
-    ...     _ = (Path(tmp) / "u.png").write_bytes(b"GIF89a")
+    ...     _ = (Path(tmp) / "u.png").write_bytes(b"GIF89a\\x01\\x00\\xf7")
     ...     hits = scan(tmp)
     >>> hits[["file", "kind", "location"]].values.tolist()
     [['t.csv', 'id_number', 'line 2'], ['u.png', 'unreadable', 'file']]
     >>> hits["value"].tolist()  # masked; for an unreadable file, the reason
-    ['43***************7', 'not a PNG file (bad signature)']
+    ['43***************7', 'not a .png file (no .png signature) nor UTF-8 text']
     """
     root = Path(path)
     if not root.exists():

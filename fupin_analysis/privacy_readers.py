@@ -426,7 +426,9 @@ def texts(path: str | Path) -> Iterator[Piece]:
     Raises
     ------
     Unreadable
-        The file is of a type read here but damaged (or not UTF-8, for text).
+        The file is of a type read here but damaged (or not UTF-8, for text). A file
+        without the signature of its type (a ``.png`` that is no PNG) is read as text
+        when it is UTF-8 text, and unreadable otherwise.
     NotRead
         A binary file of another type (fonts, JPEG, ZIP, ...): it is not read.
     """
@@ -436,12 +438,32 @@ def texts(path: str | Path) -> Iterator[Piece]:
         return _notebook_file(path)
     if suffix in TEXT_SUFFIXES:
         return _text_file(path)
-    if suffix in WORKBOOK_SUFFIXES:
-        return _workbook_file(path)
-    if suffix == ".parquet":
-        return _parquet_file(path)
-    if suffix == ".png":
-        return _png_file(path)
-    if suffix == ".pdf":
-        return _pdf_file(path)
-    return _unknown_file(path)
+    binary = _BINARY_READERS.get(suffix)
+    if binary is None:
+        return _unknown_file(path)
+    signatures, reader = binary
+    with path.open("rb") as file:
+        head = file.read(8)
+    if head.startswith(signatures):
+        return reader(path)
+    return _misnamed_file(path, suffix)
+
+
+def _misnamed_file(path: Path, suffix: str) -> Iterator[Piece]:
+    """A file without the signature of its type: read as text when it is text."""
+    try:
+        yield from _text_file(path)
+    except Unreadable as exc:
+        raise Unreadable(f"not a {suffix} file (no {suffix} signature) nor UTF-8 text") from exc
+
+
+_BINARY_READERS: dict[str, tuple[tuple[bytes, ...], Callable[[Path], Iterator[Piece]]]] = {
+    ".png": ((_PNG_SIGNATURE,), _png_file),
+    ".pdf": ((b"%PDF-",), _pdf_file),
+    ".parquet": ((b"PAR1",), _parquet_file),
+    ".xlsx": ((b"PK\x03\x04",), _workbook_file),
+    ".xlsm": ((b"PK\x03\x04",), _workbook_file),
+    ".xlsb": ((b"PK\x03\x04",), _workbook_file),
+    ".ods": ((b"PK\x03\x04",), _workbook_file),
+    ".xls": ((b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",), _workbook_file),
+}

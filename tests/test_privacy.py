@@ -578,6 +578,18 @@ def test_a_text_file_that_is_not_utf8_is_unreadable(tmp_path, suffix):
     assert location == "file" and reason.startswith("not UTF-8 text")
 
 
+def test_a_file_without_the_signature_of_its_type_is_read_as_text_if_it_is_text(tmp_path):
+    (tmp_path / "f.png").write_text(f"户主 {NAME}", encoding="utf-8")
+    (tmp_path / "q.parquet").write_text(f"证件 {ID}", encoding="utf-8")
+    (tmp_path / "g.png").write_bytes(b"GIF89a\x01\x00\xf7\x00")
+    hits = privacy.scan(tmp_path, names={NAME})
+    assert hits[["file", "kind", "location"]].values.tolist() == [
+        ["f.png", "name", "line 1"],
+        ["g.png", "unreadable", "file"],
+        ["q.parquet", "id_number", "line 1"],
+    ]
+
+
 def test_unreadable_files_are_rows_of_the_scan(tmp_path):
     (tmp_path / "ok.csv").write_text("a\n1\n", encoding="utf-8")
     (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
