@@ -88,6 +88,7 @@ _ID_SHAPE = re.compile(
 )
 _MOBILE = re.compile(r"1[3-9]\d{9}")
 _AREA_CODE = re.compile(r"0\d{2,3}")
+_MOBILE_HALVES = frozenset({(3, 8), (4, 7), (7, 4)})
 
 # A chain of digit groups: one space, or a dash, dot, slash or middle dot with a space
 # either side or none, between groups; an area code may stand in brackets; an ID's X
@@ -288,15 +289,19 @@ def _classify(
     """``(kind, canonical value)`` of a run of whole digit groups, or None.
 
     ``gaps`` are the separators between the groups, ``outer`` those just before and
-    after the run. A number in one piece is judged as before; one in several groups must
-    not continue with a separator it uses (else it is a part of a row of numbers, such
-    as a table line or SVG path data); an ID in groups must be fully valid; a phone
-    number in groups uses one separator (its country or area code may have another),
-    three groups at most (two for a landline's local number) of three digits or more.
+    after the run. A number in one piece is judged as before. One in several groups must
+    not continue with a separator it uses, and one with a single space inside must not
+    end inside a token such as ``2019-10-11`` (else it is a piece of a row of numbers: a
+    table line, SVG path data). An ID in groups must be fully valid. A phone number in
+    groups uses one separator (its country or area code may have another); a mobile
+    number is in two groups of 3+8, 4+7 or 7+4 digits or in three of three digits or
+    more, a landline's local number in at most two of three digits or more.
     """
     digits = "".join(groups)
     split = len(groups) > 1
     if split and set(outer) & set(gaps):
+        return None
+    if split and " " in gaps and any(" " not in gap for gap in outer):
         return None
     if len(digits) == 18 and _ID_SHAPE.fullmatch(digits):
         if not split or (digits[:2] in _PROVINCES and _is_valid_id(digits)):
@@ -309,10 +314,12 @@ def _classify(
         return None
     kind, value, head = phone
     body, body_gaps = groups[head:], gaps[head:]
+    sizes = tuple(map(len, body))
     if split and (
         len(set(body_gaps)) > 1
         or len(body) > (3 if kind == "mobile" else 2)
-        or min(map(len, body)) < 3
+        or min(sizes) < 3
+        or (kind == "mobile" and len(body) == 2 and sizes not in _MOBILE_HALVES)
     ):
         return None
     return kind, value
@@ -338,8 +345,19 @@ def _numbers(text: str) -> list[tuple[str, str, int]]:
             offsets.append(at)
         plus = chain["prefix"] == "+"
         offsets[0] = chain.start() if plus else start
-        hits += _numbers_in(groups, gaps, offsets, plus)
+        # a number just beyond spaces: the chain is a piece of a row of numbers (pandas
+        # prints its columns one space apart when they fill their width)
+        edges = (_number_beside(text, chain.start() - 1, -1), _number_beside(text, chain.end(), 1))
+        hits += _numbers_in(groups, gaps, offsets, plus, edges)
     return hits
+
+
+def _number_beside(text: str, at: int, step: int) -> bool:
+    """True when the first character from ``at`` on (going by ``step``) that is not a
+    space or tab is a digit."""
+    while 0 <= at < len(text) and text[at] in " \t":
+        at += step
+    return 0 <= at < len(text) and text[at].isdigit()
 
 
 def _chains(text: str) -> Iterator[re.Match]:
@@ -359,30 +377,40 @@ def _is_letter(char: str) -> bool:
 
 
 def _numbers_in(
-    groups: list[str], gaps: list[str], offsets: list[int], plus: bool
+    groups: list[str],
+    gaps: list[str],
+    offsets: list[int],
+    plus: bool,
+    edges: tuple[bool, bool] = (False, False),
 ) -> list[tuple[str, str, int]]:
     """Longest valid runs of whole groups of a chain, left to right, not overlapping.
 
     Two groups joined by a lone dot are a decimal number (``0.13812345678``) and no part
     of a run, unless the fraction is zero (``13812345678.0``, a number that went through
-    a float column): then its whole part may be one. A whole part with a leading zero
-    (``0739.7512345``) is no decimal number.
+    a float column): then its whole part may be a number by itself. A whole part with a
+    leading zero (``0739.7512345``) is no decimal number. ``edges`` tells whether a number
+    stands beyond spaces before and after the chain: a run of groups joined by single
+    spaces may then not reach that end.
     """
     n = len(groups)
-    blocked = [False] * n
+    free, alone, blocked = 0, 1, 2
+    state = [free] * n
     for k, gap in enumerate(gaps):
         lone = (k == 0 or gaps[k - 1] != ".") and (k + 1 == len(gaps) or gaps[k + 1] != ".")
         if gap == "." and lone and not (groups[k][0] == "0" and len(groups[k]) > 1):
-            blocked[k] = groups[k + 1].strip("0") != ""
-            blocked[k + 1] = True
+            state[k] = alone if groups[k + 1].strip("0") == "" else blocked
+            state[k + 1] = blocked
+    before, after = ([" "] if edges[0] else []), ([" "] if edges[1] else [])
     hits, i = [], 0
     while i < n:
         stop, total = i, 0
-        while stop < n and not blocked[stop] and total + len(groups[stop]) <= 20:
+        if state[i] == alone:
+            stop = i + 1
+        while stop < n and state[stop] == free and total + len(groups[stop]) <= 20:
             total += len(groups[stop])
             stop += 1
         for j in range(stop - 1, i - 1, -1):
-            outer = ([gaps[i - 1]] if i else []) + ([gaps[j]] if j < n - 1 else [])
+            outer = ([gaps[i - 1]] if i else before) + ([gaps[j]] if j < n - 1 else after)
             found = _classify(groups[i : j + 1], gaps[i:j], outer, plus and i == 0)
             if found:
                 hits.append((*found, offsets[i]))

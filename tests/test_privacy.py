@@ -11,6 +11,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import assume, given, settings
@@ -705,3 +706,32 @@ def test_no_id_is_reported_that_the_digits_of_the_text_do_not_hold(text):
     assert all(v in digits for v in ids)
     if not any(privacy._ID_SHAPE.fullmatch(digits[i : i + 18]) for i in range(len(digits))):
         assert ids == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.integers(1, 12),
+    columns=st.lists(
+        st.sampled_from(["count", "small", "rate", "amount", "year", "code", "date", "wide"]),
+        min_size=1,
+        max_size=8,
+    ),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_tables_of_report_numbers_printed_by_pandas_hold_no_numbers(rows, columns, seed):
+    # the numbers a report prints: counts, rates, amounts, years, 12-digit village codes,
+    # dates; as a notebook shows them (repr, HTML, JSON) and as tables are written (CSV)
+    rng = np.random.default_rng(seed)
+    make = {
+        "count": lambda: rng.integers(0, 200_000, rows),
+        "small": lambda: rng.integers(0, 1_000, rows),
+        "rate": lambda: rng.random(rows),
+        "amount": lambda: np.round(rng.random(rows) * 10 ** rng.integers(1, 7), 2),
+        "year": lambda: rng.integers(2014, 2021, rows),
+        "code": lambda: rng.integers(430527_000_000, 430527_999_999, rows),
+        "date": lambda: pd.to_datetime(rng.integers(1.4e9, 1.6e9, rows), unit="s"),
+        "wide": lambda: rng.integers(0, 10_000, rows).astype(float),
+    }
+    frame = pd.DataFrame({f"{kind}{k}": make[kind]() for k, kind in enumerate(columns)})
+    for text in (repr(frame), frame.to_html(), frame.to_csv(), frame.to_json(date_format="iso")):
+        assert [hit for hit in privacy.find_in_text(text) if hit[0] != "name"] == [], text
