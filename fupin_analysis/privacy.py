@@ -12,7 +12,9 @@ digits and letters, compatibility ideographs), zero-width characters and soft hy
 removed, dashes unified. Numbers are then read as chains of digit groups joined by one
 space, dash, dot, slash or middle dot (``151.6823.6841``, ``430527 19800101 123X``,
 ``(0739)7500160``); a hit is a run of whole groups, so a number inside a longer digit
-string (a hash, a decimal fraction) is never one. What counts as a hit:
+string (a hash, a decimal fraction) is never one, and a run in groups must not be a
+piece of a row of numbers (a table line, SVG path data: see ``_classify``). What counts
+as a hit:
 
 * an 18-character resident identity number (GB 11643: 6-digit area, a plausible birth
   date, 3 digits, a digit or X), also after a letter prefix (``ID430527…``). Written
@@ -20,8 +22,9 @@ string (a hash, a decimal fraction) is never one. What counts as a hit:
   (province, calendar date, check character), which keeps tables of numbers from
   forming IDs by chance. Masked numbers such as ``430527********123X`` are not
   personal data and are not reported;
-* an 11-digit mobile number starting ``13``-``19``, grouped in any way, also after
-  ``+86``, ``0086`` or ``86`` and a separator;
+* an 11-digit mobile number starting ``13``-``19``, in one piece (also as a float,
+  ``13812345678.0``) or in groups with one separator (3+8, 4+7, 7+4 digits, or three
+  groups of three or more), also after ``+86``, ``0086`` or ``86`` and a separator;
 * a landline number: an area code ``0`` + 2-3 digits as its own group (or in brackets,
   or ``+86`` and the code without its ``0``), then 7-8 digits, except the public
   numbers of :data:`PUBLIC_NUMBERS`;
