@@ -401,10 +401,8 @@ def _unknown_file(path: Path) -> Iterator[Piece]:
     try:
         yield from _text_file(path)
     except Unreadable as exc:
-        suffix = path.suffix.lower() or "(no suffix)"
-        raise NotRead(
-            f"binary file of a type the check does not read ({suffix}): {exc.reason}"
-        ) from exc
+        suffix = path.suffix.lower() or "no suffix"
+        raise NotRead(f"binary file of a type the check does not read ({suffix})") from exc
 
 
 def texts(path: str | Path) -> Iterator[Piece]:
