@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import json
 import re
 import zipfile
@@ -79,7 +80,7 @@ class NotRead(Exception):
 
 
 def _line_of(text: str) -> Callable[[int], str]:
-    return lambda offset: f"line {text.count(chr(10), 0, offset) + 1}"
+    return lambda offset: "line " + str(text.count("\n", 0, offset) + 1)
 
 
 def _decode(data: bytes) -> str:
@@ -262,8 +263,6 @@ def _cell_text(value: object) -> str:
 
 
 def _workbook_file(path: Path) -> Iterator[Piece]:
-    import bisect
-
     from openpyxl.utils import get_column_letter
     from python_calamine import CalamineWorkbook
 
