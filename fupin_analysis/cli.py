@@ -81,20 +81,34 @@ def _cmd_check(args: argparse.Namespace) -> int:
     from .privacy import roster_names, scan
 
     if not args.path.exists():
-        raise FupinError(f"{args.path}: no such file or folder")
+        raise FupinError(f"{args.path}: no such file or folder (looked for {args.path.absolute()})")
     names = roster_names(args.roster) if args.roster else None
     hits = scan(args.path, names=names)
-    scanned = hits.attrs["files_scanned"]
+    scanned, not_read = hits.attrs["files_scanned"], hits.attrs["not_read"]
+    for file, reason in not_read:
+        print(f"not read: {file}: {reason}")
     if hits.empty:
-        print(f"fupin check: no personal data found in {args.path} ({scanned} files)")
+        skipped = f", {len(not_read)} not read (listed above)" if not_read else ""
+        print(f"fupin check: no personal data found in {args.path} ({scanned} files{skipped})")
         return 0
     print(hits.to_string(index=False))
-    first = hits.iloc[0]
-    raise PrivacyError(
-        f"{args.path}: {len(hits)} personal-data hits in {hits['file'].nunique()} of "
-        f"{scanned} files, first {first.kind} in {first.file} ({first.location}); "
-        "remove them from the outputs"
-    )
+    unreadable = hits["kind"] == "unreadable"
+    problems = []
+    if not unreadable.all():
+        found = hits[~unreadable]
+        first = found.iloc[0]
+        problems.append(
+            f"{len(found)} personal-data hits in {found['file'].nunique()} of {scanned} files, "
+            f"first {first.kind} in {first.file} ({first.location}); remove them from the outputs"
+        )
+    if unreadable.any():
+        bad = hits[unreadable]
+        first = bad.iloc[0]
+        problems.append(
+            f"{bad['file'].nunique()} files could not be read, so are not known to be clean, "
+            f"first {first.file} ({first.location}: {first.value})"
+        )
+    raise PrivacyError(f"{args.path}: " + "; ".join(problems))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -147,7 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_report)
 
-    p = sub.add_parser("check", help="scan a folder for personal data (IDs, phones, names)")
+    p = sub.add_parser(
+        "check",
+        help="scan a folder for personal data (IDs, phones, names); exit 2 on a hit or an "
+        "unreadable file",
+    )
     p.add_argument("path", type=Path, help="folder or file to scan")
     p.add_argument("--roster", type=Path, default=None, help="roster whose names to look for")
     p.set_defaults(func=_cmd_check)
