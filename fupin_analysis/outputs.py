@@ -18,12 +18,14 @@ Examples
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from .disclosure import DEFAULT_THRESHOLD, protect
 from .errors import ConfigError, PrivacyError
 from .excel import defuse, defuse_frame, repeatable_xlsx, text_cells
 from .provenance import is_synthetic
@@ -37,6 +39,8 @@ __all__ = [
     "table_paths",
     "save_table",
     "save_tables",
+    "private_dir",
+    "save_private_table",
     "localise",
     "banner_text",
     "show_banner",
@@ -45,6 +49,7 @@ __all__ = [
 #: File formats a figure may be saved in.
 FIGURE_SUFFIXES: tuple[str, ...] = ("png", "svg", "pdf")
 _NAME_RE = re.compile(r"^[\w.-]+$")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # never write through a planted symlink
 
 SYNTHETIC_BANNER = (
     "> **合成数据 · SYNTHETIC DATA** — 本报告基于 fupin_analysis 内置的合成数据集"
@@ -52,6 +57,8 @@ SYNTHETIC_BANNER = (
     " This report is made from the package's embedded synthetic dataset: no real person is"
     " in it, and it is not a claim about the real township."
 )
+#: Columns of pseudonymous keys: one row per household or person, never published.
+_KEY_COLUMNS = frozenset({"household_key", "person_key"})
 # Canonical ``name`` is left out: reference and geography tables use it for place names.
 _PII_HEADERS = (frozenset(PII_COLUMNS) - {"name"}) | {column(c).header for c in PII_COLUMNS}
 
@@ -115,19 +122,32 @@ def table_paths(output_dir: str | Path, prefix: str, name: str) -> list[Path]:
     return [stem.with_name(f"{stem.name}.csv"), stem.with_name(f"{stem.name}.xlsx")]
 
 
-def _publishable(df: pd.DataFrame, name: str) -> pd.DataFrame:
+def _plain(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Attributes only: geometry dropped; a named index kept as columns, a bare one dropped."""
     geometry = [c for c in df.columns if str(df[c].dtype) == "geometry"]
     frame = pd.DataFrame(df.drop(columns=geometry))
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.name is not None:
-        frame = frame.reset_index()
+    named = any(n is not None for n in frame.index.names)
+    frame = frame.reset_index(drop=not named)
     pii = sorted(str(c) for c in frame.columns if str(c) in _PII_HEADERS)
     if pii:
         raise PrivacyError(
-            f"table {name}: columns {pii} hold personal data; drop them before save_table"
+            f"table {name}: columns {pii} hold personal data; drop them before saving it"
         )
     for col in frame.columns:
         if isinstance(frame[col].dtype, pd.DatetimeTZDtype):
             frame[col] = frame[col].dt.tz_localize(None)
+    return frame
+
+
+def _publishable(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    frame = _plain(df, name)
+    keys = sorted(str(c) for c in frame.columns if str(c) in _KEY_COLUMNS)
+    if keys:
+        raise PrivacyError(
+            f"table {name}: columns {keys} identify households or persons; a published "
+            "table has no per-household rows: aggregate it, or write the list for "
+            "follow-up with save_private_table"
+        )
     return frame
 
 
@@ -152,8 +172,13 @@ def save_table(
     output_dir: str | Path | None,
     prefix: str,
     headers_zh: Mapping[str, str] | None = None,
+    min_count: int = DEFAULT_THRESHOLD,
 ) -> list[Path]:
     """Write a result table as CSV (UTF-8 with BOM) and XLSX with repeatable bytes.
+
+    Small counts are suppressed first (:func:`fupin_analysis.disclosure.protect`): a
+    count of 1 to ``min_count - 1`` people or households, and what is computed from it,
+    reads ``<min_count``.
 
     No cell of either file is a formula: text that a spreadsheet would evaluate (``=…``,
     ``@…``) gets a leading apostrophe (:func:`fupin_analysis.excel.defuse`), and the
@@ -173,6 +198,9 @@ def save_table(
     headers_zh : mapping, optional
         Column → Chinese header, used in the XLSX only (the CSV keeps the canonical
         names so it reads back into code unchanged); unmapped columns keep their names.
+    min_count : int
+        The disclosure threshold (the notebooks' ``min_count`` parameter); 1 publishes
+        every count as it is.
 
     Returns
     -------
@@ -198,12 +226,65 @@ def save_table(
     if not output_dir:
         return []
     csv_path, xlsx_path = table_paths(output_dir, prefix, name)
-    frame = defuse_frame(_publishable(df, name))
+    frame = defuse_frame(protect(_publishable(df, name), min_count))
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
     shown = frame.rename(columns={k: defuse(v) for k, v in (headers_zh or {}).items()})
     xlsx_path.write_bytes(_xlsx_bytes(shown, name[:31]))
     return [csv_path, xlsx_path]
+
+
+def private_dir(output_dir: str | Path) -> Path:
+    """The private folder beside a run folder: ``<run>.private`` (never inside the run).
+
+    A run folder is meant to be published whole (zipped, copied to a share); lists for
+    follow-up that name households by key go beside it, readable by the user only.
+
+    Examples
+    --------
+    >>> private_dir("/reports/default").as_posix()
+    '/reports/default.private'
+    """
+    run = Path(output_dir).resolve()
+    return run.with_name(f"{run.name}.private")
+
+
+def save_private_table(
+    df: pd.DataFrame, name: str, *, output_dir: str | Path | None, prefix: str
+) -> list[Path]:
+    """Write a list for follow-up (per household, with keys) to the private folder.
+
+    ``<run>.private/<prefix>__<name>.csv``, folder mode 0700 and file mode 0600. It is
+    never published: the run's index names it without its content. Names, identity and
+    phone numbers are still refused; the pseudonymous keys are allowed (an office links
+    them back to its roster with its own salt).
+
+    Returns
+    -------
+    list of Path
+        ``[csv]``, or empty when ``output_dir`` is empty.
+
+    Examples
+    --------
+    >>> import os, stat, tempfile
+    >>> run = Path(tempfile.mkdtemp()) / "run"
+    >>> (path,) = save_private_table(pd.DataFrame({"household_key": ["ab12"], "failed": ["收入"]}),
+    ...                              "to_visit", output_dir=run, prefix="village_profile")
+    >>> path.parent.name, oct(stat.S_IMODE(os.stat(path).st_mode))
+    ('run.private', '0o600')
+    """
+    if not output_dir:
+        return []
+    folder = private_dir(output_dir)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    path = output_stem(folder.parent, folder.name, prefix, name).with_suffix(".csv")
+    frame = defuse_frame(_plain(df, name))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _NOFOLLOW, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as handle:
+        frame.to_csv(handle, index=False, lineterminator="\n")
+    return [path]
 
 
 def save_tables(
@@ -212,6 +293,7 @@ def save_tables(
     output_dir: str | Path | None,
     prefix: str,
     headers_zh: Mapping[str, str] | None = None,
+    min_count: int = DEFAULT_THRESHOLD,
 ) -> list[Path]:
     """:func:`save_table` for each ``name → table`` of ``tables``, in order.
 
@@ -227,7 +309,8 @@ def save_tables(
         path
         for name, table in tables.items()
         for path in save_table(
-            table, name, output_dir=output_dir, prefix=prefix, headers_zh=headers_zh
+            table, name, output_dir=output_dir, prefix=prefix, headers_zh=headers_zh,
+            min_count=min_count,
         )
     ]
 

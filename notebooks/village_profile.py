@@ -110,10 +110,12 @@ line = indicators.in_village(assurances.village_exit_line(mem, hh, reg, ref), co
 display(outputs.localise(exits, lang, indicators.HEADERS_ZH))
 display(outputs.localise(line, lang, indicators.HEADERS_ZH))
 display(Markdown(findings.village_exits(checks, line, ref)))
+# The households to review are a list for follow-up: it goes to the private folder beside
+# the report (readable by the user only), never into a page or a published table.
 flagged = assurances.flagged_households(checks)
-display(flagged.assign(household_key=flagged["household_key"].astype(str).str[:8]))
-_ = outputs.save_table(flagged, "exit_checks", output_dir=output_dir, prefix=figure_prefix,
-                       headers_zh=indicators.HEADERS_ZH)
+_ = outputs.save_private_table(
+    flagged, "households_to_review", output_dir=output_dir, prefix=figure_prefix
+)
 
 # %% [markdown]
 # ## Relocation and education aid

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import re
+import stat
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,7 +31,7 @@ import papermill
 import pytest
 import yaml
 
-from fupin_analysis import report
+from fupin_analysis import disclosure, report
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -223,6 +224,37 @@ def test_the_test_report_writes_only_named_outputs_and_no_personal_data(test_run
         assert path.name.split("__")[0] in job_ids, path.name
     for path in (test_run.run_dir / "tables").iterdir():
         assert path.name.split("__")[0] in job_ids, path.name
+
+
+@pytest.mark.slow
+def test_published_tables_have_no_household_rows_and_no_small_counts(test_run):
+    """Issue 15: no keys, no count of 1 or 2 people or households, every count classified."""
+    threshold = disclosure.DEFAULT_THRESHOLD
+    unclassified = set()
+    for path in sorted((test_run.run_dir / "tables").glob("*.csv")):
+        table = pd.read_csv(path, encoding="utf-8-sig")
+        assert not {"household_key", "person_key"} & set(table.columns), path.name
+        for col in table.columns:
+            numbers = pd.to_numeric(table[col], errors="coerce")
+            if col in disclosure.COUNT_COLUMNS:
+                small = (numbers > 0) & (numbers < threshold)
+                assert not small.any(), f"{path.name}: {col} shows {numbers[small].tolist()}"
+            whole = numbers.dropna()
+            integers = len(whole) and whole.eq(whole.round()).all() and whole.abs().max() > 1
+            classified = disclosure.COUNT_COLUMNS | disclosure.NOT_COUNTS
+            if integers and col not in classified and col not in disclosure.DERIVED_COLUMNS:
+                unclassified.add(col)
+    assert not unclassified, f"classify these integer columns in disclosure: {unclassified}"
+
+
+@pytest.mark.slow
+def test_lists_for_follow_up_are_private_and_named_in_the_index(test_run):
+    private = test_run.run_dir.with_name(f"{test_run.run_dir.name}.private")
+    (listed,) = sorted(private.glob("village_profile-*__households_to_review.csv"))
+    assert stat.S_IMODE(listed.stat().st_mode) == 0o600
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    index = (test_run.run_dir / "index.html").read_text(encoding="utf-8")
+    assert listed.name in index and f'href="{listed.name}' not in index
 
 
 @pytest.mark.slow

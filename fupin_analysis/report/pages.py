@@ -246,13 +246,20 @@ def write_manifest(
 
 
 def write_index(
-    run_dir: Path, jobs: list[Mapping[str, Any]], run_name: str, *, complete: bool = True
+    run_dir: Path,
+    jobs: list[Mapping[str, Any]],
+    run_name: str,
+    *,
+    complete: bool = True,
+    private: Iterable[str] = (),
 ) -> Path:
     """Write ``index.html`` linking every job's report, notebook, figures and tables.
 
     The page has no times (they are in the manifest), so identical runs give identical
     bytes. An interrupted run (``complete=False``) says so at the top, and its jobs
-    that did not run are listed as ``not run``.
+    that did not run are listed as ``not run``. ``private`` names the lists for
+    follow-up written to the private folder beside the run: the index names them, never
+    links or shows them.
 
     Examples
     --------
@@ -317,6 +324,16 @@ def write_index(
         if tables:
             links = ", ".join(f'<a href="tables/{esc(t.name)}">{esc(t.name)}</a>' for t in tables)
             parts.append(f"<p>Tables: {links}</p>")
+    private = sorted(private)
+    if private:
+        parts.append(
+            f"<h2>Lists for follow-up (private)</h2><p>{len(private)} files in the folder "
+            f"<code>{esc(run_dir.name)}.private</code> beside this one, readable by you only "
+            "and not part of the report: they list households by pseudonymous key. Do not "
+            "publish them.</p><ul>"
+            + "".join(f"<li><code>{esc(name)}</code></li>" for name in private)
+            + "</ul>"
+        )
     parts.append("</body></html>\n")
     path = run_dir / "index.html"
     path.write_text("\n".join(parts), encoding="utf-8")

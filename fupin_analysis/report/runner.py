@@ -46,10 +46,12 @@ from .pages import (
 if TYPE_CHECKING:
     import nbformat
 
-__all__ = ["MARKER", "ReportRun", "RunFolder", "execute_job", "run_report"]
+__all__ = ["MARKER", "PRIVATE", "ReportRun", "RunFolder", "execute_job", "run_report"]
 
 #: The file that marks a folder as a run folder of ``fupin report`` and lists what it wrote.
 MARKER = ".fupin-run.json"
+#: How the marker lists a file of the private folder beside the run folder.
+PRIVATE = "private:"
 _JOB_FOLDERS = ("figures", "tables")
 _PAGE_FILES = (("notebooks", "ipynb"), ("html", "html"), ("logs", "log"))
 _STOP_SECONDS = 20.0  # how long a stopped worker gets to shut its kernel down
@@ -62,6 +64,8 @@ def _job_files(job_id: str) -> list[str]:
 
 def _owned_by_job(rel: str, job_id: str) -> bool:
     folder, _, name = rel.partition("/")
+    if rel.startswith(PRIVATE):
+        return rel.removeprefix(PRIVATE).startswith(f"{job_id}__")
     return (folder in _JOB_FOLDERS and name.startswith(f"{job_id}__")) or rel in _job_files(
         job_id
     )
@@ -77,7 +81,9 @@ class RunFolder:
         The folder (absolute).
     written : set of str
         Relative paths of the files runs of the tool wrote there, as recorded in
-        :data:`MARKER`. Only these are ever removed.
+        :data:`MARKER`, and ``private:<name>`` for the files it wrote into the private
+        folder beside it (:func:`fupin_analysis.outputs.private_dir`). Only these are
+        ever removed.
     """
 
     path: Path
@@ -148,11 +154,15 @@ class RunFolder:
         A path is removed only when the marker lists it and it stays inside the folder
         (a listed symbolic link is removed itself, never its target).
         """
-        root = self.path
         for rel in sorted(which & self.written):
-            target = root / rel
-            inside = not Path(rel).is_absolute() and ".." not in Path(rel).parts
-            if inside and target.parent.resolve().is_relative_to(root):
+            root, inner = (
+                (self.private, rel.removeprefix(PRIVATE))
+                if rel.startswith(PRIVATE)
+                else (self.path, rel)
+            )
+            target = root / inner
+            inside = not Path(inner).is_absolute() and ".." not in Path(inner).parts
+            if inside and target.parent.resolve().is_relative_to(root.resolve()):
                 if target.is_symlink() or target.is_file():
                     target.unlink()
             self.written.discard(rel)
@@ -161,13 +171,26 @@ class RunFolder:
         """Delete what earlier runs of this job wrote (so no stale figure survives)."""
         self.remove({rel for rel in self.written if _owned_by_job(rel, job_id)})
 
+    @property
+    def private(self) -> Path:
+        """The private folder beside the run folder (``<run>.private``)."""
+        return self.path.with_name(f"{self.path.name}.private")
+
     def snapshot(self) -> dict[str, tuple[int, int]]:
-        """``relative path → (mtime_ns, size)`` of every file now in the folder."""
+        """``relative path → (mtime_ns, size)`` of every file now in the folder.
+
+        Files of the private folder are listed as ``private:<name>``.
+        """
         out = {}
         for p in self.path.rglob("*"):
             if p.is_file() and not p.is_symlink():
                 st = p.stat()
                 out[p.relative_to(self.path).as_posix()] = (st.st_mtime_ns, st.st_size)
+        if self.private.is_dir():
+            for p in self.private.iterdir():
+                if p.is_file() and not p.is_symlink():
+                    st = p.stat()
+                    out[PRIVATE + p.name] = (st.st_mtime_ns, st.st_size)
         return out
 
     def record_job(self, job_id: str, before: Mapping[str, tuple[int, int]]) -> list[str]:
@@ -558,7 +581,12 @@ def run_report(
             complete = True
         finally:
             records = merge_manifest_jobs(run_dir, planned, results, base)
-            write_index(run_dir, records, config.run_name, complete=complete)
+            private = sorted(
+                p.removeprefix(PRIVATE) for p in folder.written if p.startswith(PRIVATE)
+            )
+            write_index(
+                run_dir, records, config.run_name, complete=complete, private=private
+            )
             folder.written.add("index.html")
             rosters = {job.inputs["roster"] for job in planned if "roster" in job.inputs}
             names = set().union(*(roster_names(p) for p in rosters if p.is_file()))
@@ -570,7 +598,7 @@ def run_report(
                 config=config,
                 jobs=records,
                 inputs={p for job in planned for p in job.inputs.values()},
-                outputs=folder.written,
+                outputs={p for p in folder.written if not p.startswith(PRIVATE)},
                 privacy_hits=len(hits),
                 complete=complete,
             )
