@@ -225,7 +225,7 @@ def load_divisions(path: str | Path | None = None) -> pd.DataFrame:
 def name_stem(name: str) -> str:
     """A division name without its kind word and the ethnic groups before it.
 
-    Used to match what people type (寨市, 寨市乡, 寨市镇) to official names. A name
+    Used to match what people type (寨市 for 寨市苗族侗族乡) to official names. A name
     that would be left with fewer than two characters is its own stem.
 
     Examples
@@ -288,6 +288,8 @@ def _by_code(digits: str, places: pd.DataFrame, path: Path) -> Division:
         )
     code = digits.ljust(12, "0")
     hit = places[places["code"] == code]
+    if hit.empty and len(digits) == 9:  # one township's code does not end in 000
+        hit = places[places["level"].eq("town") & places["code"].str.startswith(digits)]
     if hit.empty:
         frame = _divisions(path)
         level = frame.loc[frame["code"] == code, "level"]

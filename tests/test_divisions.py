@@ -119,6 +119,7 @@ def test_build_refuses_a_malformed_code(tmp_path):
         ("西江镇 黔东南州", "522634101000"),
         ("西江镇 贵州", "522634101000"),
         ("５２２６３４１０１", "522634101000"),  # full-width digits
+        ("653130103", "653130103001"),  # 三岔口镇: the one township code not ending in 000
     ],
 )
 def test_find_division(query, code):
@@ -198,3 +199,14 @@ def test_name_stem():
     assert divisions.name_stem("莫力达瓦达斡尔族自治旗") == "莫力达瓦"
     assert divisions.name_stem("东华门街道办事处") == "东华门"
     assert divisions.name_stem("镇") == "镇"
+
+
+def test_table_is_package_data():
+    # an installed wheel must carry the table: pyproject's package-data names it
+    import fnmatch
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    patterns = config["tool"]["setuptools"]["package-data"]["fupin_analysis"]
+    relative = divisions.DIVISIONS_PATH.relative_to(ROOT / "fupin_analysis").as_posix()
+    assert any(fnmatch.fnmatch(relative, p) for p in patterns)
