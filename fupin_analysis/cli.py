@@ -1,4 +1,4 @@
-"""The ``fupin`` command: ``synth``, ``clean``, ``report``, ``check``.
+"""The ``fupin`` command: ``synth``, ``clean``, ``report``, ``check``, ``init``.
 
 Errors of the :class:`~fupin_analysis.errors.FupinError` family are printed as one line
 on stderr and exit with status 2; ``--debug`` shows the traceback instead.
@@ -111,6 +111,17 @@ def _cmd_check(args: argparse.Namespace) -> int:
     raise PrivacyError(f"{args.path}: " + "; ".join(problems))
 
 
+def _cmd_init(args: argparse.Namespace) -> int:
+    from .divisions import find_division
+    from .project import init_project
+
+    query = " ".join(args.township)
+    folder = init_project(query, args.out)
+    print(f"{find_division(query).label}: project folder {folder}")
+    print(f"next steps: {folder / 'README.md'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fupin`` command."""
     parser = argparse.ArgumentParser(
@@ -169,6 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", type=Path, help="folder or file to scan")
     p.add_argument("--roster", type=Path, default=None, help="roster whose names to look for")
     p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("init", help="write a project folder for any township or county of China")
+    p.add_argument(
+        "township",
+        nargs="+",
+        help="code (9 or 12 digits; 6 for a county) or name, optionally with county, city or "
+        "province words: 寨市乡, 西江镇 雷山县, 430527203",
+    )
+    p.add_argument("--out", type=Path, required=True, help="project folder to write")
+    p.set_defaults(func=_cmd_init)
     return parser
 
 

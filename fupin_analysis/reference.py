@@ -80,7 +80,7 @@ _PREFIXES = (
     "朝仪侗族乡",
     "朝仪乡",
 )
-_CODE_RE = re.compile(r"^430527\d{6}$")
+_CODE_RE = re.compile(r"^\d{12}$")
 
 
 def data_dir() -> Path:
@@ -124,7 +124,7 @@ def _check_codes(frame: pd.DataFrame, path: str) -> None:
         row = int(bad.to_numpy().nonzero()[0][0]) + 2
         raise ReferenceDataError(
             f"{path}, row {row}, column code: {frame['code'].iloc[row - 2]!r} is not a "
-            "12-digit code of 绥宁县 (430527xxxxxx)"
+            "12-digit NBS division code"
         )
 
 
