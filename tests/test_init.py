@@ -23,22 +23,14 @@ def _read(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, dtype=str, keep_default_na=False)
 
 
-def _clear_reference_caches() -> None:
-    reference._villages.cache_clear()
-    reference._crosswalk.cache_clear()
-
-
 @pytest.fixture
 def project_data(monkeypatch):
     """``use(folder)``: the reference loaders read ``folder/reference`` until the test ends."""
 
     def use(folder: Path) -> None:
-        monkeypatch.setenv("FUPIN_DATA_DIR", str(folder))
-        _clear_reference_caches()
+        monkeypatch.setenv("FUPIN_DATA_DIR", str(folder))  # tables are cached per folder
 
-    yield use
-    monkeypatch.delenv("FUPIN_DATA_DIR", raising=False)
-    _clear_reference_caches()
+    return use
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +118,9 @@ def test_reports_yml_points_at_the_folder(zhaishi, project_data):
     assert config.parameters["geography"] == ""
     assert [e.name for e in config.notebooks] == [e.name for e in template.notebooks]
     project_data(zhaishi)
+    with pytest.raises(ConfigError, match="roster.xlsx: not found"):  # until the user adds it
+        plan_jobs(config, notebook_dir=Path(config.notebook_dir), only="village_profile")
+    (zhaishi / "roster.xlsx").write_bytes(b"the township's roster")
     jobs = plan_jobs(config, notebook_dir=Path(config.notebook_dir), only="village_profile")
     assert len(jobs) == 30  # a township's profile fans out over all its units
 
@@ -153,6 +148,7 @@ def test_county_project(suining, project_data):
     project_data(suining)
     assert len(reference.load_villages()) == len(expected)
     config = load_config(suining / "reports.yml")
+    (suining / "roster.xlsx").write_bytes(b"the county's roster")
     assert plan_jobs(config, notebook_dir=Path(config.notebook_dir), only="village_profile") == []
     readme = (suining / "reference" / "README.md").read_text(encoding="utf-8")
     assert "| 430527203203 | 李家村 | 寨市苗族侗族乡 |" in readme  # a unit with no usable name
