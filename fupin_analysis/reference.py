@@ -263,8 +263,9 @@ def resolve_village_names(names: pd.Series) -> pd.DataFrame:
     """Resolve village names as a roster writes them to 12-digit codes.
 
     Names are NFKC-normalised, all whitespace removed, and county/township prefixes
-    stripped; then looked up in the crosswalk, also with a trailing 村 added or removed.
-    A 12-digit code of a known unit is accepted as it is.
+    stripped; then looked up in the crosswalk exactly (the crosswalk lists each unit with
+    and without its 村/社区: adding or removing 村 here would guess between 李家村 and
+    李家社区). A 12-digit code of a known unit is accepted as it is.
 
     Parameters
     ----------
@@ -304,13 +305,9 @@ def _resolve_one(key: str, cw: pd.DataFrame, known_codes: set[str]) -> tuple:
     if key in known_codes:
         return (key, key, "code", True)
     stripped = _strip_prefixes(key)
-    candidates = [stripped, stripped + "村"]
-    if stripped.endswith("村"):
-        candidates.append(stripped[:-1])
-    for cand in candidates:
-        if cand in cw.index:
-            row = cw.loc[cand]
-            return (row["code"], row["name"], row["evidence"], bool(row["verified"]))
+    if stripped in cw.index:
+        row = cw.loc[stripped]
+        return (row["code"], row["name"], row["evidence"], bool(row["verified"]))
     return (None, None, None, None)
 
 

@@ -147,22 +147,12 @@ def _forms(units: pd.DataFrame) -> pd.DataFrame:
     return forms.drop_duplicates(["key", "code"]).reset_index(drop=True)
 
 
-def _fallbacks(key: str) -> list[str]:
-    """What ``reference.resolve_village_names`` tries for a name, in its order."""
-    tried = [key, key + "村"]
-    if key.endswith("村"):
-        tried.append(key[:-1])
-    return tried
-
-
 def crosswalk_names(units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Crosswalk rows for a set of units, leaving out every name that could mislead.
 
-    A name is left out when two units carry it (two 新村村 in one county), and when a
-    name of one unit that is left out would reach it through the resolver's 村 fallback
-    (with 李家 left out as shared by 李家村 and 李家社区, a roster's 李家 would resolve
-    to 李家村 through 李家 + 村: so 李家村 is left out too). Repeated until nothing changes,
-    so resolving any name of a unit gives that unit or nothing.
+    A name is left out when two units carry it (李家 of 李家村 and of 李家社区, two 新村村 in
+    one county): the resolver looks names up exactly (no 村 added or removed), so every
+    name kept resolves to its unit and a left-out name resolves to nothing.
 
     Parameters
     ----------
@@ -182,45 +172,21 @@ def crosswalk_names(units: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ...                       "official_name": ["李家村委会", "李家社区居委会", "新村村委会"]})
     >>> cw, out = crosswalk_names(units)
     >>> cw["name"].tolist()
-    ['李家村委会', '李家社区居委会', '李家社区', '新村村委会', '新村']
+    ['李家村委会', '李家村', '李家社区居委会', '李家社区', '新村村委会', '新村']
     >>> out[["name", "code"]].values.tolist()
-    [['李家村', '1'], ['李家', '1'], ['李家', '2']]
+    [['李家', '1'], ['李家', '2']]
     """
     forms = _forms(units)
-    pairs = list(zip(forms["key"], forms["code"], forms["name"], strict=True))
-    kept = set(range(len(pairs)))
-    reasons: dict[int, str] = {}
-    while True:
-        owners: dict[str, set[str]] = {}
-        for i in kept:
-            owners.setdefault(pairs[i][0], set()).add(pairs[i][1])
-        bad = {
-            key: "also a name of " + ", ".join(sorted(codes))
-            for key, codes in owners.items()
-            if len(codes) > 1
-        }
-        target = {key: next(iter(codes)) for key, codes in owners.items() if len(codes) == 1}
-        for key, code, name in pairs:
-            if target.get(key) == code:
-                continue
-            for tried in _fallbacks(key)[1:]:
-                if tried in target:
-                    if target[tried] != code:
-                        bad.setdefault(tried, f"{name} of {code} would resolve to it (村 fallback)")
-                    break
-        if not bad:
-            break
-        for i in [i for i in kept if pairs[i][0] in bad]:
-            reasons[i] = bad[pairs[i][0]]
-            kept.remove(i)
-    keep = forms.index.isin(sorted(kept))
+    owners = forms.groupby("key")["code"].transform("nunique")
+    keep = (owners == 1).to_numpy()
+    sharing = forms.groupby("key")["code"].agg(lambda codes: ", ".join(sorted(set(codes))))
     crosswalk = forms.loc[keep, ["name", "code", "evidence", "note"]].reset_index(drop=True)
-    dropped = forms.index[~keep]
+    dropped = forms[~keep]
     left_out = pd.DataFrame(
         {
-            "name": forms.loc[dropped, "name"].tolist(),
-            "code": forms.loc[dropped, "code"].tolist(),
-            "reason": [reasons[i] for i in dropped],
+            "name": dropped["name"].tolist(),
+            "code": dropped["code"].tolist(),
+            "reason": ["also a name of " + sharing[k] for k in dropped["key"]],
         },
         dtype="str",
     )

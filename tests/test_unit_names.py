@@ -87,13 +87,11 @@ def test_a_county_with_duplicate_names_leaves_them_out():
         assert name not in set(crosswalk["name"])
         assert name in set(left_out["name"])
     assert not crosswalk["name"].duplicated().any()
-    # 李熙社区 (430527102001) and 李熙村 (430527102201) share 李熙: with 李熙 left out, the
-    # resolver would turn a roster's 李熙 into 李熙村 (李熙 + 村), so 李熙村 is left out too
-    assert "李熙社区" in set(crosswalk["name"])
+    # 李熙社区 (430527102001) and 李熙村 (430527102201) share 李熙: it is left out, both full
+    # names stay (the resolver looks names up exactly, never adding or removing 村)
+    assert {"李熙社区", "李熙村"} <= set(crosswalk["name"])
     reasons = left_out.set_index(["name", "code"])["reason"]
-    assert reasons["李熙村", "430527102201"] == (
-        "李熙 of 430527102001 would resolve to it (村 fallback)"
-    )
+    assert reasons["李熙", "430527102201"] == "also a name of 430527102001, 430527102201"
     # one township alone has no such duplicate: every unit keeps its names
     township_cw, township_left = crosswalk_names(village_units("430527203"))
     assert township_left.empty
