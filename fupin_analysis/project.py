@@ -229,9 +229,8 @@ def _reference_readme(
             "",
             "## Names left out (the resolver never guesses)",
             "",
-            "These names belong to more than one unit here, or would reach another unit "
-            "through the resolver's 村 fallback, so a roster row using them is reported as an "
-            "unknown village instead of being assigned to one unit:",
+            "These names belong to more than one unit here, so a roster row using them is "
+            "reported as an unknown village instead of being assigned to one unit:",
             "",
             *_table_lines(left_out),
         ]

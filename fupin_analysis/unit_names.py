@@ -4,8 +4,7 @@ NBS names a village-level unit by its committee: 长乌村委会, 城内社区�
 双港村委会（南昌经济技术开发区）. Rosters write the unit: 长乌村 or 长乌, 城内社区 or 城内.
 :func:`split_official` takes an official name apart, :func:`roster_names` gives the names
 rosters use, :func:`crosswalk_names` builds a crosswalk for a set of units that never maps
-a name two units could carry (nor one that the resolver's 村 fallback would turn into
-another unit's name), and :func:`suggest` finds the closest units of a county for an
+a name two units could carry, and :func:`suggest` finds the closest units of a county for an
 unknown name (difflib of the standard library: the candidates are a county's few hundred
 names, so no faster matcher is needed).
 
