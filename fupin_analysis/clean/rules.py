@@ -276,9 +276,9 @@ def household_fill(rows: Rows) -> None:
 
     Hand-kept sheets often write 人数, 致贫原因, 人均纯收入 … on the head's row only.
     The value comes from the head (the first row of the household when none is head)
-    of the same 户编号, never from another household; rows refused as repeats are not
-    used as a source. A field the head leaves empty stays empty. The rows filled are
-    remembered, so that ``value_aliased`` counts only values a row stated itself.
+    of the same 户编号, never from another household. A field the head leaves empty
+    stays empty. The rows filled are remembered, so that ``value_aliased`` counts only
+    values a row stated itself.
 
     Examples
     --------
@@ -291,7 +291,7 @@ def household_fill(rows: Rows) -> None:
     (['五保户', '五保户'], [False, True])
     """
     work, household = rows.work, rows.household
-    head = heads(rows.is_head, household, ~rows.refused_for("duplicate_row"))
+    head = heads(rows.is_head, household)
     filled = np.zeros(len(work), dtype=bool)
     has = household >= 0
     src = np.full(len(household), -1, dtype=np.int64)

@@ -2,8 +2,8 @@
 
 :func:`read_rows` turns a raw roster into :class:`Rows`: every input row, its fields
 normalised (text work once per distinct value, columns as categoricals), its identity
-number checked, its household found, and what the rules decided of it so
-far (``reason``, ``detail``) with the :class:`Quality` table they record. After the rules
+number checked, its household found, and what the rules decided of it so far
+(``reason``, ``detail``), with the :class:`Quality` table they record. After the rules
 that refuse rows, :func:`keep` makes :class:`Kept`: the rows kept, with their fields
 parsed, which the rules about values and the tables read.
 
@@ -538,19 +538,22 @@ def read_rows(raw: pd.DataFrame, reference_date: pd.Timestamp | str = "2016-12-3
 # --- households and the kept rows --------------------------------------------------------
 
 
-def heads(is_head: np.ndarray, household: np.ndarray, eligible: np.ndarray) -> np.ndarray:
-    """Per household code, the row of its head among ``eligible`` rows, else its first
-    eligible row (-1 when it has none); the first head when there are several.
+def heads(is_head: np.ndarray, household: np.ndarray) -> np.ndarray:
+    """Per household code (``household``, -1 for none), the row of its head, else its
+    first row; the first head when there are several.
+
+    A repeat of a row (``duplicate_row``) is never chosen over its earlier copy, which
+    has the same cells: the choice is the same with or without the repeats.
 
     Examples
     --------
-    >>> heads(np.array([False, True, False]), np.array([0, 0, 1]), np.ones(3, bool)).tolist()
+    >>> heads(np.array([False, True, False]), np.array([0, 0, 1])).tolist()
     [1, 2]
     """
     n_households = household.max() + 1 if len(household) else 0
     ref = np.full(n_households, -1, dtype=np.int64)
     rows = np.arange(len(household))
-    ok = eligible & (household >= 0)
+    ok = household >= 0
     for mask in (ok & ~is_head, ok & is_head):  # heads overwrite: first head wins
         sel = rows[mask][::-1]  # reversed so the first row of each household is written last
         ref[household[sel]] = sel
@@ -569,7 +572,7 @@ def keep(rows: Rows) -> Kept:
     work = work.reset_index(drop=True)
     household = rows.household[mask]
     is_head = rows.is_head[mask]
-    head_of = heads(is_head, household, np.ones(len(household), dtype=bool))
+    head_of = heads(is_head, household)
     found = np.bincount(household, minlength=len(head_of))
     households = np.flatnonzero(found)  # sorted, like np.unique
     real = ~mask & (rows.household >= 0) & ~rows.refused_for(*NOT_A_PERSON)
