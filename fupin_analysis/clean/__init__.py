@@ -111,7 +111,12 @@ def clean_roster(
 
     Examples
     --------
-    >>> clean_roster("../data/raw/zhaishi_roster_2016.xlsx").summary()  # doctest: +SKIP
+    >>> from fupin_analysis.reference import data_dir
+    >>> result = clean_roster(data_dir() / "raw" / "zhaishi_roster_2016.csv")
+    >>> result.summary()["value"].tolist()  # rows_read, members, households, … persons
+    [6102, 6022, 1846, 80, 44, 6066]
+    >>> result.quality["rule"].tolist() == list(RULES)
+    True
     """
     rows = read_rows(read_raw(raw_or_path, sheet, encoding), reference_date)
     for rule in ROW_RULES:  # normalise; refuse, in order of precedence; count matches

@@ -24,7 +24,13 @@ def write_outputs(result: CleanRoster, out_dir: str | Path) -> dict[str, Path]:
 
     Examples
     --------
-    >>> write_outputs(clean_roster(raw), "data/processed")  # doctest: +SKIP
+    >>> import tempfile
+    >>> from fupin_analysis.clean import clean_roster
+    >>> from fupin_analysis.reference import data_dir
+    >>> result = clean_roster(data_dir() / "raw" / "zhaishi_roster_2016.csv")
+    >>> paths = write_outputs(result, tempfile.mkdtemp())
+    >>> sorted(paths), oct(paths["quarantine"].stat().st_mode & 0o777)
+    (['households', 'members', 'quality', 'quarantine'], '0o600')
     """
     out = Path(out_dir)
     try:
@@ -55,7 +61,11 @@ def format_summary(result: CleanRoster, source: str | Path, written: dict[str, P
 
     Examples
     --------
-    >>> print(format_summary(clean_roster(raw), "r.xlsx", {}))  # doctest: +SKIP
+    >>> from fupin_analysis.clean import clean_roster
+    >>> from fupin_analysis.reference import data_dir
+    >>> result = clean_roster(data_dir() / "raw" / "zhaishi_roster_2016.csv")
+    >>> print(format_summary(result, "roster.csv", {}).splitlines()[0])
+    roster.csv: 6102 rows read
     """
     s = dict(zip(result.summary()["item"], result.summary()["value"], strict=True))
     lines = [

@@ -210,8 +210,8 @@ class Rows:
         The identity numbers, checked.
     person : numpy.ndarray
         int64 label, equal on the rows of the same person: the same valid number,
-        whatever its spelling, or else the same normalised cell (missing: a label of
-        its own).
+        whatever its spelling, or else the same normalised cell (the rows without a
+        number share one label).
     shared : numpy.ndarray
         bool: another row has the same ``person`` label.
     relation : pandas.Series
