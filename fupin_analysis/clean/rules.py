@@ -85,9 +85,10 @@ def text_normalised(rows: Rows) -> None:
     """Count the rows whose text normalisation changed a cell.
 
     Every field the analysis uses was normalised when the rows were read (once per
-    distinct value): NFKC (full-width digits and letters to half-width), trimmed, and in
-    codes and names (village, 户编号, 证件号码 …) inner spaces removed, because an
-    export or a typist adds them as noise. Nothing else about the text changes here.
+    distinct value, by :func:`~.state.read_rows`): NFKC (full-width digits and letters to
+    half-width), trimmed, and in codes and names (village, 户编号, 证件号码 …) inner
+    spaces removed, because an export or a typist adds them as noise. Nothing else is
+    changed: no character is corrected, no case folded. This rule only counts.
 
     Examples
     --------
@@ -108,8 +109,8 @@ def empty_marker(rows: Rows) -> None:
     """Set 无, /, -, ——, 空, null … to missing in optional fields.
 
     Hand-made sheets write a marker where there is nothing to say; read as a value it
-    would be an unmapped term or an unreadable number. Required fields keep their markers
-    (a marker there is a defect the later rules see, not an absence to accept).
+    would be an unmapped term or an unreadable number. Required fields are left as
+    written: a marker there is not taken for an empty cell.
 
     Examples
     --------
