@@ -17,8 +17,9 @@ $(STAMP): pyproject.toml
 report: $(STAMP)
 	$(VENV)/bin/fupin report --config reports.yml
 
+# two workers, a test file each (the session's test report stays in one process)
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto --dist loadfile
 
 lint: $(STAMP)
 	$(PY) -m ruff check fupin_analysis tests benchmarks notebooks

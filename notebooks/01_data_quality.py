@@ -28,7 +28,7 @@
 roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # roster file (xlsx, xls, csv, parquet)
 sheet: str = ""  # workbook sheet (empty: the sheet with the roster headers)
 encoding: str = ""  # CSV encoding (empty: UTF-8 or GB18030, detected)
-salt: str = "fupin"  # salt of the pseudonymous person and household keys
+salt: str = ""  # salt of the pseudonymous keys (empty: the installation's secret)
 reference_date: str = "2016-12-31"  # day at which ages are computed
 output_dir: str = ""  # report run folder (empty: write nothing)
 figure_prefix: str = "01_data_quality"  # prefix of figure and table file names
@@ -51,7 +51,7 @@ synthetic = is_synthetic(roster)
 
 # %%
 raw = read_roster(roster, sheet=sheet or None, encoding=encoding or None)
-clean = clean_roster(raw, salt=salt, reference_date=reference_date)
+clean = clean_roster(raw, salt=salt or None, reference_date=reference_date)
 display(quality.intake(raw))
 display(quality.missing_columns(raw))
 

@@ -50,6 +50,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..salt import default_salt
 from ..schema import REASONS, validate_clean
 from .keys import keyed_hash
 from .outputs import format_summary, write_outputs
@@ -79,7 +80,7 @@ __all__ = [
 def clean_roster(
     raw_or_path: pd.DataFrame | str | Path,
     *,
-    salt: str = "fupin",
+    salt: str | None = None,
     reference_date: str | pd.Timestamp = "2016-12-31",
     sheet: str | None = None,
     encoding: str | None = None,
@@ -91,9 +92,10 @@ def clean_roster(
     raw_or_path : pandas.DataFrame or str or pathlib.Path
         A frame as :func:`~fupin_analysis.ingest.read_roster` returns it, or a roster
         file (read with ``sheet`` and ``encoding``).
-    salt : str
-        Salt of the pseudonymous ``person_key`` and ``household_key``. Keep it secret
-        and the same across runs that must link.
+    salt : str, optional
+        Salt of the pseudonymous ``person_key`` and ``household_key``. Default: this
+        installation's secret (:func:`fupin_analysis.salt.default_salt`), the same in
+        every run on this machine, known to nobody else.
     reference_date : str or pandas.Timestamp
         Day at which ages are computed; a birth date after it is invalid.
     sheet, encoding : str, optional
@@ -126,6 +128,7 @@ def clean_roster(
         rule(kept)
     for rule in COLUMN_RULES:
         rule(rows)
+    salt = default_salt() if salt is None else salt
     members, households = member_and_household_tables(kept, salt)
     result = CleanRoster(members, households, quarantine_table(rows, salt), rows.quality.frame())
     validate_clean(result.members, result.households, result.quarantine, result.quality)
