@@ -66,6 +66,7 @@ __all__ = [
     "find_division",
     "load_divisions",
     "name_stem",
+    "short_name",
     "village_units",
 ]
 
@@ -239,12 +240,12 @@ def name_stem(name: str) -> str:
     return match.group(1) if match and len(match.group(1)) >= 2 else name
 
 
-def _short_name(name: str) -> str:
+def short_name(name: str) -> str:
     """The everyday name of an ethnic or autonomous unit: 寨市苗族侗族乡 → 寨市乡.
 
     Examples
     --------
-    >>> _short_name("寨市苗族侗族乡"), _short_name("城步苗族自治县"), _short_name("绥宁县")
+    >>> short_name("寨市苗族侗族乡"), short_name("城步苗族自治县"), short_name("绥宁县")
     ('寨市乡', '城步县', '绥宁县')
     """
     match = _SHORT_RE.match(name)
@@ -267,7 +268,7 @@ def _places(path: Path) -> pd.DataFrame:
         places[column] = name
         places[f"{column}_stem"] = name.map(stems)
     places["level"] = places["level"].astype(str)
-    places["short"] = places["name"].map({name: _short_name(name) for name in stems})
+    places["short"] = places["name"].map({name: short_name(name) for name in stems})
     places["stem"] = places["name"].map(stems)
     return places
 

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .divisions import load_divisions, short_name
 from .errors import FupinError, ReferenceDataError
 from .schema import normalize_text
 
@@ -91,8 +92,14 @@ def data_dir() -> Path:
     return Path(__file__).resolve().parent.parent / "data"
 
 
-def reference_dir() -> Path:
-    """The folder of the reference tables, ``data/reference/``."""
+def reference_dir(folder: str | Path | None = None) -> Path:
+    """The folder of the reference tables: ``folder``, else ``data/reference/``.
+
+    ``folder`` is a reference folder such as ``fupin init`` writes (``<project>/reference``);
+    without it, ``FUPIN_DATA_DIR/reference`` or the embedded 寨市乡 tables.
+    """
+    if folder:
+        return Path(folder).expanduser().resolve()
     return data_dir() / "reference"
 
 
@@ -143,13 +150,13 @@ def _villages(folder: Path) -> pd.DataFrame:
     return frame
 
 
-def load_villages() -> pd.DataFrame:
+def load_villages(folder: str | Path | None = None) -> pd.DataFrame:
     """The village registry (one row per NBS unit), validated; a fresh copy each call.
 
-    Tables are read once per reference folder (:func:`reference_dir`, which follows
-    ``FUPIN_DATA_DIR`` at every call).
+    Tables are read once per reference folder (:func:`reference_dir`: ``folder``, or
+    ``FUPIN_DATA_DIR`` followed at every call).
     """
-    return _villages(reference_dir()).copy()
+    return _villages(reference_dir(folder)).copy()
 
 
 @cache
@@ -172,22 +179,24 @@ def _crosswalk(folder: Path) -> pd.DataFrame:
     return frame
 
 
-def load_crosswalk() -> pd.DataFrame:
+def load_crosswalk(folder: str | Path | None = None) -> pd.DataFrame:
     """The name crosswalk (name → code, evidence), validated; a fresh copy each call."""
-    return _crosswalk(reference_dir()).drop(columns="key").copy()
+    return _crosswalk(reference_dir(folder)).drop(columns="key").copy()
 
 
-def load_poverty_lines() -> pd.DataFrame:
+def load_poverty_lines(folder: str | Path | None = None) -> pd.DataFrame:
     """National (and Hunan) poverty lines by year, yuan per person per year."""
     frame = _read(
-        reference_dir(), "poverty_lines.csv", ["year", "line_yuan", "scope", "verified", "source"]
+        reference_dir(folder),
+        "poverty_lines.csv",
+        ["year", "line_yuan", "scope", "verified", "source"],
     )
     frame["year"] = frame["year"].astype(int)
     frame["line_yuan"] = frame["line_yuan"].astype(float)
     return frame
 
 
-def poverty_line(year: int, scope: str = "national") -> float:
+def poverty_line(year: int, scope: str = "national", folder: str | Path | None = None) -> float:
     """The poverty line of ``year`` (yuan per person per year).
 
     Raises
@@ -195,7 +204,7 @@ def poverty_line(year: int, scope: str = "national") -> float:
     ReferenceDataError
         When the table has no line for that year and scope.
     """
-    lines = load_poverty_lines()
+    lines = load_poverty_lines(folder)
     hit = lines[(lines["year"] == int(year)) & (lines["scope"] == scope)]
     if hit.empty:
         known = sorted(lines.loc[lines["scope"] == scope, "year"])
@@ -234,9 +243,11 @@ class Policy:
     site_max_slope_deg: float
 
 
-def load_policy() -> Policy:
+def load_policy(folder: str | Path | None = None) -> Policy:
     """The policy table as a typed :class:`Policy`."""
-    frame = _read(reference_dir(), "policy.csv", ["key", "value", "unit", "source", "verified"])
+    frame = _read(
+        reference_dir(folder), "policy.csv", ["key", "value", "unit", "source", "verified"]
+    )
     values = dict(zip(frame["key"], frame["value"], strict=True))
     names = [f.name for f in fields(Policy)]
     missing = [n for n in names if n not in values]
@@ -248,22 +259,44 @@ def load_policy() -> Policy:
         raise ReferenceDataError(f"policy.csv, column value: {exc}") from None
 
 
-def _strip_prefixes(name: str) -> str:
+@cache
+def _prefixes(folder: Path) -> tuple[str, ...]:
+    """Place names a roster may put before a village name, longest first.
+
+    The names (official and everyday, e.g. 寨市苗族侗族乡 and 寨市乡) of the province,
+    city, county and township of every unit of the folder, from the national division
+    table, and the pre-merger names of 寨市乡 (:data:`_PREFIXES`). Never a bare stem
+    (寨市): 寨市村 must stay 寨市村.
+    """
+    codes = _villages(folder)["code"]
+    parents = {c[:n].ljust(12, "0") for c in codes for n in (2, 4, 6, 9)}
+    table = load_divisions()
+    names = table.loc[table["code"].isin(parents), "name"]
+    found = set(names) | {short_name(n) for n in names}
+    return tuple(sorted(found | set(_PREFIXES), key=len, reverse=True))
+
+
+def _without_prefixes(name: str, prefixes: tuple[str, ...]) -> list[str]:
+    """``name``, then ``name`` with one more leading place name removed each time."""
+    forms = [name]
     changed = True
     while changed:
         changed = False
-        for prefix in _PREFIXES:
+        for prefix in prefixes:
             if name.startswith(prefix) and len(name) > len(prefix):
                 name = name[len(prefix) :]
+                forms.append(name)
                 changed = True
-    return name
+                break
+    return forms
 
 
-def resolve_village_names(names: pd.Series) -> pd.DataFrame:
+def resolve_village_names(names: pd.Series, folder: str | Path | None = None) -> pd.DataFrame:
     """Resolve village names as a roster writes them to 12-digit codes.
 
-    Names are NFKC-normalised, all whitespace removed, and county/township prefixes
-    stripped; then looked up in the crosswalk exactly (the crosswalk lists each unit with
+    Names are NFKC-normalised and all whitespace removed; then looked up in the crosswalk
+    as written, and again after each leading place name (province, city, county,
+    township: :func:`_prefixes`) is removed, exactly (the crosswalk lists each unit with
     and without its 村/社区: adding or removing 村 here would guess between 李家村 and
     李家社区). A 12-digit code of a known unit is accepted as it is.
 
@@ -271,6 +304,8 @@ def resolve_village_names(names: pd.Series) -> pd.DataFrame:
     ----------
     names : pandas.Series
         Raw village names (any dtype; missing values stay unresolved).
+    folder : str or Path, optional
+        The reference folder (:func:`reference_dir`).
 
     Returns
     -------
@@ -279,9 +314,10 @@ def resolve_village_names(names: pd.Series) -> pd.DataFrame:
         ``matched_name`` (the crosswalk name used), ``evidence`` and ``verified`` of
         the link.
     """
-    folder = reference_dir()
+    folder = reference_dir(folder)
     cw = _crosswalk(folder).set_index("key")
     known_codes = set(_villages(folder)["code"])
+    prefixes = _prefixes(folder)
     out = {"code": [], "matched_name": [], "evidence": [], "verified": []}
     cache_: dict[str, tuple] = {}
     for raw in names.tolist():
@@ -290,7 +326,7 @@ def resolve_village_names(names: pd.Series) -> pd.DataFrame:
         else:
             key = normalize_text(raw)
             if key not in cache_:
-                cache_[key] = _resolve_one(key, cw, known_codes)
+                cache_[key] = _resolve_one(key, cw, known_codes, prefixes)
             hit = cache_[key]
         for field, value in zip(out, hit, strict=True):
             out[field].append(value)
@@ -301,17 +337,20 @@ def resolve_village_names(names: pd.Series) -> pd.DataFrame:
     return frame
 
 
-def _resolve_one(key: str, cw: pd.DataFrame, known_codes: set[str]) -> tuple:
+def _resolve_one(
+    key: str, cw: pd.DataFrame, known_codes: set[str], prefixes: tuple[str, ...]
+) -> tuple:
     if key in known_codes:
         return (key, key, "code", True)
-    stripped = _strip_prefixes(key)
-    if stripped in cw.index:
-        row = cw.loc[stripped]
-        return (row["code"], row["name"], row["evidence"], bool(row["verified"]))
+    # the name as written first (西江镇居委会 is a unit's name, not 西江镇 + 居委会)
+    for form in _without_prefixes(key, prefixes):
+        if form in cw.index:
+            row = cw.loc[form]
+            return (row["code"], row["name"], row["evidence"], bool(row["verified"]))
     return (None, None, None, None)
 
 
-def resolve_village(village: str) -> str:
+def resolve_village(village: str, folder: str | Path | None = None) -> str:
     """The 12-digit code of a village given by code or by any crosswalked name.
 
     Raises
@@ -324,11 +363,12 @@ def resolve_village(village: str) -> str:
     >>> resolve_village("430527203203"), resolve_village("寨市乡 李家村"), resolve_village("利试")
     ('430527203203', '430527203203', '430527203247')
     """
-    code = resolve_village_names(pd.Series([village]))["code"].iloc[0]
+    folder = reference_dir(folder)
+    code = resolve_village_names(pd.Series([village]), folder)["code"].iloc[0]
     if pd.isna(code):
         raise FupinError(
-            f"village {village!r} is not a known unit of 寨市乡: give a 12-digit code or a "
-            "name in data/reference/crosswalk.csv"
+            f"village {village!r} is not a known unit: give a 12-digit code or a name in "
+            f"{folder / 'crosswalk.csv'}"
         )
     return str(code)
 
@@ -368,12 +408,13 @@ def read_village_registry(path: str | Path | None = None) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Reference:
-    """All reference tables in one bundle (what analysis functions take)."""
+    """All reference tables of one folder in a bundle (what analysis functions take)."""
 
     villages: pd.DataFrame
     crosswalk: pd.DataFrame
     poverty_lines: pd.DataFrame
     policy: Policy
+    folder: Path
 
     @property
     def designated_codes(self) -> list[str]:
@@ -385,11 +426,23 @@ class Reference:
         return self.villages.set_index("code").loc[code, "name"]
 
 
-def load_reference() -> Reference:
-    """Load and validate every reference table."""
+def load_reference(folder: str | Path | Reference | None = None) -> Reference:
+    """Load and validate every reference table of a folder (:func:`reference_dir`).
+
+    A :class:`Reference` given is returned as it is, so functions can take either.
+
+    Examples
+    --------
+    >>> load_reference().folder.name
+    'reference'
+    """
+    if isinstance(folder, Reference):
+        return folder
+    folder = reference_dir(folder)
     return Reference(
-        villages=load_villages(),
-        crosswalk=load_crosswalk(),
-        poverty_lines=load_poverty_lines(),
-        policy=load_policy(),
+        villages=load_villages(folder),
+        crosswalk=load_crosswalk(folder),
+        poverty_lines=load_poverty_lines(folder),
+        policy=load_policy(folder),
+        folder=folder,
     )

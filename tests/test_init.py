@@ -255,3 +255,23 @@ def test_reports_yml_is_plain_yaml(zhaishi):
 def test_init_errors_are_fupin_errors(tmp_path):
     with pytest.raises(FupinError):
         init_project("430500", tmp_path / "city")
+
+
+def test_a_reference_folder_given_explicitly_resolves_its_own_prefixed_names(tmp_path):
+    """clean_roster(reference=...) and resolve_village_names(folder): no environment needed."""
+    from fupin_analysis import clean_roster
+
+    project = init_project("522634101", tmp_path / "xijiang")
+    folder = project / "reference"
+    names = pd.Series(
+        ["贵州省雷山县西江镇长乌村", "西江镇长乌", "雷山县西江镇居委会", "西江镇居委会"]
+    )
+    codes = reference.resolve_village_names(names, folder)["code"].tolist()
+    assert codes == ["522634101204", "522634101204", "522634101001", "522634101001"]
+    assert reference.resolve_village_names(names)["code"].isna().all()  # not 寨市乡's units
+    rows = [["雷山县", "西江镇", "西江镇长乌村", "5226341012040001", "杨大山",
+             make_id("19700305", "131", "522634"), "1", "户主", "小学", "健康", "6", "因病",
+             "2,800元", "2014年10月", "未脱贫", "", "一般贫困户", "13307391234"]]  # fmt: skip
+    result = clean_roster(write_roster(tmp_path / "r.xlsx", rows), reference=folder)
+    assert result.quarantine.empty
+    assert result.households["village_name"].tolist() == ["长乌村"]

@@ -50,6 +50,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..reference import Reference
 from ..salt import default_salt
 from ..schema import REASONS, validate_clean
 from .keys import keyed_hash
@@ -84,6 +85,7 @@ def clean_roster(
     reference_date: str | pd.Timestamp = "2016-12-31",
     sheet: str | None = None,
     encoding: str | None = None,
+    reference: str | Path | Reference | None = None,
 ) -> CleanRoster:
     """Clean a roster: members, households, quarantine and the quality report.
 
@@ -100,6 +102,11 @@ def clean_roster(
         Day at which ages are computed; a birth date after it is invalid.
     sheet, encoding : str, optional
         Passed to ``read_roster`` when ``raw_or_path`` is a path.
+    reference : str, Path or Reference, optional
+        The reference folder whose units and crosswalk the village names are resolved
+        with (``fupin init`` writes one per township); default
+        :func:`~fupin_analysis.reference.reference_dir` (``FUPIN_DATA_DIR`` or the
+        embedded 寨市乡 tables).
 
     Returns
     -------
@@ -120,7 +127,8 @@ def clean_roster(
     >>> result.quality["rule"].tolist() == list(RULES)
     True
     """
-    rows = read_rows(read_raw(raw_or_path, sheet, encoding), reference_date)
+    folder = reference.folder if isinstance(reference, Reference) else reference
+    rows = read_rows(read_raw(raw_or_path, sheet, encoding), reference_date, folder)
     for rule in ROW_RULES:  # normalise; refuse, in order of precedence; count matches
         rule(rows)
     kept = keep(rows)  # the kept rows, their fields parsed once per distinct text

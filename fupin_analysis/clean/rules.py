@@ -348,7 +348,7 @@ def unknown_village(rows: Rows) -> None:
     >>> rows.quality.frame()[["rows", "detail"]].values.tolist()
     [[1, '火星村: 1']]
     """
-    rows.villages = resolve_villages(rows.work["village"])
+    rows.villages = resolve_villages(rows.work["village"], rows.reference)
     refused = rows.refuse(rows.villages.code < 0, "unknown_village")
     names = rows.work["village"][refused].astype("str").fillna("(empty)")
     rows.quality.add("unknown_village", refused.sum(), "quarantined", _counts(names))

@@ -39,7 +39,7 @@ import pyarrow.compute as pc
 from .. import idcard
 from ..errors import RosterFormatError
 from ..ingest import read_roster
-from ..reference import resolve_village_names
+from ..reference import reference_dir, resolve_village_names
 from ..schema import (
     REASONS,
     REQUIRED_COLUMNS,
@@ -226,6 +226,9 @@ class Rows:
         ``household_fill``, which gives a member's empty village cell the head's).
     reference_date : pandas.Timestamp
         Day at which ages are computed.
+    reference : pathlib.Path
+        The reference folder whose crosswalk resolves village names
+        (:func:`fupin_analysis.reference.reference_dir`).
     reason : numpy.ndarray
         int8: 0 while the row is kept, ``k`` once refused for ``REASONS[k - 1]``.
     detail : numpy.ndarray
@@ -247,6 +250,7 @@ class Rows:
     is_head: np.ndarray
     household: np.ndarray
     reference_date: pd.Timestamp
+    reference: Path
     reason: np.ndarray
     detail: np.ndarray
     villages: Villages | None = None
@@ -356,6 +360,7 @@ class Kept:
     birth_year: np.ndarray
     age: np.ndarray
     source_row: np.ndarray
+    reference: Path
     quality: Quality
 
 
@@ -483,8 +488,9 @@ def _normalise(raw: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     return work, changed
 
 
-def resolve_villages(names: pd.Series) -> Villages:
-    """Resolve the village names of the rows, once per distinct name.
+def resolve_villages(names: pd.Series, folder: Path | None = None) -> Villages:
+    """Resolve the village names of the rows, once per distinct name, with the crosswalk
+    of the reference folder ``folder`` (default: :func:`~fupin_analysis.reference.reference_dir`).
 
     Examples
     --------
@@ -493,7 +499,7 @@ def resolve_villages(names: pd.Series) -> Villages:
     ([0, -1, 0], ['430527203203'], ['same_name', nan, nan])
     """
     name, distinct = codes_uniques(names)
-    resolved = resolve_village_names(pd.Series(distinct, dtype="str"))
+    resolved = resolve_village_names(pd.Series(distinct, dtype="str"), folder)
     code_index, codes = pd.factorize(resolved["code"])
     evidence = pd.Series(np.append(resolved["evidence"].to_numpy(dtype=object), None), dtype="str")
     return Villages(
@@ -504,11 +510,16 @@ def resolve_villages(names: pd.Series) -> Villages:
     )
 
 
-def read_rows(raw: pd.DataFrame, reference_date: pd.Timestamp | str = "2016-12-31") -> Rows:
+def read_rows(
+    raw: pd.DataFrame,
+    reference_date: pd.Timestamp | str = "2016-12-31",
+    reference: str | Path | None = None,
+) -> Rows:
     """The state of every row before any rule: fields normalised, identity numbers
     checked, households found; nothing refused yet.
 
-    ``raw`` is a frame as :func:`read_raw` returns it.
+    ``raw`` is a frame as :func:`read_raw` returns it; ``reference`` the reference folder
+    (default: :func:`~fupin_analysis.reference.reference_dir`).
     """
     ref_date = pd.Timestamp(reference_date)
     raw = raw.reset_index(drop=True)
@@ -530,6 +541,7 @@ def read_rows(raw: pd.DataFrame, reference_date: pd.Timestamp | str = "2016-12-3
         is_head=relation.eq("户主").fillna(False).to_numpy(dtype=bool),
         household=pd.factorize(work["household_id"])[0],
         reference_date=ref_date,
+        reference=reference_dir(reference),
         reason=np.zeros(n, dtype=np.int8),
         detail=np.full(n, "", dtype=object),
     )
@@ -605,5 +617,6 @@ def keep(rows: Rows) -> Kept:
         birth_year=birth_year,
         age=ref_date.year - birth_year - (~had_birthday).astype(np.int64),
         source_row=rows.raw["source_row"].to_numpy(dtype=np.int64)[mask],
+        reference=rows.reference,
         quality=rows.quality,
     )

@@ -70,7 +70,7 @@ def _members(kept: Kept, household_hash: np.ndarray, salt: str) -> pd.DataFrame:
 def _households(kept: Kept, household_hash: np.ndarray) -> pd.DataFrame:
     """One row per household, with the values of its head's row."""
     heads = kept.heads
-    villages = load_villages().set_index("code")
+    villages = load_villages(kept.reference).set_index("code")
     h = pd.DataFrame(index=pd.RangeIndex(len(kept.households)))
     h["household_key"] = hex_keys(household_hash[heads])
     at_code = kept.village[heads]
