@@ -372,3 +372,12 @@ def test_a_cell_over_the_timeout_fails_its_notebook(tmp_path):
     run = report.run_report(config, progress=False)
     (row,) = run.summary.itertuples()
     assert row.status == "failed" and "Timeout" in row.error
+
+
+def test_parameters_are_read_without_papermills_private_helper():
+    """The fallback for a papermill without ``_infer_parameters`` gives the same answer."""
+    from fupin_analysis.report.config import _parameters_from_file
+
+    for stem in ("00_overview", "village_profile"):
+        nb = report.notebook_source(REPO / "notebooks" / f"{stem}.py")
+        assert _parameters_from_file(nb) == report.notebook_parameters(nb), stem
