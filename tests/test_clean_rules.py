@@ -80,6 +80,7 @@ EXPECTED_ORDER = (
     "village_variant",
     "value_aliased",
     "household_field_conflict",
+    "exit_status_year",
     "sex_mismatch",
     "age_mismatch",
     "household_size_mismatch",
