@@ -47,6 +47,7 @@ import pandas as pd
 
 from .availability import (
     DIMENSION_FIELDS,
+    DIMENSION_LABELS_ZH,
     MIN_DIMENSIONS,
     exits_known,
     known_fields,
@@ -79,17 +80,10 @@ __all__ = [
     "villages_with_assurances",
 ]
 
-#: The five dimensions, in the order the policy names them.
-DIMENSIONS: tuple[str, ...] = ("income", "education", "medical", "housing", "water")
+#: The five dimensions, in the order the policy names them (their Chinese labels:
+#: :data:`DIMENSION_LABELS_ZH`, from :mod:`fupin_analysis.availability`).
+DIMENSIONS: tuple[str, ...] = tuple(DIMENSION_FIELDS)
 
-#: Chinese labels of the dimensions, for tables and figures.
-DIMENSION_LABELS_ZH: dict[str, str] = {
-    "income": "吃穿不愁(收入)",
-    "education": "义务教育",
-    "medical": "基本医疗",
-    "housing": "住房安全",
-    "water": "饮水安全",
-}
 
 _HEALTH_EXCUSES = ("患有大病", "残疾")
 _SCHOOL_AGE = (6, 15)
@@ -676,7 +670,8 @@ def dimension_table(dimensions: pd.DataFrame) -> pd.DataFrame:
 
 
 def largest_contribution(dimensions: pd.DataFrame) -> pd.Series | None:
-    """The dimension contributing most to M0 (its row), or None when M0 is 0.
+    """The dimension contributing most to M0 (its row), or None when M0 is 0 or there is no
+    index (too few dimensions measured).
 
     Of dimensions contributing equally, the first in the order of the table.
 
@@ -694,9 +689,13 @@ def largest_contribution(dimensions: pd.DataFrame) -> pd.Series | None:
     'income'
     >>> largest_contribution(alkire_foster(dep.assign(income=False), k=0.4).dimensions) is None
     True
+    >>> largest_contribution(alkire_foster(dep[["income"]], k=0.4).dimensions) is None
+    True
     """
-    top = dimensions.sort_values("contribution", ascending=False, kind="stable").iloc[0]
-    return top if top["contribution"] > 0 else None
+    contributing = dimensions[dimensions["contribution"] > 0]  # none without an index
+    if contributing.empty:
+        return None
+    return contributing.sort_values("contribution", ascending=False, kind="stable").iloc[0]
 
 
 class IncomeOnly(NamedTuple):
@@ -832,7 +831,7 @@ def false_exits_by_criteria(checks: pd.DataFrame) -> pd.DataFrame:
     >>> false_exits_by_criteria(c).values.tolist()
     [['住房安全', 2], ['基本医疗', 1]]
     """
-    failed = checks.loc[checks["false_exit"].astype(bool), "failed"]
+    failed = checks.loc[_true(checks["false_exit"]), "failed"]
     return failed.value_counts().rename("households").rename_axis("failed").reset_index()
 
 
@@ -847,17 +846,18 @@ def flagged_households(checks: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The rows of ``checks`` with ``false_exit`` or ``eligible_not_exited``, same columns
-        and index.
+        The rows of ``checks`` with ``false_exit`` or ``eligible_not_exited`` (True, not
+        missing: a household not known to be either is not flagged), same columns and
+        index.
 
     Examples
     --------
     >>> c = pd.DataFrame({"household_key": ["a", "b", "c"], "false_exit": [True, False, False],
-    ...                   "eligible_not_exited": [False, False, True]})
+    ...     "eligible_not_exited": pd.array([False, pd.NA, True], dtype="boolean")})
     >>> flagged_households(c)["household_key"].tolist()
     ['a', 'c']
     """
-    flagged = checks["false_exit"].astype(bool) | checks["eligible_not_exited"].astype(bool)
+    flagged = _true(checks["false_exit"]) | _true(checks["eligible_not_exited"])
     return checks[flagged]
 
 

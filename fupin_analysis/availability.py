@@ -36,6 +36,7 @@ from .schema import ROSTER_COLUMNS
 
 __all__ = [
     "DIMENSION_FIELDS",
+    "DIMENSION_LABELS_ZH",
     "EXIT_FIELDS",
     "MIN_DIMENSIONS",
     "TOPICS",
@@ -56,6 +57,15 @@ DIMENSION_FIELDS: dict[str, tuple[str, ...]] = {
     "medical": ("medical_insurance", "critical_illness_insurance"),
     "housing": ("dilapidated_house",),
     "water": ("safe_water",),
+}
+
+#: Chinese labels of the dimensions, for tables, figures and reasons.
+DIMENSION_LABELS_ZH: dict[str, str] = {
+    "income": "吃穿不愁(收入)",
+    "education": "义务教育",
+    "medical": "基本医疗",
+    "housing": "住房安全",
+    "water": "饮水安全",
 }
 
 #: Fields that say whether a household exited: either will do (``clean.exits``).
@@ -245,8 +255,6 @@ def availability(clean, *, min_dimensions: int = MIN_DIMENSIONS) -> pd.DataFrame
     >>> bool(table["available"].all()), bool(table["reason"].eq("").all())
     (True, True)
     """
-    from .assurances import DIMENSION_LABELS_ZH  # the labels live with the dimensions
-
     had = getattr(clean, "fields", None)
     known = known_fields(clean.members, clean.households, had)
     rows = []

@@ -214,6 +214,10 @@ def test_exit_checks_call_no_one_false_for_unmeasured_criteria(nine, ref):
     assert by_village["village_name"].tolist() == ["李家村", "长溪村", "表田村"]
     assert by_village["false_exits"].isna().tolist() == [True, True, False]
     assert by_village["exited"].tolist() == [1, 1, 0]
+    # nobody to visit, no false exits by criteria, no largest contribution
+    assert asr.flagged_households(checks).empty
+    assert asr.false_exits_by_criteria(checks).empty
+    assert asr.largest_contribution(asr.alkire_foster(status).dimensions) is None
 
 
 def test_one_measured_criterion_is_the_only_one_checked(make_roster, ref):
