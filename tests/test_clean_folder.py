@@ -174,6 +174,12 @@ def test_keys_of_another_installation_warn_once_in_one_line(make_roster, tmp_pat
     with pytest.warns(UserWarning, match="another installation's salt") as caught:
         read_clean(tmp_path / "c")
     assert len(caught) == 1 and "\n" not in str(caught[0].message)
+    # a machine with no salt yet: the keys are another's, and reading makes no salt
+    monkeypatch.delenv("FUPIN_SALT")
+    monkeypatch.setenv("FUPIN_SALT_FILE", str(tmp_path / "no" / "salt"))
+    with pytest.warns(UserWarning, match="another installation's salt"):
+        read_clean(tmp_path / "c")
+    assert not (tmp_path / "no").exists()
 
 
 # --- writing all or nothing -------------------------------------------------------------------
@@ -302,3 +308,23 @@ def test_cli_refuses_a_folder_of_other_files_with_one_line(make_roster, tmp_path
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "fupin clean did not write" in err
     assert (out / "notes.txt").read_text(encoding="utf-8") == "my notes"
+
+
+# --- the report on a clean folder -------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_report_on_a_clean_folder_equals_the_report_on_the_roster(
+    clean_embedded, embedded_roster_path, tmp_path
+):
+    from fupin_analysis import report
+
+    config = Path(__file__).resolve().parent.parent / "reports.yml"
+    write_outputs(clean_embedded, tmp_path / "clean")
+    tables = {}
+    for name, roster in (("raw", embedded_roster_path), ("folder", tmp_path / "clean")):
+        run = report.run_report(config, out=tmp_path / name, only="05_two_assurances",
+                                overrides={"roster": str(roster)}, test=True, progress=False)
+        assert run.summary["status"].tolist() == ["ok"], run.summary["error"].tolist()
+        tables[name] = {p.name: p.read_bytes() for p in (run.run_dir / "tables").iterdir()}
+    assert tables["raw"] and tables["folder"] == tables["raw"]

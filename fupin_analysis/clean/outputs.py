@@ -42,7 +42,7 @@ import pyarrow.parquet as pq
 
 from ..errors import FupinError, RosterFormatError
 from ..excel import FORMULA_STARTS, defuse, defuse_frame
-from ..salt import default_salt, fingerprint
+from ..salt import default_salt, fingerprint, salt_file
 from .result import HOUSEHOLD_TABLE_COLUMNS, MEMBER_COLUMNS, SOURCE_COLUMNS, CleanRoster
 
 __all__ = [
@@ -307,17 +307,22 @@ def _read_table(folder: Path, name: str) -> pd.DataFrame:
 
 
 def _warn_if_foreign_salt(folder: Path, cleaning: Mapping[str, Any]) -> None:
+    """One warning when the folder's keys were made with another installation's salt
+    (reading never makes this installation's salt: none yet means another one's)."""
     if cleaning.get("salt") != "installation":
         return
-    try:
-        here = fingerprint(default_salt())
-    except FupinError:
-        return  # no salt here to compare with
+    here = None
+    if os.environ.get("FUPIN_SALT") or salt_file().exists():
+        try:
+            here = fingerprint(default_salt())
+        except FupinError:
+            return  # a salt file that cannot be read: nothing to compare with
     if cleaning.get("salt_fingerprint") != here:
         warnings.warn(
             f"{folder}: its keys were made with another installation's salt (fingerprint "
-            f"{cleaning.get('salt_fingerprint')}, here {here}): they match no key made here; "
-            "clean the roster again on this machine, or share a salt (FUPIN_SALT)",
+            f"{cleaning.get('salt_fingerprint')}, here {here or 'none yet'}): they match no "
+            "key made here; clean the roster again on this machine, or share a salt "
+            "(FUPIN_SALT)",
             UserWarning,
             stacklevel=3,
         )
