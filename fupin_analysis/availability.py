@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
 import pandas as pd
 
@@ -226,7 +227,12 @@ def _why_missing(names: Iterable[str], had: Collection[str] | None, *, any_of: b
     return "; ".join(parts)
 
 
-def availability(clean, *, min_dimensions: int = MIN_DIMENSIONS) -> pd.DataFrame:
+class _Tables(Protocol):
+    members: pd.DataFrame
+    households: pd.DataFrame
+
+
+def availability(clean: _Tables, *, min_dimensions: int = MIN_DIMENSIONS) -> pd.DataFrame:
     """Which parts of the reports a clean roster supports, and why not where it does not.
 
     Parameters
