@@ -94,9 +94,9 @@ def _same_cleaning(
     asked = []
     if salt is not None and fingerprint(salt) != made.get("salt_fingerprint"):
         asked.append("another salt")
-    if reference is not None and str(reference_dir(reference)) != made.get("reference"):
+    if reference and str(reference_dir(reference)) != made.get("reference"):  # "": default
         asked.append(f"the reference folder {reference_dir(reference)}")
-    if reference_date is not None:
+    if reference_date is not None and reference_date != "":
         date = pd.Timestamp(reference_date).date().isoformat()
         if date != made.get("reference_date"):
             asked.append(f"the reference date {date}")
