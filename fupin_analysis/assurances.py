@@ -20,10 +20,13 @@ This module measures each criterion from the roster's own indicators, one boolea
 ``water`` (饮水安全)
     safe drinking water not solved (or not recorded).
 
-A missing indicator counts as deprived: a criterion that the roster does not show as met
-cannot justify an exit. On these deprivations it computes the Alkire-Foster adjusted
-headcount (:func:`alkire_foster`), checks exits (:func:`exit_checks`) and the village
-exit line (:func:`village_exit_line`).
+A household whose indicator is missing counts as deprived: a criterion that the roster
+does not show as met cannot justify an exit. A dimension the roster does not measure at
+all (no column, or no readable value: :mod:`fupin_analysis.availability`) is *unknown*:
+its column is missing (``pd.NA``) for every household, never "deprived"; the index
+leaves it out (:attr:`AlkireFoster.left_out`) and the exit checks do not use it. On these
+deprivations it computes the Alkire-Foster adjusted headcount (:func:`alkire_foster`),
+checks exits (:func:`exit_checks`) and the village exit line (:func:`village_exit_line`).
 
 Examples
 --------
@@ -37,11 +40,19 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import NamedTuple
 
 import pandas as pd
 
+from .availability import (
+    DIMENSION_FIELDS,
+    DIMENSION_LABELS_ZH,
+    MIN_DIMENSIONS,
+    exits_known,
+    known_fields,
+    measured_dimensions,
+)
 from .errors import FupinError
 from .reference import Reference, load_reference
 from .spatial.rates import exit_line_status
@@ -56,9 +67,11 @@ __all__ = [
     "dimension_table",
     "largest_contribution",
     "income_only",
+    "measured",
     "contributions_wide",
     "with_village_names",
     "village_deprivation",
+    "checked_criteria",
     "exit_checks",
     "exit_checks_by_village",
     "false_exits_by_criteria",
@@ -67,17 +80,10 @@ __all__ = [
     "villages_with_assurances",
 ]
 
-#: The five dimensions, in the order the policy names them.
-DIMENSIONS: tuple[str, ...] = ("income", "education", "medical", "housing", "water")
+#: The five dimensions, in the order the policy names them (their Chinese labels:
+#: :data:`DIMENSION_LABELS_ZH`, from :mod:`fupin_analysis.availability`).
+DIMENSIONS: tuple[str, ...] = tuple(DIMENSION_FIELDS)
 
-#: Chinese labels of the dimensions, for tables and figures.
-DIMENSION_LABELS_ZH: dict[str, str] = {
-    "income": "吃穿不愁(收入)",
-    "education": "义务教育",
-    "medical": "基本医疗",
-    "housing": "住房安全",
-    "water": "饮水安全",
-}
 
 _HEALTH_EXCUSES = ("患有大病", "残疾")
 _SCHOOL_AGE = (6, 15)
@@ -104,6 +110,8 @@ def two_assurances(
     households: pd.DataFrame,
     year: int = 2016,
     reference: Reference | None = None,
+    *,
+    fields: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Deprivation in each dimension of 两不愁三保障, one row per household.
 
@@ -119,14 +127,24 @@ def two_assurances(
         Year whose national poverty line the income is compared with.
     reference : Reference, optional
         Reference tables (default :func:`~fupin_analysis.reference.load_reference`).
+    fields : collection of str, optional
+        ``CleanRoster.fields``: the roster fields the input had. A dimension is measured
+        when one of its fields (:data:`fupin_analysis.availability.DIMENSION_FIELDS`) is
+        known (:func:`fupin_analysis.availability.known_fields`; without ``fields``:
+        when its column holds a value). Medical care is measured by the insurance
+        columns the roster has; education excuses a child for health only where 健康状况
+        is known.
 
     Returns
     -------
     pandas.DataFrame
         ``household_key``, ``village_code``, ``members`` (people kept), ``exited``,
         ``exit_year``, ``income_per_capita``, ``poverty_line``, then one boolean column
-        per dimension of :data:`DIMENSIONS` (True = deprived), ``deprivations`` (count)
-        and ``meets_all`` (no deprivation).
+        per dimension of :data:`DIMENSIONS` (True = deprived; all ``pd.NA`` for a
+        dimension not measured), ``deprivations`` (count over the measured dimensions)
+        and ``meets_all`` (no deprivation; ``pd.NA`` where a dimension is not measured
+        and none of the measured is deprived). ``exited`` is ``pd.NA`` throughout when
+        the roster says nothing of exits (neither 脱贫状态 nor 脱贫年度).
 
     Examples
     --------
@@ -142,18 +160,28 @@ def two_assurances(
     >>> out[["household_key", "income", "education", "meets_all"]].to_dict("records")
     [{'household_key': 'a', 'income': True, 'education': False, 'meets_all': False}, \
 {'household_key': 'b', 'income': False, 'education': True, 'meets_all': False}]
+
+    Without water (no 是否解决安全饮用水 value), water is unknown, not deprived:
+
+    >>> out = two_assurances(mem, hh.assign(safe_water=pd.NA), 2016)
+    >>> out["water"].tolist(), out["meets_all"].tolist()
+    ([<NA>, <NA>], [False, False])
     """
     reference = reference or load_reference()
     line = _national_line(reference, year)
+    known = known_fields(members, households, fields)
+    dims = measured_dimensions(known)
     mem = members.copy()
     in_school = mem["school_status"].notna() & mem["school_status"].astype("string").ne("非在校生")
     health = mem["health"].astype("string").fillna("")
     excused = health.str.contains("|".join(_HEALTH_EXCUSES), regex=True)
     age = pd.to_numeric(mem["age"], errors="coerce")
     mem["_dropout"] = age.between(*_SCHOOL_AGE) & ~in_school & ~excused
-    mem["_uninsured"] = ~(
-        _true(mem["medical_insurance"]) & _true(mem["critical_illness_insurance"])
-    )
+    insured = pd.Series(True, index=mem.index)
+    for name in DIMENSION_FIELDS["medical"]:
+        if name in known:
+            insured &= _true(mem[name])
+    mem["_uninsured"] = ~insured
     per_hh = mem.groupby("household_key", sort=False).agg(
         members=("household_key", "size"),
         education=("_dropout", "any"),
@@ -170,7 +198,10 @@ def two_assurances(
             "safe_water",
         ]
     ].copy()
-    out["exited"] = _true(out["exited"])
+    out["exited"] = (
+        _true(out["exited"]) if exits_known(known)
+        else pd.Series(pd.NA, index=out.index, dtype="boolean")
+    )  # fmt: skip
     out = out.merge(per_hh, left_on="household_key", right_index=True, how="left")
     out["members"] = out["members"].fillna(0).astype(int)
     out["poverty_line"] = line
@@ -180,9 +211,41 @@ def two_assurances(
     out["medical"] = out["medical"].fillna(True).astype(bool)
     out["housing"] = ~_false(out.pop("dilapidated_house"))
     out["water"] = ~_true(out.pop("safe_water"))
-    out["deprivations"] = out[list(DIMENSIONS)].sum(axis=1).astype(int)
-    out["meets_all"] = out["deprivations"].eq(0)
+    for d in DIMENSIONS:
+        if d not in dims:
+            out[d] = pd.Series(pd.NA, index=out.index, dtype="boolean")
+    deprived = out[list(dims)].any(axis=1) if dims else pd.Series(False, index=out.index)
+    out["deprivations"] = out[list(dims)].sum(axis=1).astype(int)
+    if len(dims) == len(DIMENSIONS):
+        out["meets_all"] = out["deprivations"].eq(0)
+    else:  # not deprived in what is measured: whether the rest is met is not known
+        out["meets_all"] = pd.Series(pd.NA, index=out.index, dtype="boolean").mask(deprived, False)
     return out.reset_index(drop=True)
+
+
+def measured(deprivations: pd.DataFrame, dimensions: Sequence[str] = DIMENSIONS) -> tuple[str, ...]:
+    """The dimensions a deprivation table measures: present, and not missing throughout.
+
+    A table without rows measures every dimension it has (there is nothing to tell).
+
+    Parameters
+    ----------
+    deprivations : pandas.DataFrame
+        :func:`two_assurances`, or any table with a boolean column per dimension.
+    dimensions : sequence of str
+        The dimensions to look for, in order.
+
+    Examples
+    --------
+    >>> dep = pd.DataFrame({"income": [True, False], "water": pd.array([pd.NA, pd.NA],
+    ...                     dtype="boolean")})
+    >>> measured(dep)
+    ('income',)
+    """
+    present = [d for d in dimensions if d in deprivations.columns]
+    if deprivations.empty:
+        return tuple(present)
+    return tuple(d for d in present if deprivations[d].notna().any())
 
 
 def _false(series: pd.Series) -> pd.Series:
@@ -195,14 +258,21 @@ class AlkireFoster(NamedTuple):
 
     ``index``: one row per group: the group columns, ``units`` (n), ``poor_units`` (q),
     ``H`` (q/n), ``A`` (mean censored deprivation score of the poor), ``M0`` (H·A), ``k``.
-    ``dimensions``: one row per group and dimension: ``dimension``, ``weight``,
+    ``dimensions``: one row per group and measured dimension: ``dimension``, ``weight``,
     ``headcount`` (share of units deprived), ``censored_headcount`` (share of units poor
     and deprived), ``contribution`` (weight · censored headcount / M0; sums to 1 over the
     dimensions of a group with M0 > 0).
+    ``left_out``: the dimensions not measured (not in the table, or missing throughout),
+    in policy order; the index re-weights the others.
+    ``available``: False when too few dimensions are measured for an index: ``index``
+    then has ``units`` and ``k`` only (``poor_units``, ``H``, ``A``, ``M0`` missing) and
+    ``dimensions`` the headcounts of the measured ones (the rest missing).
     """
 
     index: pd.DataFrame
     dimensions: pd.DataFrame
+    left_out: tuple[str, ...] = ()
+    available: bool = True
 
 
 def alkire_foster(
@@ -211,6 +281,8 @@ def alkire_foster(
     weights: Mapping[str, float] | None = None,
     by: str | Sequence[str] | None = None,
     unit_weight: str | None = None,
+    *,
+    min_dimensions: int = MIN_DIMENSIONS,
 ) -> AlkireFoster:
     """Alkire-Foster multidimensional poverty: headcount H, intensity A, M0, contributions.
 
@@ -218,6 +290,11 @@ def alkire_foster(
     multidimensionally poor when c_i ≥ k. Then H = q/n, A = Σ_poor c_i / q, M0 = H·A, and
     the contribution of dimension d is w_d · h_d(k) / M0, where h_d(k) is the share of
     units that are poor and deprived in d.
+
+    Only measured dimensions count (:func:`measured`): a dimension missing throughout is
+    left out and the weights of the others are scaled to sum to 1 (equal weights stay
+    equal); with fewer than ``min_dimensions`` measured there is no index
+    (``available`` False). A unit missing in a measured dimension counts as deprived.
 
     Parameters
     ----------
@@ -233,6 +310,9 @@ def alkire_foster(
         Group columns (e.g. ``"village_code"``); None gives one overall row.
     unit_weight : str, optional
         Column weighting the units (e.g. ``"members"`` to count people, not households).
+    min_dimensions : int
+        Fewest measured dimensions for an index (default 2: with one, the "index" is
+        that dimension's headcount).
 
     Returns
     -------
@@ -260,19 +340,33 @@ def alkire_foster(
     [{'units': 4.0, 'poor_units': 2.0, 'H': 0.5, 'A': 0.5, 'M0': 0.25}]
     >>> res.dimensions.set_index("dimension")["contribution"].round(2).to_dict()
     {'income': 0.4, 'education': 0.2, 'medical': 0.2, 'housing': 0.2, 'water': 0.0}
+
+    Housing and water not measured: three dimensions of weight 1/3 each, so only the
+    first household (deprived in all three) reaches k = 0.4:
+
+    >>> res = alkire_foster(dep.assign(housing=pd.NA, water=pd.NA), k=0.4)
+    >>> res.left_out, res.index[["H", "A", "M0"]].round(3).to_dict("records")
+    (('housing', 'water'), [{'H': 0.25, 'A': 1.0, 'M0': 0.25}])
+
+    One dimension measured: no index.
+
+    >>> res = alkire_foster(dep[["income"]], k=0.4)
+    >>> res.available, res.left_out, bool(res.index["H"].isna().all())
+    (False, ('education', 'medical', 'housing', 'water'), True)
     """
     if not 0 < k <= 1:
         raise FupinError(f"Alkire-Foster cut-off k={k} must be in (0, 1]")
-    if weights is None:
-        dims = [d for d in DIMENSIONS if d in deprivations.columns]
-        weights = dict.fromkeys(dims, 1.0)
-    dims = list(weights)
-    missing = [d for d in dims if d not in deprivations.columns]
-    if missing:
-        raise FupinError(f"Alkire-Foster: deprivation columns {missing} not in the table")
-    w = pd.Series(weights, dtype=float)
-    if (w <= 0).any() or w.isna().any():
-        raise FupinError(f"Alkire-Foster: weights must be positive, got {dict(weights)}")
+    wanted = list(DIMENSIONS if weights is None else weights)
+    if weights is not None:
+        missing = [d for d in wanted if d not in deprivations.columns]
+        if missing:
+            raise FupinError(f"Alkire-Foster: deprivation columns {missing} not in the table")
+        w = pd.Series(weights, dtype=float)
+        if (w <= 0).any() or w.isna().any():
+            raise FupinError(f"Alkire-Foster: weights must be positive, got {dict(weights)}")
+    dims = list(measured(deprivations, wanted))
+    left_out = tuple(d for d in wanted if d not in dims)
+    w = pd.Series(1.0 if weights is None else weights, index=dims, dtype=float)
     w = w / w.sum()
     by_cols = [] if by is None else [by] if isinstance(by, str) else list(by)
 
@@ -321,17 +415,39 @@ def alkire_foster(
                 }
             )
         )
-    dimensions = pd.concat(rows)
+    columns = ["dimension", "weight", "headcount", "censored_headcount", "contribution"]
+    dimensions = pd.concat(rows) if rows else pd.DataFrame(columns=columns, index=index.index[:0])
+    available = len(dims) >= min_dimensions
+    if not available:  # too few dimensions: no index, only the headcounts measured
+        index[["poor_units", "H", "A", "M0"]] = float("nan")
+        dimensions[["censored_headcount", "contribution"]] = float("nan")
     if by_cols:
         index = index.reset_index()
         dimensions = dimensions.reset_index().sort_values(by_cols, kind="stable")
     else:
         index = index.reset_index(drop=True)
-    return AlkireFoster(index, dimensions.reset_index(drop=True))
+    return AlkireFoster(index, dimensions.reset_index(drop=True), left_out, available)
+
+
+def checked_criteria(assurances: pd.DataFrame) -> tuple[str, ...]:
+    """The criteria the exit checks of a :func:`two_assurances` table use: its measured
+    dimensions, as Chinese labels.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"income": [True], "water": pd.array([pd.NA], dtype="boolean")})
+    >>> checked_criteria(a)
+    ('吃穿不愁(收入)',)
+    """
+    return tuple(DIMENSION_LABELS_ZH[d] for d in measured(assurances))
 
 
 def exit_checks(assurances: pd.DataFrame) -> pd.DataFrame:
     """Households whose exit status disagrees with the criteria.
+
+    Only measured criteria are checked (:func:`checked_criteria`): a household is never
+    a false exit for a criterion the roster does not measure, and meets "every
+    criterion" only when all five are measured.
 
     Parameters
     ----------
@@ -342,9 +458,13 @@ def exit_checks(assurances: pd.DataFrame) -> pd.DataFrame:
     -------
     pandas.DataFrame
         One row per household: ``household_key``, ``village_code``, ``exited``,
-        ``exit_year``, ``failed`` (the criteria not met, Chinese labels joined by 、),
-        ``false_exit`` (marked exited but fails a criterion) and ``eligible_not_exited``
-        (meets every criterion but still registered as poor).
+        ``exit_year``, ``failed`` (the measured criteria not met, Chinese labels joined
+        by 、), ``false_exit`` (marked exited but fails a measured criterion) and
+        ``eligible_not_exited`` (meets every criterion but still registered as poor).
+        Where exits are unknown (``exited`` missing), or no criterion is measured,
+        ``false_exit`` is missing; where a criterion is not measured,
+        ``eligible_not_exited`` is missing for the households failing none of the
+        measured ones.
 
     Examples
     --------
@@ -357,17 +477,33 @@ def exit_checks(assurances: pd.DataFrame) -> pd.DataFrame:
     >>> exit_checks(a)[["failed", "false_exit", "eligible_not_exited"]].to_dict("records")
     [{'failed': '吃穿不愁(收入)', 'false_exit': True, 'eligible_not_exited': False}, \
 {'failed': '', 'false_exit': False, 'eligible_not_exited': True}]
+
+    Water not measured: the second household is not known to be eligible.
+
+    >>> a = a.assign(water=pd.NA, meets_all=pd.array([False, pd.NA], dtype="boolean"))
+    >>> checks = exit_checks(a)
+    >>> checks["false_exit"].tolist(), checks["eligible_not_exited"].tolist()
+    ([True, False], [False, <NA>])
     """
     out = assurances[["household_key", "village_code", "exited", "exit_year"]].copy()
-    dep = assurances[list(DIMENSIONS)].astype(bool)
+    dims = list(measured(assurances))
+    dep = assurances[dims].astype(bool)
     failed = [
-        "、".join(DIMENSION_LABELS_ZH[d] for d, bad in zip(DIMENSIONS, row, strict=True) if bad)
+        "、".join(DIMENSION_LABELS_ZH[d] for d, bad in zip(dims, row, strict=True) if bad)
         for row in dep.itertuples(index=False)
     ]
     out["failed"] = pd.Series(failed, index=out.index, dtype="string")
-    meets = assurances["meets_all"].astype(bool)
-    exited = assurances["exited"].astype(bool)
-    out["false_exit"] = exited & ~meets
+    meets = assurances["meets_all"]
+    exited = assurances["exited"]
+    if dims and not exited.isna().any() and not meets.isna().any():
+        fails, exited, meets = dep.any(axis=1), exited.astype(bool), meets.astype(bool)
+    else:  # something not known: nullable answers (no criterion measured: none known)
+        fails = (
+            dep.any(axis=1).astype("boolean") if dims
+            else pd.Series(pd.NA, index=out.index, dtype="boolean")
+        )  # fmt: skip
+        exited, meets = exited.astype("boolean"), meets.astype("boolean")
+    out["false_exit"] = exited & fails
     out["eligible_not_exited"] = ~exited & meets
     return out
 
@@ -401,18 +537,22 @@ def exit_checks_by_village(
     ...     "false_exit_share", "eligible_not_exited"]].to_dict("records")
     [{'village_name': '李家村', 'false_exits': 1, 'false_exit_share': 0.5, \
 'eligible_not_exited': 1}]
+    >>> c["eligible_not_exited"] = pd.array([False, False, pd.NA], dtype="boolean")
+    >>> exit_checks_by_village(c)["eligible_not_exited"].tolist()
+    [<NA>]
     """
     reference = reference or load_reference()
-    out = (
-        checks.groupby("village_code", sort=True)
-        .agg(
-            households=("village_code", "size"),
-            exited=("exited", "sum"),
-            false_exits=("false_exit", "sum"),
-            eligible_not_exited=("eligible_not_exited", "sum"),
-        )
-        .reset_index()
+    counted = {"exited": "exited", "false_exits": "false_exit",
+               "eligible_not_exited": "eligible_not_exited"}  # fmt: skip
+    grouped = checks.groupby("village_code", sort=True)
+    out = grouped.agg(
+        households=("village_code", "size"), **{k: (v, "sum") for k, v in counted.items()}
     )
+    for count, column in counted.items():
+        unknown = grouped[column].agg(lambda values: values.isna().any())
+        if unknown.any():  # a household not known either way: the count is not known
+            out[count] = out[count].astype("Int64").mask(unknown)
+    out = out.reset_index()
     out.insert(1, "village_name", out["village_code"].map(_names(reference)))
     out["false_exit_share"] = (out["false_exits"] / out["exited"]).where(out["exited"] > 0)
     cols = [
@@ -436,12 +576,16 @@ def village_exit_line(
     households: pd.DataFrame,
     registry: pd.DataFrame,
     reference: Reference | None = None,
+    *,
+    fields: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Remaining poverty incidence per village against the village exit line (2%).
 
     Incidence is the registered poor not yet exited (by exit status) divided by the
     village's registered population (the registry's ``population``); the comparison with
-    the line is :func:`fupin_analysis.spatial.exit_line_status`.
+    the line is :func:`fupin_analysis.spatial.exit_line_status`. When the roster says
+    nothing of exits (``fields``, or no value of 脱贫状态 and 脱贫年度), the remaining
+    poor, their incidence and the comparison are missing, not "none remain".
 
     Parameters
     ----------
@@ -451,6 +595,8 @@ def village_exit_line(
         ``code`` and ``population`` of every unit (the village registry).
     reference : Reference, optional
         For names, designation and the exit line (``policy.village_exit_incidence``).
+    fields : collection of str, optional
+        ``CleanRoster.fields`` (:func:`fupin_analysis.availability.known_fields`).
 
     Returns
     -------
@@ -494,6 +640,10 @@ def village_exit_line(
     status = exit_line_status(remaining.assign(poor=out["remaining_poor"]), line=line)
     out["exit_line"] = status["line"]
     out["below_line"] = status["below_line"]
+    if not exits_known(known_fields(members, households, fields)):
+        out["remaining_poor"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+        out["incidence_remaining"] = float("nan")
+        out["below_line"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
     return out.sort_values("village_code", kind="stable").reset_index(drop=True)
 
 
@@ -520,7 +670,8 @@ def dimension_table(dimensions: pd.DataFrame) -> pd.DataFrame:
 
 
 def largest_contribution(dimensions: pd.DataFrame) -> pd.Series | None:
-    """The dimension contributing most to M0 (its row), or None when M0 is 0.
+    """The dimension contributing most to M0 (its row), or None when M0 is 0 or there is no
+    index (too few dimensions measured).
 
     Of dimensions contributing equally, the first in the order of the table.
 
@@ -538,16 +689,20 @@ def largest_contribution(dimensions: pd.DataFrame) -> pd.Series | None:
     'income'
     >>> largest_contribution(alkire_foster(dep.assign(income=False), k=0.4).dimensions) is None
     True
+    >>> largest_contribution(alkire_foster(dep[["income"]], k=0.4).dimensions) is None
+    True
     """
-    top = dimensions.sort_values("contribution", ascending=False, kind="stable").iloc[0]
-    return top if top["contribution"] > 0 else None
+    contributing = dimensions[dimensions["contribution"] > 0]  # none without an index
+    if contributing.empty:
+        return None
+    return contributing.sort_values("contribution", ascending=False, kind="stable").iloc[0]
 
 
 class IncomeOnly(NamedTuple):
     """Households deprived in income and in no other dimension (see :func:`income_only`)."""
 
-    #: Households deprived in income only.
-    households: int
+    #: Households deprived in income only (None when income is not measured).
+    households: int | None
     #: All households.
     of: int
     #: ``households / of`` (NaN without households).
@@ -558,7 +713,8 @@ def income_only(status: pd.DataFrame) -> IncomeOnly:
     """How many households fall short on income alone (no other dimension deprived).
 
     With equal weights and k above 1/5, such a household is not multidimensionally
-    poor: income is one criterion of five.
+    poor: income is one criterion of five. Only measured dimensions count; without an
+    income measure the answer is not known (``households`` None, ``share`` NaN).
 
     Parameters
     ----------
@@ -576,9 +732,13 @@ def income_only(status: pd.DataFrame) -> IncomeOnly:
     >>> income_only(dep)
     IncomeOnly(households=1, of=3, share=0.3333333333333333)
     """
-    deprived = status[list(DIMENSIONS)].astype("boolean").fillna(True).astype(bool)
+    dims = list(measured(status))
+    of = len(status)
+    if "income" not in dims:
+        return IncomeOnly(None, of, float("nan"))
+    deprived = status[dims].astype("boolean").fillna(True).astype(bool)
     alone = deprived["income"] & (deprived.sum(axis=1) == 1)
-    households, of = int(alone.sum()), len(status)
+    households = int(alone.sum())
     return IncomeOnly(households, of, households / of if of else float("nan"))
 
 
@@ -671,7 +831,7 @@ def false_exits_by_criteria(checks: pd.DataFrame) -> pd.DataFrame:
     >>> false_exits_by_criteria(c).values.tolist()
     [['住房安全', 2], ['基本医疗', 1]]
     """
-    failed = checks.loc[checks["false_exit"].astype(bool), "failed"]
+    failed = checks.loc[_true(checks["false_exit"]), "failed"]
     return failed.value_counts().rename("households").rename_axis("failed").reset_index()
 
 
@@ -686,17 +846,18 @@ def flagged_households(checks: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The rows of ``checks`` with ``false_exit`` or ``eligible_not_exited``, same columns
-        and index.
+        The rows of ``checks`` with ``false_exit`` or ``eligible_not_exited`` (True, not
+        missing: a household not known to be either is not flagged), same columns and
+        index.
 
     Examples
     --------
     >>> c = pd.DataFrame({"household_key": ["a", "b", "c"], "false_exit": [True, False, False],
-    ...                   "eligible_not_exited": [False, False, True]})
+    ...     "eligible_not_exited": pd.array([False, pd.NA, True], dtype="boolean")})
     >>> flagged_households(c)["household_key"].tolist()
     ['a', 'c']
     """
-    flagged = checks["false_exit"].astype(bool) | checks["eligible_not_exited"].astype(bool)
+    flagged = _true(checks["false_exit"]) | _true(checks["eligible_not_exited"])
     return checks[flagged]
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
@@ -38,6 +38,7 @@ from .assurances import (
     two_assurances,
     village_exit_line,
 )
+from .availability import EXIT_FIELDS, exits_known, known_fields, not_in_roster
 from .excel import repeatable_xlsx
 from .reference import (
     TOWNSHIP_CODE,
@@ -356,6 +357,11 @@ def work_summary(
         that would add to the figure's numerator), ``value_with_quarantined`` (the figure
         recomputed with them), ``published`` (NA where the summary gives none),
         ``difference`` (``value_with_quarantined - published``), ``unit``, ``note``.
+        A figure whose fields the roster lacks (``clean_roster.fields``; see
+        :mod:`fupin_analysis.availability`) has ``value``, ``quarantined`` and
+        ``value_with_quarantined`` missing (NaN, never 0) and the note
+        ``not in the roster: <header>`` (e.g. 易地扶贫搬迁安置方式 for relocation,
+        脱贫状态 or 脱贫年度 for exits, 小额信贷评级, 在校生状况).
 
     Examples
     --------
@@ -369,6 +375,7 @@ def work_summary(
     if not isinstance(registry, pd.DataFrame):
         registry = read_village_registry(registry)
     mem, hh = clean_roster.members, clean_roster.households
+    known = known_fields(mem, hh, getattr(clean_roster, "fields", None))
     q = quarantined_people(clean_roster.quarantine, hh, year, reference)
     qh = q[q["new_household"]]
     designated = set(reference.designated_codes)
@@ -385,7 +392,20 @@ def work_summary(
 
     rows: list[dict[str, Any]] = []
 
-    def add(figure, label, value, quarantined, published, unit, note="", denom=None, qdenom=0):
+    def unknown(*names: str, any_of: bool = False) -> str:
+        """The note of a figure built on ``names`` when the roster lacks them, else ""."""
+        absent = [n for n in names if n not in known]
+        if any_of and len(absent) < len(names) or not absent:
+            return ""
+        return not_in_roster(absent, any_of=any_of)
+
+    def add(figure, label, value, quarantined, published, unit, note="", denom=None, qdenom=0,
+            lacking=""):  # fmt: skip
+        if lacking:  # the roster does not say: unknown, not 0
+            rows.append({"figure": figure, "label_zh": label, "value": float("nan"),
+                         "quarantined": float("nan"), "value_with_quarantined": float("nan"),
+                         "published": published, "unit": unit, "note": lacking})  # fmt: skip
+            return
         if denom is None:
             shown, with_q = value, value + quarantined
         else:
@@ -487,6 +507,7 @@ def work_summary(
             int((q_mode & q["new_household"]).sum()),
             getattr(policy, f"{key}_households"),
             "户",
+            lacking=unknown("relocation_mode"),
         )
         add(
             f"{key}_people",
@@ -495,6 +516,7 @@ def work_summary(
             int(q_mode.sum()),
             getattr(policy, f"{key}_people"),
             "人",
+            lacking=unknown("relocation_mode"),
         )
     n_exited = int(size[hh_exited].sum())
     q_exited = int(q["exited_in_year"].sum())
@@ -506,6 +528,7 @@ def work_summary(
         policy.exited_people_2016,
         "人",
         f"members of households exited in {year}",
+        lacking=unknown(*EXIT_FIELDS, any_of=True),
     )
     add(
         "exit_target_completion",
@@ -517,6 +540,7 @@ def work_summary(
         f"exited / county target of {policy.exit_target_people_2016:.0f}; "
         "published value = 1777 / 1458",
         denom=policy.exit_target_people_2016,
+        lacking=unknown(*EXIT_FIELDS, any_of=True),
     )
     for key, label in (("rated", "评级"), ("granted", "授信")):
         flag = hh[f"credit_{key}"].astype("boolean").fillna(False).astype(bool)
@@ -530,6 +554,7 @@ def work_summary(
             "share of registered households",
             denom=len(hh),
             qdenom=len(qh),
+            lacking=unknown(f"credit_{key}"),
         )
     students = _students(mem["school_status"], include_vocational)
     q_students = _students(q["school_status"], include_vocational)
@@ -549,6 +574,7 @@ def work_summary(
             pd.NA,
             "人",
             "no count published",
+            lacking=unknown("school_status"),
         )
         add(
             f"education_{level}_cost",
@@ -558,9 +584,12 @@ def work_summary(
             pd.NA,
             "元",
             f"students × {rates[level]:.0f} yuan (published rate); quarantined = their cost",
+            lacking=unknown("school_status"),
         )
         total_cost += n * rates[level]
         total_q += nq * rates[level]
+    if unknown("school_status"):
+        total_cost = total_q = float("nan")
     rows.append(
         {
             "figure": "education_total_cost",
@@ -570,7 +599,7 @@ def work_summary(
             "value_with_quarantined": total_cost + total_q,
             "published": pd.NA,
             "unit": "元",
-            "note": "no total published",
+            "note": unknown("school_status") or "no total published",
         }
     )
     out = pd.DataFrame(rows)
@@ -617,10 +646,11 @@ def reproduction(ws: pd.DataFrame) -> pd.DataFrame:
         One row per figure with a published value, in the order of ``ws``: ``figure``,
         ``label_zh``, ``unit``, ``value``, ``quarantined``, ``value_with_quarantined``,
         ``published``, ``digits`` (the published precision), ``status``
-        (``reproduced`` or ``differs``) and ``reason``: empty when reproduced, else how
-        far the figure is from the published one and, when the figure has a note, the
-        note (e.g. the literal reading of "24%", or the refused people of unknown
-        villages).
+        (``reproduced``, ``differs``, or ``not available`` for a figure whose fields the
+        roster lacks) and ``reason``: empty when reproduced; for a figure not
+        available, its note (``not in the roster: …``); else how far the figure is from
+        the published one and, when the figure has a note, the note (e.g. the literal
+        reading of "24%", or the refused people of unknown villages).
 
     Examples
     --------
@@ -631,6 +661,10 @@ def reproduction(ws: pd.DataFrame) -> pd.DataFrame:
     ...     "note": ["", "poor / population"]})
     >>> reproduction(ws)[["status", "reason"]].values.tolist()
     [['differs', '2 fewer than published'], ['reproduced', '']]
+    >>> lacking = ws.assign(value=float("nan"), value_with_quarantined=float("nan"),
+    ...                     note="not in the roster: 脱贫状态 or 脱贫年度")
+    >>> reproduction(lacking)[["status", "reason"]].values.tolist()[0]
+    ['not available', 'not in the roster: 脱贫状态 or 脱贫年度']
     """
     rows = ws[ws["published"].notna()]
     out = rows[
@@ -645,14 +679,22 @@ def reproduction(ws: pd.DataFrame) -> pd.DataFrame:
             out["value_with_quarantined"], out["published"], out["digits"], strict=True
         )
     ]
-    out["status"] = ["reproduced" if s else "differs" for s in same]
     notes = rows["note"].fillna("").astype(str).to_numpy()
+    lacking = [
+        pd.isna(value) and note.startswith("not in the roster")
+        for value, note in zip(out["value_with_quarantined"], notes, strict=True)
+    ]
+    out["status"] = [
+        "not available" if lack else "reproduced" if s else "differs"
+        for s, lack in zip(same, lacking, strict=True)
+    ]
     reasons = []
-    for s, value, published, unit, note in zip(
-        same, out["value_with_quarantined"], out["published"], out["unit"], notes, strict=True
-    ):
-        if s:
-            reasons.append("")
+    for s, lack, value, published, unit, note in zip(
+        same, lacking, out["value_with_quarantined"], out["published"], out["unit"], notes,
+        strict=True,
+    ):  # fmt: skip
+        if s or lack:
+            reasons.append(note if lack else "")
             continue
         gap = (
             "cannot be computed from this roster and registry"
@@ -774,12 +816,22 @@ def _total_row(frame: pd.DataFrame, shares: Mapping[str, tuple[str, str]]) -> pd
     return pd.concat([frame, row.astype(frame.dtypes.to_dict())], ignore_index=True)
 
 
+def _not_known(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``frame`` with ``columns`` missing throughout (nullable; counts stay integer)."""
+    out = frame.copy()
+    for name in columns:
+        kind = "Int64" if pd.api.types.is_integer_dtype(out[name].dtype) else "Float64"
+        out[name] = pd.Series(pd.NA, index=out.index, dtype=kind)
+    return out
+
+
 def education_aid(
     members: pd.DataFrame,
     reference: Reference | None = None,
     *,
     include_vocational: bool = False,
     total: bool = True,
+    fields: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Education aid by village: students at each aided level × the published rate.
 
@@ -793,6 +845,9 @@ def education_aid(
         Count 中职 at the secondary rate.
     total : bool
         Append a 合计 row (``village_code`` = the township code).
+    fields : collection of str, optional
+        ``CleanRoster.fields``: without a known 在校生状况 the counts are missing
+        (:func:`fupin_analysis.availability.known_fields`).
 
     Returns
     -------
@@ -826,11 +881,18 @@ def education_aid(
     ].astype(int)
     out["total_cost_yuan"] = out["primary_cost_yuan"] + out["secondary_cost_yuan"]
     out = _by_village(out, reference)
-    return _total_row(out, {}) if total else out
+    out = _total_row(out, {}) if total else out
+    if "school_status" not in known_fields(members, pd.DataFrame(), fields):
+        return _not_known(out, list(out.columns[2:]))
+    return out
 
 
 def credit_coverage(
-    households: pd.DataFrame, reference: Reference | None = None, *, total: bool = True
+    households: pd.DataFrame,
+    reference: Reference | None = None,
+    *,
+    total: bool = True,
+    fields: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Micro-credit coverage by village: households rated (评级) and granted (授信).
 
@@ -843,6 +905,9 @@ def credit_coverage(
         For village names.
     total : bool
         Append a 合计 row (``village_code`` = the township code).
+    fields : collection of str, optional
+        ``CleanRoster.fields``: without a known 小额信贷评级 (授信) the counts and shares of
+        rated (granted) households are missing.
 
     Returns
     -------
@@ -873,7 +938,11 @@ def credit_coverage(
     out["granted_share"] = out["granted"] / out["households"]
     out = _by_village(out, reference)
     shares = {"rated_share": ("rated", "households"), "granted_share": ("granted", "households")}
-    return _total_row(out, shares) if total else out
+    out = _total_row(out, shares) if total else out
+    known = known_fields(pd.DataFrame(), households, fields)
+    lacking = [c for key in ("rated", "granted") if f"credit_{key}" not in known
+               for c in (key, f"{key}_share")]  # fmt: skip
+    return _not_known(out, lacking) if lacking else out
 
 
 def _household_sizes(members: pd.DataFrame, households: pd.DataFrame) -> pd.Series:
@@ -887,6 +956,7 @@ def relocation_progress(
     reference: Reference | None = None,
     *,
     total: bool = True,
+    fields: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Relocation (易地扶贫搬迁) households and people by village and mode.
 
@@ -904,7 +974,9 @@ def relocation_progress(
     pandas.DataFrame
         ``village_code``, ``village_name``, ``scattered_households``,
         ``scattered_people``, ``concentrated_households``, ``concentrated_people``; only
-        villages with relocated households; a 合计 row last when ``total``.
+        villages with relocated households; a 合计 row last when ``total``. When the
+        roster has no 易地扶贫搬迁安置方式 (``fields``), every village with households and
+        the counts missing.
 
     Examples
     --------
@@ -924,9 +996,11 @@ def relocation_progress(
         work[f"{key}_households"] = flag.astype(int)
         work[f"{key}_people"] = size.where(flag, 0)
     out = work.groupby("village_code").sum()
-    out = out[out.sum(axis=1) > 0]
+    relocation_known = "relocation_mode" in known_fields(members, households, fields)
+    out = out[out.sum(axis=1) > 0] if relocation_known else out
     out = _by_village(out, reference)
-    return _total_row(out, {}) if total else out
+    out = _total_row(out, {}) if total else out
+    return out if relocation_known else _not_known(out, list(out.columns[2:]))
 
 
 def exits_by_village(
@@ -936,6 +1010,7 @@ def exits_by_village(
     reference: Reference | None = None,
     *,
     total: bool = True,
+    fields: Collection[str] | None = None,
 ) -> pd.DataFrame:
     """Exits of ``year`` by village: households and people exited, share of the registered.
 
@@ -955,7 +1030,8 @@ def exits_by_village(
     pandas.DataFrame
         ``village_code``, ``village_name``, ``households``, ``people``,
         ``exited_households``, ``exited_people``, ``exit_share`` (of people); a 合计 row
-        last when ``total``.
+        last when ``total``. Without 脱贫状态 and 脱贫年度 (``fields``) the exit columns
+        are missing.
 
     Examples
     --------
@@ -984,7 +1060,10 @@ def exits_by_village(
     out = work.groupby("village_code").sum()
     out["exit_share"] = out["exited_people"] / out["people"]
     out = _by_village(out, reference)
-    return _total_row(out, {"exit_share": ("exited_people", "people")}) if total else out
+    out = _total_row(out, {"exit_share": ("exited_people", "people")}) if total else out
+    if exits_known(known_fields(members, households, fields)):
+        return out
+    return _not_known(out, ["exited_households", "exited_people", "exit_share"])
 
 
 def programme_tables(
@@ -1015,7 +1094,9 @@ def programme_tables(
     dict of str to DataFrame
         ``work_summary``, ``education_aid``, ``credit``, ``relocation``, ``exits``,
         ``village_exit_line``, ``exit_checks`` (by village), ``af_index`` and
-        ``af_dimensions`` (by village, township first).
+        ``af_dimensions`` (by village, township first). Figures built on fields the
+        roster lacks (``clean_roster.fields``) are missing, never 0; the index is missing
+        when fewer than two dimensions are measured, and leaves out the others.
 
     Examples
     --------
@@ -1027,7 +1108,8 @@ def programme_tables(
     if not isinstance(registry, pd.DataFrame):
         registry = read_village_registry(registry)
     mem, hh = clean_roster.members, clean_roster.households
-    assurances = two_assurances(mem, hh, year, reference)
+    fields = getattr(clean_roster, "fields", None)
+    assurances = two_assurances(mem, hh, year, reference, fields=fields)
     overall = alkire_foster(assurances, k=k)
     by_village = alkire_foster(assurances, k=k, by="village_code")
     af_index = pd.concat(
@@ -1049,11 +1131,13 @@ def programme_tables(
         "work_summary": work_summary(
             clean_roster, reference, year, registry=registry, include_vocational=include_vocational
         ),
-        "education_aid": education_aid(mem, reference, include_vocational=include_vocational),
-        "credit": credit_coverage(hh, reference),
-        "relocation": relocation_progress(mem, hh, reference),
-        "exits": exits_by_village(mem, hh, year, reference),
-        "village_exit_line": village_exit_line(mem, hh, registry, reference),
+        "education_aid": education_aid(
+            mem, reference, include_vocational=include_vocational, fields=fields
+        ),
+        "credit": credit_coverage(hh, reference, fields=fields),
+        "relocation": relocation_progress(mem, hh, reference, fields=fields),
+        "exits": exits_by_village(mem, hh, year, reference, fields=fields),
+        "village_exit_line": village_exit_line(mem, hh, registry, reference, fields=fields),
         "exit_checks": exit_checks_by_village(exit_checks(assurances), reference),
         "af_index": af_index,
         "af_dimensions": af_dims,

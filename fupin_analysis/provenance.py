@@ -17,6 +17,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import zipfile
 from collections.abc import Mapping
@@ -29,22 +30,30 @@ __all__ = ["is_synthetic", "synthetic_inputs"]
 
 
 def is_synthetic(path: str | Path) -> bool:
-    """True when ``path`` is a file of the embedded synthetic dataset (labelled synthetic).
+    """True when ``path`` is a file of the embedded synthetic dataset (labelled synthetic),
+    or a clean output folder made from such files only.
 
     xlsx: document properties mention SYNTHETIC; parquet: schema metadata
     ``synthetic=true``; GeoPackage: a layer has ``SYNTHETIC=true`` in its metadata; CSV:
     the first line mentions synthetic (the roster's title, the registry's ``synthetic``
-    column). Missing or unreadable files are not synthetic.
+    column); a folder written by ``fupin clean``: ``"synthetic": true`` in its
+    ``clean.json``. Missing or unreadable files are not synthetic.
 
     Examples
     --------
     >>> import tempfile
     >>> p = Path(tempfile.mkdtemp()) / "a.csv"
     >>> _ = p.write_text("code,name\\n")
-    >>> is_synthetic(p)
-    False
+    >>> is_synthetic(p), is_synthetic(p.parent)
+    (False, False)
+    >>> marker = '{"tool": "fupin_analysis clean", "synthetic": true}'
+    >>> _ = (p.parent / "clean.json").write_text(marker)
+    >>> is_synthetic(p.parent)
+    True
     """
     path = Path(path)
+    if path.is_dir():
+        return _clean_folder_synthetic(path / "clean.json")
     if not path.is_file():
         return False
     suffix = path.suffix.lower()
@@ -65,6 +74,17 @@ def is_synthetic(path: str | Path) -> bool:
     except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, pa.ArrowException):
         return False
     return False
+
+
+def _clean_folder_synthetic(marker: Path) -> bool:
+    """What the marker of a clean output folder says (False when there is none)."""
+    try:
+        data = json.loads(marker.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    if not isinstance(data, dict) or data.get("tool") != "fupin_analysis clean":
+        return False
+    return data.get("synthetic") is True
 
 
 def synthetic_inputs(inputs: Mapping[str, str | Path | None]) -> list[str]:

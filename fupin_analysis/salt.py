@@ -30,6 +30,7 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 import time
@@ -39,7 +40,7 @@ import platformdirs
 
 from .errors import FupinError
 
-__all__ = ["default_salt", "salt_file"]
+__all__ = ["default_salt", "fingerprint", "salt_file"]
 
 _SALT_BYTES = 32
 
@@ -82,6 +83,23 @@ def default_salt() -> str:
             f"{path}: cannot keep the secret salt of the pseudonymous keys there "
             f"({exc.strerror}); set FUPIN_SALT_FILE to a writable file or FUPIN_SALT"
         ) from None
+
+
+def fingerprint(salt: str) -> str:
+    """A short mark of a salt that tells two salts apart without revealing either.
+
+    The first 8 hex digits of SHA-256 of the salt followed by ``"fingerprint"``: keys
+    made with salts of different fingerprints never match, and the mark is useless for
+    recomputing a key (a secret salt has 256 bits; 32 of a hash of it say nothing of the
+    rest). A clean output folder records it (``clean.json``) so that keys of another
+    machine are noticed.
+
+    Examples
+    --------
+    >>> fingerprint("doc"), fingerprint("doc") == fingerprint("doc "), len(fingerprint("x" * 64))
+    ('3bd37f80', False, 8)
+    """
+    return hashlib.sha256((salt + "fingerprint").encode("utf-8")).hexdigest()[:8]
 
 
 def _create(path: Path) -> None:

@@ -348,7 +348,7 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
         "identification_standard",
         "Identification standard",
     ),
-    Column("exit_status", "脱贫状态", "household", True, False, "exit_status", "Exit status"),
+    Column("exit_status", "脱贫状态", "household", False, False, "exit_status", "Exit status"),
     Column("exit_year", "脱贫年度", "household", False, False, None, "Exit year"),
     Column(
         "household_type", "贫困户属性", "household", True, False, "household_type", "Household type"

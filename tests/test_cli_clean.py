@@ -25,9 +25,8 @@ def test_clean_writes_tables_and_summary(make_roster, tmp_path, capsys):
 
 def test_quarantine_mode_is_reset_on_overwrite(make_roster, tmp_path):
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "quarantine.parquet").write_bytes(b"old")
-    (out / "quarantine.parquet").chmod(0o644)
+    assert main(["clean", str(make_roster("r.csv")), "--out", str(out)]) == 0
+    (out / "quarantine.parquet").chmod(0o644)  # an earlier output, opened up by hand
     assert main(["clean", str(make_roster("r.csv")), "--out", str(out)]) == 0
     assert stat.S_IMODE((out / "quarantine.parquet").stat().st_mode) == 0o600
 

@@ -212,18 +212,21 @@ def test_missing_indicators_count_as_deprived(ref):
     ],
 )
 def test_education_dimension(ref, age, status, health, deprived):
+    # h2's adult has a school status, so the roster measures schooling even when h1's
+    # child has none (a column without any value would leave the dimension out).
     members = pd.DataFrame(
         {
-            "household_key": ["h1"],
-            "age": [age],
-            "school_status": pd.array([status], dtype="string"),
-            "health": [health],
-            "medical_insurance": [True],
-            "critical_illness_insurance": [True],
+            "household_key": ["h1", "h2"],
+            "age": [age, 40],
+            "school_status": pd.array([status, "非在校生"], dtype="string"),
+            "health": [health, "健康"],
+            "medical_insurance": [True, True],
+            "critical_illness_insurance": [True, True],
         }
     )
-    hh = _households().iloc[:1]
-    assert asr.two_assurances(members, hh, 2016, ref)["education"].iloc[0] == deprived
+    hh = _households().iloc[:2]
+    education = asr.two_assurances(members, hh, 2016, ref)["education"]
+    assert education.tolist() == [deprived, False]
 
 
 def test_exit_checks_find_false_exit_and_eligible(ref):

@@ -50,11 +50,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..reference import Reference
-from ..salt import default_salt
+from ..errors import FupinError
+from ..reference import Reference, reference_dir
+from ..salt import default_salt, fingerprint
 from ..schema import REASONS, validate_clean
 from .keys import keyed_hash
-from .outputs import format_summary, write_outputs
+from .origin import describe
+from .outputs import clean_folder, format_summary, read_clean, write_outputs
 from .result import HOUSEHOLD_TABLE_COLUMNS, MEMBER_COLUMNS, CleanRoster
 from .rules import COLUMN_RULES, KEPT_RULES, ROW_RULES, RULES
 from .state import keep, read_raw, read_rows
@@ -64,6 +66,7 @@ from .values import parse_dates, parse_numbers, to_boolean, to_vocabulary
 __all__ = [
     "CleanRoster",
     "clean_roster",
+    "read_clean",
     "REASONS",
     "RULES",
     "MEMBER_COLUMNS",
@@ -78,11 +81,39 @@ __all__ = [
 ]
 
 
+def _same_cleaning(
+    result: CleanRoster,
+    folder: Path,
+    salt: str | None,
+    reference: str | Path | None,
+    reference_date: str | pd.Timestamp | None,
+) -> CleanRoster:
+    """``result`` (read from the clean folder ``folder``), or an error when the arguments
+    given ask for another cleaning than the one the folder holds."""
+    made = result.cleaning
+    asked = []
+    if salt is not None and fingerprint(salt) != made.get("salt_fingerprint"):
+        asked.append("another salt")
+    if reference and str(reference_dir(reference)) != made.get("reference"):  # "": default
+        asked.append(f"the reference folder {reference_dir(reference)}")
+    if reference_date is not None and reference_date != "":
+        date = pd.Timestamp(reference_date).date().isoformat()
+        if date != made.get("reference_date"):
+            asked.append(f"the reference date {date}")
+    if asked:
+        raise FupinError(
+            f"{folder}: a clean folder made with reference date {made.get('reference_date')} "
+            f"and reference {made.get('reference')}; asked for {' and '.join(asked)}: "
+            "clean the roster again with them, or pass none"
+        )
+    return result
+
+
 def clean_roster(
     raw_or_path: pd.DataFrame | str | Path,
     *,
     salt: str | None = None,
-    reference_date: str | pd.Timestamp = "2016-12-31",
+    reference_date: str | pd.Timestamp | None = None,
     sheet: str | None = None,
     encoding: str | None = None,
     reference: str | Path | Reference | None = None,
@@ -92,14 +123,17 @@ def clean_roster(
     Parameters
     ----------
     raw_or_path : pandas.DataFrame or str or pathlib.Path
-        A frame as :func:`~fupin_analysis.ingest.read_roster` returns it, or a roster
-        file (read with ``sheet`` and ``encoding``).
+        A frame as :func:`~fupin_analysis.ingest.read_roster` returns it, a roster
+        file (read with ``sheet`` and ``encoding``), or a clean output folder of
+        ``fupin clean`` (or one of its tables): that folder is read back as it was
+        written (:func:`read_clean`), not cleaned again.
     salt : str, optional
         Salt of the pseudonymous ``person_key`` and ``household_key``. Default: this
         installation's secret (:func:`fupin_analysis.salt.default_salt`), the same in
         every run on this machine, known to nobody else.
-    reference_date : str or pandas.Timestamp
-        Day at which ages are computed; a birth date after it is invalid.
+    reference_date : str or pandas.Timestamp, optional
+        Day at which ages are computed; a birth date after it is invalid. Default
+        2016-12-31 (for a clean folder: the date it was made with).
     sheet, encoding : str, optional
         Passed to ``read_roster`` when ``raw_or_path`` is a path.
     reference : str, Path or Reference, optional
@@ -117,6 +151,9 @@ def clean_roster(
     ------
     RosterFormatError
         When the input cannot be read as a roster or lacks a required column.
+    FupinError
+        For a clean folder, when ``salt``, ``reference`` or ``reference_date`` is given
+        and differs from what the folder was made with.
 
     Examples
     --------
@@ -128,6 +165,10 @@ def clean_roster(
     True
     """
     folder = reference.folder if isinstance(reference, Reference) else reference
+    made = clean_folder(raw_or_path) if isinstance(raw_or_path, str | Path) else None
+    if made is not None:
+        return _same_cleaning(read_clean(made), made, salt, folder, reference_date)
+    reference_date = "2016-12-31" if reference_date is None else reference_date
     rows = read_rows(read_raw(raw_or_path, sheet, encoding), reference_date, folder)
     for rule in ROW_RULES:  # normalise; refuse, in order of precedence; count matches
         rule(rows)
@@ -136,8 +177,23 @@ def clean_roster(
         rule(kept)
     for rule in COLUMN_RULES:
         rule(rows)
-    salt = default_salt() if salt is None else salt
+    salt_given = salt is not None
+    salt = salt if salt_given else default_salt()
     members, households = member_and_household_tables(kept, salt)
-    result = CleanRoster(members, households, quarantine_table(rows, salt), rows.quality.frame())
+    result = CleanRoster(
+        members,
+        households,
+        quarantine_table(rows, salt),
+        rows.quality.frame(),
+        **describe(
+            raw_or_path,
+            rows.raw,
+            rows.work,
+            salt=salt,
+            salt_given=salt_given,
+            reference=rows.reference,
+            reference_date=rows.reference_date,
+        ),
+    )
     validate_clean(result.members, result.households, result.quarantine, result.quality)
     return result

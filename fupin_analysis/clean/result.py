@@ -3,11 +3,37 @@ columns of its tables."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["HOUSEHOLD_TABLE_COLUMNS", "MEMBER_COLUMNS", "CleanRoster"]
+from ..schema import ROSTER_COLUMNS
+
+__all__ = ["HOUSEHOLD_TABLE_COLUMNS", "MEMBER_COLUMNS", "SOURCE_COLUMNS", "CleanRoster"]
+
+#: Columns of ``CleanRoster.sources``, in order (one row per file or sheet read or
+#: skipped; lists and mappings of ``raw.attrs["sources"]`` as text).
+SOURCE_COLUMNS: tuple[str, ...] = (
+    "file",
+    "sheet",
+    "status",
+    "header_row",
+    "encoding",
+    "rows",
+    "unknown_columns",
+    "mapped_columns",
+)
+
+
+_ALL_FIELDS = frozenset(c.name for c in ROSTER_COLUMNS)
+
+
+def _no_sources() -> pd.DataFrame:
+    return pd.DataFrame({name: pd.Series(dtype="str") for name in SOURCE_COLUMNS}).astype(
+        {"header_row": "Int64", "rows": "Int64"}
+    )
 
 #: Columns of ``CleanRoster.members``, in order.
 MEMBER_COLUMNS: tuple[str, ...] = (
@@ -74,12 +100,31 @@ class CleanRoster:
         ``counts_as_person``.
     quality : pandas.DataFrame
         One row per rule: ``rule``, ``rows`` (rows affected), ``action``, ``detail``.
+    fields : frozenset of str
+        The canonical roster columns (``schema.ROSTER_COLUMNS``) the input had with at
+        least one value (an empty marker such as 无 is no value). A field not in it is
+        unknown downstream: never 0, never deprived (:mod:`fupin_analysis.availability`).
+        Default: every roster column (a result made by hand).
+    sources : pandas.DataFrame
+        The files and sheets read or skipped, one row each: :data:`SOURCE_COLUMNS`
+        (empty when unknown).
+    synthetic : bool
+        Every input file was a file of the embedded synthetic dataset.
+    cleaning : mapping
+        How the keys and values were made: ``salt`` (``"installation"`` or ``"given"``),
+        ``salt_fingerprint`` (:func:`fupin_analysis.salt.fingerprint`), ``reference``
+        (the reference folder, as text), ``reference_date`` (ISO date); empty when
+        unknown.
     """
 
     members: pd.DataFrame
     households: pd.DataFrame
     quarantine: pd.DataFrame
     quality: pd.DataFrame
+    fields: frozenset[str] = field(default_factory=lambda: _ALL_FIELDS)
+    sources: pd.DataFrame = field(default_factory=_no_sources)
+    synthetic: bool = False
+    cleaning: Mapping[str, Any] = field(default_factory=dict)
 
     def summary(self) -> pd.DataFrame:
         """Counts of the result: ``item``, ``value`` (one row each).

@@ -37,6 +37,7 @@ from ..schema import (
     ROSTER_COLUMNS,
     normalize_text,
 )
+from .exits import exit_flags
 from .state import CODE_COLUMNS, Kept, Rows, encode, heads, keep, read_rows, resolve_villages
 from .values import codes_uniques, optional_column, parse_numbers, to_vocabulary
 
@@ -49,6 +50,7 @@ __all__ = [
     "duplicate_person",
     "duplicate_row",
     "empty_marker",
+    "exit_status_year",
     "head_count",
     "household_field_conflict",
     "household_fill",
@@ -558,6 +560,42 @@ def household_field_conflict(kept: Kept) -> None:
     )
 
 
+def exit_status_year(kept: Kept) -> None:
+    """Count kept rows of households whose 脱贫状态 says not exited although a 脱贫年度 is
+    stated (``detail``: those households, and the households whose exit was derived from
+    the year because no status is stated).
+
+    ``exited`` follows the status (the year beside 未脱贫 is often the year planned);
+    without a status, a stated year means exited (:mod:`fupin_analysis.clean.exits`).
+    Which of the two is right is for a person to check in the source system.
+
+    Examples
+    --------
+    >>> rows = read_rows(pd.DataFrame({"village": ["李家村"] * 3,
+    ...     "household_id": ["001", "001", "002"], "relation": ["户主", "配偶", "户主"],
+    ...     "id_number": ["430527199001011237", "430527199203040028", "430527198505052003"],
+    ...     "exit_status": ["未脱贫", "未脱贫", None], "exit_year": ["2016", "2016", "2016"],
+    ...     "source_row": [4, 5, 6]}))
+    >>> for rule in ROW_RULES:
+    ...     rule(rows)
+    >>> kept = keep(rows)
+    >>> exit_status_year(kept)
+    >>> row = kept.quality.row("exit_status_year")
+    >>> row["rows"], row["detail"]
+    (2, '未脱贫 with a 脱贫年度: 1 households; exit derived from 脱贫年度: 1 households')
+    """
+    fields = kept.household_fields
+    flags = exit_flags(fields["exit_status"].take(kept.heads), fields["exit_year"].take(kept.heads))
+    conflict = flags["conflict"].to_numpy()
+    kept.quality.add(
+        "exit_status_year",
+        int(kept.members_found[conflict].sum()),
+        "kept; exited follows 脱贫状态 (未脱贫) over a stated 脱贫年度",
+        f"未脱贫 with a 脱贫年度: {int(conflict.sum())} households; "
+        f"exit derived from 脱贫年度: {int(flags['derived'].sum())} households",
+    )
+
+
 def sex_mismatch(kept: Kept) -> None:
     """Count kept rows whose stated sex (性别) differs from the identity number's.
 
@@ -792,6 +830,7 @@ ROW_RULES: tuple[Callable[[Rows], None], ...] = (
 KEPT_RULES: tuple[Callable[[Kept], None], ...] = (
     value_aliased,
     household_field_conflict,
+    exit_status_year,
     sex_mismatch,
     age_mismatch,
     household_size_mismatch,

@@ -27,13 +27,12 @@ import pyarrow as pa
 
 from ..reference import load_villages
 from ..schema import REASONS, VOCABULARIES, fixed_width_bytes
+from .exits import exit_flags
 from .keys import hash64, hex_keys, keyed_hash
 from .result import HOUSEHOLD_TABLE_COLUMNS, MEMBER_COLUMNS
 from .state import NOT_A_PERSON, Kept, Rows
 
 __all__ = ["member_and_household_tables", "quarantine_table"]
-
-_EXITED = ("已脱贫(享受政策)", "已脱贫(不再享受政策)")
 
 
 def member_and_household_tables(kept: Kept, salt: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -88,7 +87,7 @@ def _households(kept: Kept, household_hash: np.ndarray) -> pd.DataFrame:
     h["members"] = kept.members_found.astype("int64")
     for name, parsed in kept.household_fields.items():
         h[name] = parsed.take(heads)
-    h["exited"] = h["exit_status"].isin(_EXITED).astype(bool)
+    h["exited"] = exit_flags(h["exit_status"], h["exit_year"])["exited"]
     return h[list(HOUSEHOLD_TABLE_COLUMNS)]
 
 
