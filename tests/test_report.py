@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from fupin_analysis import cli, report
@@ -372,3 +373,81 @@ def test_a_cell_over_the_timeout_fails_its_notebook(tmp_path):
     run = report.run_report(config, progress=False)
     (row,) = run.summary.itertuples()
     assert row.status == "failed" and "Timeout" in row.error
+
+
+PART_BODY = """
+import warnings
+from fupin_analysis import outputs
+print("the-part-that-ran")
+
+warnings.warn("a-warning-for-the-log")
+
+outputs.not_available("maps", "no geography given", output_dir=output_dir, prefix=figure_prefix)
+print("after-the-section")
+"""
+ENDS_BODY = """
+from fupin_analysis import outputs
+print("before-the-end")
+
+outputs.not_available("relocation", "the roster has no 易地扶贫搬迁安置方式 column",
+                      output_dir=output_dir, prefix=figure_prefix, rest=True)
+
+print("never-shown")
+"""
+
+
+@pytest.mark.slow
+def test_not_available_is_not_failed(tmp_path, capsys):
+    """Issue 14 item 8: missing inputs give "not available" parts, exit 0; failures exit 2."""
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(nbdir / "part.ipynb", COMMON, PART_BODY)
+    _notebook(nbdir / "ends.ipynb", COMMON, ENDS_BODY)
+    config = _config(
+        tmp_path, "notebook_dir: nbs\nnotebooks:\n  - name: part\n  - name: ends\n"
+    )
+    out = tmp_path / "西江镇-2016"
+    run = report.run_report(config, out=out, progress=False)
+    summary = run.summary.set_index("job")
+    assert summary["status"].to_dict() == {"part": "ok", "ends": "not available"}
+    assert summary["not_available"].to_dict() == {"part": 1, "ends": 1}
+    assert run.ok and run.failed.empty
+    assert summary.loc["ends", "error"] == "" and pd.isna(summary.loc["ends", "failed_cell"])
+
+    part = (out / "html" / "part.html").read_text(encoding="utf-8")
+    assert "the-part-that-ran" in part and "after-the-section" in part
+    assert "not available</strong> · maps: no geography given." in part
+    assert "<li>maps: no geography given</li>" in part  # the header lists it
+    assert "a-warning-for-the-log" not in part  # stderr goes to the log
+    assert "a-warning-for-the-log" in (out / "logs" / "part.log").read_text(encoding="utf-8")
+
+    ends = (out / "html" / "ends.html").read_text(encoding="utf-8")
+    assert "before-the-end" in ends and "never-shown" not in ends
+    assert "The rest of this report needs it." in ends
+    assert "Traceback" not in ends and "NotebookEnds" not in ends
+    assert "An Exception was encountered" not in ends  # papermill's error markers
+    stored = nbformat.read(out / "notebooks" / "ends.ipynb", as_version=4)
+    assert not [o for c in stored.cells for o in c.get("outputs", []) if o.output_type == "error"]
+
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<title>fupin_analysis report: 西江镇-2016</title>" in index  # named by --out
+    assert "not available: relocation: the roster has no 易地扶贫搬迁安置方式 column" in index
+    assert "not available: maps: no geography given" in index
+    assert 'class="failed"' not in index and "SYNTHETIC" not in index
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    jobs = {j["job"]: j for j in manifest["jobs"]}
+    assert jobs["ends"]["status"] == "not available"
+    assert jobs["part"]["not_available"] == [
+        {"topic": "maps", "reason": "no geography given", "rest": False}
+    ]
+    assert "status/part.json" in {o["path"] for o in manifest["outputs"]}
+
+    assert cli.main(["report", "--config", str(config), "--out", str(out)]) == 0
+    capsys.readouterr()
+    # a run without the part removes its status file (the marker lists it)
+    config.write_text("notebook_dir: nbs\nnotebooks:\n  - name: part\n", encoding="utf-8")
+    (nbdir / "part.ipynb").unlink()
+    _notebook(nbdir / "part.ipynb", COMMON, 'print("all there")')
+    report.run_report(config, out=out, progress=False)
+    assert not (out / "status" / "part.json").exists()
+    assert not (out / "status" / "ends.json").exists()
