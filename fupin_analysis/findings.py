@@ -25,10 +25,15 @@ from .assurances import DIMENSION_LABELS_ZH, AlkireFoster, IncomeOnly, largest_c
 from .disclosure import DEFAULT_THRESHOLD, shown_count
 from .indicators import DesignatedReadings, VillageSummary
 from .reference import Reference, load_reference
+from .relocation import ScatteredSummary
 
 __all__ = [
     "NOT_AVAILABLE",
     "percent",
+    "place_heading",
+    "units_reading",
+    "published_relocation",
+    "scattered_moves",
     "cleaning_outcome",
     "assumed_links_note",
     "reproduction_list",
@@ -62,6 +67,137 @@ def percent(value: float | None, digits: int = 1) -> str:
 
 def _number(value: float, unit: str) -> str:
     return percent(value) if unit == "比例" else f"{value:,.0f}"
+
+
+def place_heading(reference: Reference, what: str = "") -> str:
+    """The heading a page gives its township (or county), read from the reference folder.
+
+    Examples
+    --------
+    >>> place_heading(load_reference(), "2016")
+    '## 寨市乡 (寨市苗族侗族乡, 430527203) · 2016'
+    """
+    place = reference.place
+    if not place.code:
+        name = f"{len(reference.villages)} village-level units"
+    elif place.short == place.name:
+        name = f"{place.short} ({place.code})"
+    else:
+        name = f"{place.short} ({place.name}, {place.code})"
+    return f"## {name}" + (f" · {what}" if what else "")
+
+
+def units_reading(units: pd.DataFrame, *, polygons: bool = False) -> str:
+    """What the table of units says: kinds of unit, designation and its links, points.
+
+    Parameters
+    ----------
+    units : pandas.DataFrame
+        :func:`fupin_analysis.geo.units_overview` (``urban_rural``, ``designated``,
+        ``designation_link``, ``designated_name``, ``name``, ``lon_wgs84``).
+    polygons : bool
+        Whether the map draws village polygons from a geography file.
+
+    Examples
+    --------
+    >>> units = pd.DataFrame({"name": ["李家村", "铁坡村", "城内社区"],
+    ...     "urban_rural": ["220", "220", "121"], "designated": [True, True, False],
+    ...     "designated_name": ["李家", "下铁坡", None],
+    ...     "designation_link": ["same_name", "assumed", None],
+    ...     "lon_wgs84": [110.0, None, None]})
+    >>> print(units_reading(units))  # doctest: +NORMALIZE_WHITESPACE
+    * 3 village-level units: 2 rural villages (urban-rural code 220) and 1 urban or
+      near-urban units (codes 1xx).
+    * 2 are provincial-designated poor villages; 1 match today's units by name, and 1 are
+      linked through an **assumed** crosswalk link (铁坡村 for 下铁坡): a working
+      hypothesis, not a fact.
+    * 1 of 3 units have a published point (web-map geocoding of uneven quality, so
+      approximate); the others are not drawn as points.
+    """
+    rural = units["urban_rural"].astype("string").eq("220").fillna(False)
+    designated = units["designated"].fillna(False).astype(bool)
+    assumed = designated & units["designation_link"].astype("string").eq("assumed").fillna(False)
+    lines = [
+        f"* {len(units)} village-level units: {int(rural.sum())} rural villages (urban-rural "
+        f"code 220) and {int((~rural).sum())} urban or near-urban units (codes 1xx)."
+    ]
+    if designated.any():
+        links = ", ".join(
+            f"{name} for {old}"
+            for name, old in zip(units.loc[assumed, "name"], units.loc[assumed, "designated_name"],
+                                 strict=True)
+        )  # fmt: skip
+        via = (
+            f", and {int(assumed.sum())} are linked through an **assumed** crosswalk link "
+            f"({links}): a working hypothesis, not a fact"
+            if assumed.any()
+            else ""
+        )
+        lines.append(
+            f"* {int(designated.sum())} are provincial-designated poor villages; "
+            f"{int((designated & ~assumed).sum())} match today's units by name{via}."
+        )
+    else:
+        lines.append(
+            "* No unit is marked as a provincial-designated poor village (省定贫困村): mark "
+            "them in the reference folder's villages.csv (`designated`)."
+        )
+    points = int(units["lon_wgs84"].notna().sum())
+    lines.append(
+        f"* {points} of {len(units)} units have a published point (web-map geocoding of "
+        "uneven quality, so approximate); the others are not drawn as points."
+    )
+    if polygons:
+        lines.append(
+            "* Village boundaries are not published anywhere: the polygons of a geography "
+            "file are approximations unless surveyed, drawn to show neighbourhood only."
+        )
+    return "\n".join(lines)
+
+
+def published_relocation(reference: Reference, year: int | None = None) -> str:
+    """What the published figures say about relocation, or that they say nothing.
+
+    Examples
+    --------
+    >>> print(published_relocation(load_reference(), 2016))  # doctest: +NORMALIZE_WHITESPACE
+    The published figures give 41 households / 146 people in scattered resettlement and
+    71 households / 261 people in concentrated resettlement, on 8.5 mu of site land.
+    """
+    value = reference.published_value
+    parts = []
+    for mode in ("scattered", "concentrated"):
+        households, people = value(f"{mode}_households", year), value(f"{mode}_people", year)
+        if not (_missing(households) or _missing(people)):
+            parts.append(
+                f"{households:,.0f} households / {people:,.0f} people in {mode} resettlement"
+            )
+    if not parts:
+        return "No relocation figures are published for this township (published.csv)."
+    site = value("concentrated_site_mu", year)
+    land = "" if _missing(site) else f", on {site:g} mu of site land"
+    return f"The published figures give {' and '.join(parts)}{land}."
+
+
+def scattered_moves(summary: ScatteredSummary, *, min_count: int = DEFAULT_THRESHOLD) -> str:
+    """The scattered moves in a sentence: nearer the road, down the mountain, how far.
+
+    The people of hidden households are hidden with them.
+
+    Examples
+    --------
+    >>> s = ScatteredSummary(3, 2, 1, 2, 2, 9, 1000.0)
+    >>> print(scattered_moves(s))  # doctest: +NORMALIZE_WHITESPACE
+    1 of 2 villages with scattered moves (<3 households, <3 people in the roster) moved
+    nearer the road; 2 moved down. Median move 1000 m.
+    """
+    households = shown_count(summary.households, min_count)
+    people = households if households.startswith("<") else shown_count(summary.people, min_count)
+    return (
+        f"{summary.nearer_road} of {summary.known} villages with scattered moves "
+        f"({households} households, {people} people in the roster) moved nearer the road; "
+        f"{summary.moved_down} moved down. Median move {summary.median_move_m:.0f} m."
+    )
 
 
 def cleaning_outcome(summary: pd.DataFrame, *, min_count: int = DEFAULT_THRESHOLD) -> str:

@@ -385,8 +385,10 @@ def work_summary(
         & pd.to_numeric(hh["exit_year"], errors="coerce").eq(year).fillna(False)
     ).astype(bool)
     mode = hh["relocation_mode"].astype("string")
-    designated_pop = float(designated_population(registry, reference))
-    township_pop = float(registry["population"].sum())
+    # an empty registry (none given) leaves every population unknown, not 0
+    known = len(registry) > 0
+    designated_pop = float(designated_population(registry, reference)) if known else float("nan")
+    township_pop = float(registry["population"].sum()) if known else float("nan")
 
     rows: list[dict[str, Any]] = []
 
@@ -465,7 +467,8 @@ def work_summary(
         q_designated,
         published("designated_incidence"),
         "比例",
-        "poor / the designated villages' registered population"
+        "poor / the designated villages' registered population: the likely reading of the "
+        "published share"
         + unresolved_note,
         denom=designated_pop,
     )
@@ -476,7 +479,8 @@ def work_summary(
         q_designated,
         published("designated_incidence"),
         "比例",
-        "poor of the designated villages / township population",
+        "the literal reading of the published share: poor of the designated villages / "
+        "township population",
         denom=township_pop,
     )
     for key, term, label in (

@@ -49,6 +49,8 @@ __all__ = [
     "roster_fields",
     "missing_fields",
     "unmeasured_dimensions",
+    "assurances_problem",
+    "REGISTRY_COLUMNS",
     "registry",
     "geography",
     "village_rows",
@@ -138,8 +140,38 @@ def unmeasured_dimensions(clean: Any) -> list[str]:
     return [d for d, fields in DIMENSION_FIELDS.items() if not set(fields) <= have]
 
 
-def registry(path: str | Path | None) -> tuple[pd.DataFrame | None, str | None]:
-    """The village registry (populations), or ``None`` and why it is not available.
+def assurances_problem(clean: Any) -> str | None:
+    """Why 两不愁三保障 and the Alkire-Foster index are not available, else ``None``.
+
+    They need at least two measured dimensions (:data:`DIMENSION_FIELDS`).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> print(assurances_problem(SimpleNamespace(fields=frozenset({"income_per_capita"}))))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    the roster has no 在校生状况, 是否参加城乡居民基本医疗保险, 是否参加大病保险, 危房户,
+    是否解决安全饮用水 columns: fewer than two of the five dimensions can be measured
+    """
+    unmeasured = unmeasured_dimensions(clean)
+    if len(DIMENSION_FIELDS) - len(unmeasured) >= 2:
+        return None
+    fields = [f for d in unmeasured for f in DIMENSION_FIELDS[d]]
+    reason = missing_fields(clean, *fields)
+    return f"{reason}: fewer than two of the five dimensions can be measured"
+
+
+#: Columns of an empty village registry (:func:`registry` when there is none).
+REGISTRY_COLUMNS = ("code", "name", "population", "households")
+
+
+def _empty_registry() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="str") for c in REGISTRY_COLUMNS})
+    return frame.astype({"population": "int64", "households": "Int64"})
+
+
+def registry(path: str | Path | None) -> tuple[pd.DataFrame, str | None]:
+    """The village registry (populations), or an empty one and why it is not available.
 
     Parameters
     ----------
@@ -148,11 +180,12 @@ def registry(path: str | Path | None) -> tuple[pd.DataFrame | None, str | None]:
 
     Returns
     -------
-    (pandas.DataFrame or None, str or None)
+    (pandas.DataFrame, str or None)
         The registry as :func:`fupin_analysis.reference.read_village_registry` reads it
-        (the units with a population), and ``None``; or ``None`` and the reason: no
-        registry given, or no unit has a population yet (the template ``fupin init``
-        writes).
+        (the units with a population), and ``None``; or an empty registry (columns
+        :data:`REGISTRY_COLUMNS`, no rows: every population unknown, never the embedded
+        registry) and the reason: no registry given, or no unit has a population yet
+        (the template ``fupin init`` writes).
 
     Raises
     ------
@@ -163,8 +196,9 @@ def registry(path: str | Path | None) -> tuple[pd.DataFrame | None, str | None]:
     Examples
     --------
     >>> import tempfile
-    >>> registry("")
-    (None, 'no village registry given')
+    >>> empty, reason = registry("")
+    >>> len(empty), reason
+    (0, 'no village registry given')
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = Path(tmp) / "registry.csv"
     ...     _ = path.write_text("code,name,population,households\\n522634101204,长乌村,,\\n")
@@ -174,11 +208,11 @@ def registry(path: str | Path | None) -> tuple[pd.DataFrame | None, str | None]:
     from .reference import read_village_registry
 
     if not path:
-        return None, "no village registry given"
+        return _empty_registry(), "no village registry given"
     table = read_village_registry(path)
     if table.empty:
         units = len(table.attrs["no_population"])
-        return None, (
+        return _empty_registry(), (
             f"{Path(path).name} lists no population yet (0 of {units} units): fill in its "
             "population column"
         )
@@ -224,23 +258,25 @@ def available_tables(
     Returns
     -------
     (dict, dict)
-        Name → table of the tables whose columns the roster has, in order; name → reason
-        for the others.
+        Name → table of the tables whose columns the roster has, in order; the names of
+        the others (joined by ", " where they share a reason) → reason.
 
     Examples
     --------
     >>> from types import SimpleNamespace
     >>> clean = SimpleNamespace(fields=frozenset({"school_status"}))
     >>> kept, left = available_tables({"education_aid": pd.DataFrame(),
-    ...                                "relocation": pd.DataFrame()}, clean)
-    >>> list(kept), left
-    (['education_aid'], {'relocation': 'the roster has no 易地扶贫搬迁安置方式 column'})
+    ...     "relocation": pd.DataFrame(), "credit": pd.DataFrame(),
+    ...     "af_index": pd.DataFrame(), "exit_checks": pd.DataFrame()}, clean)
+    >>> list(kept), list(left)
+    (['education_aid'], ['relocation', 'credit', 'af_index, exit_checks'])
     """
-    kept, left = {}, {}
+    kept: dict[str, pd.DataFrame] = {}
+    by_reason: dict[str, list[str]] = {}
     for name, table in tables.items():
         reason = missing_fields(clean, *TABLE_FIELDS.get(name, ()))
         if reason is None:
             kept[name] = table
         else:
-            left[name] = reason
-    return kept, left
+            by_reason.setdefault(reason, []).append(name)
+    return kept, {", ".join(names): reason for reason, names in by_reason.items()}

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from . import schema
 from .disclosure import DEFAULT_THRESHOLD, group_small, shown_count, suppress_small
@@ -526,13 +526,19 @@ def draw_households(
             pd.Series(table["households"].to_numpy(), index=terms), min_count, other
         )
         merged |= other in counts.index
+        ax.set_title(title)
+        if counts.empty:  # nothing recorded (or not in the roster): an empty panel says so
+            ax.text(0.5, 0.5, t("无数据", "no data"), ha="center", va="center",
+                    transform=ax.transAxes, color="#777777")  # fmt: skip
+            ax.set_axis_off()
+            continue
         ax.barh(list(counts.index), counts.fillna(0).astype(int), color="#3b6ea8")
         for y, value in enumerate(counts):
             if pd.isna(value):
                 ax.text(0, y, f" <{min_count}", va="center", fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel(t("户数", "households"))
-        ax.set_title(title)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].figure.suptitle(
         t(f"{name} {year}年建档立卡户", f"{name}: registered households, {year}")
     )
@@ -597,8 +603,10 @@ def draw_pyramid(
             if pd.isna(value):
                 ax.text(0, y, f"<{min_count}", ha=side, va="center", fontsize=7)
     ax.axvline(0, color="black", lw=0.6)
-    ticks = ax.get_xticks()
-    ax.set_xticks(ticks, [f"{abs(int(x))}" for x in ticks])
+    widest = max(min_count, int(shown.fillna(0).to_numpy().max(initial=0)))
+    ax.set_xlim(-1.15 * widest, 1.15 * widest)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):g}"))
     ax.set_xlabel(t("人数", "people"))
     ax.set_ylabel(t("年龄组", "age group"))
     ax.legend(loc="upper right")

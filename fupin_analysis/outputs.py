@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .disclosure import DEFAULT_THRESHOLD, protect
+from .disclosure import DEFAULT_THRESHOLD, protect, rule_text
 from .errors import ConfigError, FupinError, PrivacyError
 from .excel import defuse, defuse_frame, repeatable_xlsx, text_cells
 from .provenance import synthetic_inputs
@@ -50,12 +50,15 @@ __all__ = [
     "save_private_table",
     "localise",
     "shown",
+    "protected",
+    "show_rule",
     "synthetic_banner",
     "banner_text",
     "show_banner",
     "status_path",
     "read_status",
     "not_available",
+    "not_available_parts",
 ]
 
 #: File formats a figure may be saved in.
@@ -375,6 +378,32 @@ def shown(
     return localise(protect(frame, min_count), lang, headers_zh)
 
 
+def protected(
+    tables: Mapping[str, pd.DataFrame], min_count: int = DEFAULT_THRESHOLD
+) -> dict[str, pd.DataFrame]:
+    """Each table with its small counts suppressed (for a file written another way, such
+    as the programme workbook of :func:`fupin_analysis.indicators.write_programme_workbook`).
+
+    Examples
+    --------
+    >>> protected({"t": pd.DataFrame({"households": [1, 9]})})["t"]["households"].tolist()
+    ['<3', 9]
+    """
+    return {name: protect(table, min_count) for name, table in tables.items()}
+
+
+def show_rule(min_count: int = DEFAULT_THRESHOLD, lang: str = "zh") -> None:
+    """State the disclosure rule on the page (:func:`fupin_analysis.disclosure.rule_text`).
+
+    Examples
+    --------
+    >>> show_rule(3, "en")  # doctest: +ELLIPSIS
+    *Small counts.* Counts of 1 or 2 people or households are shown as <3, ...
+    """
+    label = "小数值" if lang == "zh" else "Small counts."
+    _display_markdown(f"*{label}* {rule_text(min_count, lang)}")
+
+
 def synthetic_banner(names: list[str]) -> str:
     """The synthetic-data banner (Markdown) naming the inputs ``names`` that are synthetic.
 
@@ -552,3 +581,18 @@ def not_available(
         temporary.replace(path)
     if rest:
         raise NotebookEnds(f"{topic}: {reason}")
+
+
+def not_available_parts(
+    parts: Mapping[str, str], *, output_dir: str | Path | None, prefix: str
+) -> None:
+    """:func:`not_available` for each ``topic → reason`` of ``parts``, in order.
+
+    Examples
+    --------
+    >>> not_available_parts({"relocation": "the roster has no 易地扶贫搬迁安置方式 column"},
+    ...                     output_dir="", prefix="nb")
+    > **not available** · relocation: the roster has no 易地扶贫搬迁安置方式 column.
+    """
+    for topic, reason in parts.items():
+        not_available(topic, reason, output_dir=output_dir, prefix=prefix)

@@ -66,13 +66,16 @@ def test_tables_the_roster_cannot_fill_are_left_out_with_their_reason():
 
 
 def test_registry_given_empty_or_filled(tmp_path):
-    assert inputs.registry("") == (None, "no village registry given")
+    empty, reason = inputs.registry("")
+    assert reason == "no village registry given"
+    assert empty.empty and list(empty.columns) == ["code", "name", "population", "households"]
     template = tmp_path / "registry.csv"
     template.write_text("code,name,population,households\n522634101204,长乌村,,\n"
                         "522634101205,干荣村,,\n", encoding="utf-8")  # fmt: skip
-    assert inputs.registry(template) == (
-        None, "registry.csv lists no population yet (0 of 2 units): fill in its population column"
-    )  # fmt: skip
+    empty, reason = inputs.registry(template)
+    assert empty.empty and reason == (
+        "registry.csv lists no population yet (0 of 2 units): fill in its population column"
+    )
     half = tmp_path / "half.csv"
     half.write_text("code,name,population\n522634101204,长乌村,812\n522634101205,干荣村,\n",
                     encoding="utf-8")  # fmt: skip
