@@ -598,10 +598,11 @@ def draw_pyramid(
     shown = suppress_small(wide[["男", "女"]], min_count)
     ax.barh(ages, -shown["男"].fillna(0).astype(int), color="#3b6ea8", label=t("男", "male"))
     ax.barh(ages, shown["女"].fillna(0).astype(int), color="#c0392b", label=t("女", "female"))
-    for sex, side in (("男", "right"), ("女", "left")):
+    for sex, side, shift in (("男", "right", -4), ("女", "left", 4)):
         for y, value in enumerate(shown[sex]):
             if pd.isna(value):
-                ax.text(0, y, f"<{min_count}", ha=side, va="center", fontsize=7)
+                ax.annotate(f"<{min_count}", (0, y), xytext=(shift, 0), textcoords="offset points",
+                            ha=side, va="center", fontsize=7)  # fmt: skip
     ax.axvline(0, color="black", lw=0.6)
     widest = max(min_count, int(shown.fillna(0).to_numpy().max(initial=0)))
     ax.set_xlim(-1.15 * widest, 1.15 * widest)

@@ -64,7 +64,8 @@ no_relocation = inputs.missing_fields(cr, "relocation_mode")
 if no_relocation:
     outputs.not_available("relocation", no_relocation, output_dir=output_dir,
                           prefix=figure_prefix, rest=True)  # fmt: skip
-display(outputs.shown(indicators.households_by(cr.households, "relocation_mode"), lang,
+relocated = cr.households.dropna(subset=["relocation_mode"])
+display(outputs.shown(indicators.households_by(relocated, "relocation_mode"), lang,
                       indicators.HEADERS_ZH, min_count))  # fmt: skip
 
 # %%
