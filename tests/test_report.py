@@ -125,6 +125,26 @@ def test_plan_filters_shared_parameters_and_fans_out(planning):
     assert missing.parameters["seed"] == 7  # undeclared notebook: everything is passed
 
 
+def test_fan_out_villages_come_from_the_reference_folder_of_the_job(tmp_path):
+    from fupin_analysis.project import init_project
+
+    reference = init_project("522634101", tmp_path / "xijiang") / "reference"
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(nbdir / "prof.ipynb", COMMON + 'village: str = ""  # code\n'
+              'reference: str = ""  # folder', "")  # fmt: skip
+    config = report.load_config(_config(
+        tmp_path, f"notebook_dir: nbs\nparameters: {{reference: {reference}}}\n"
+        "notebooks:\n  - name: prof\n    fan_out: all\n",
+    ))  # fmt: skip
+    jobs = report.plan_jobs(config, notebook_dir=nbdir)
+    assert len(jobs) == 22 and jobs[0].job_id == "prof-522634101001"
+    named = report.plan_jobs(config, notebook_dir=nbdir, villages="长乌村,522634101204")
+    assert [j.parameters["village"] for j in named] == ["522634101204"]
+    with pytest.raises(ConfigError, match=r"\['李家村'\]: not codes or known names of the 22 units"):
+        report.plan_jobs(config, notebook_dir=nbdir, villages="李家村")
+
+
 def test_plan_village_overrides_test_mode_and_only(planning):
     config, nbdir = planning
     assert len(report.plan_jobs(config, notebook_dir=nbdir, villages="all")) == 32
