@@ -19,6 +19,11 @@ suppressed. :func:`protect` does that to a table before it is published:
 Suppressed cells read ``<3`` (for the default threshold of 3) in pages, CSV and Excel.
 The rule is stated on every page that shows such a table (:func:`rule_text`).
 
+Sentences and figures follow the same rule: :func:`shown_count` writes a count as a
+sentence shows it (``<3``), :func:`group_small` merges the small categories of a bar
+chart into one group, :func:`suppress_small` blanks the small cells of a table a figure
+draws (an age-sex pyramid).
+
 Examples
 --------
 >>> table = pd.DataFrame({"village_name": ["李家村", "竹桥村", "全乡"],
@@ -44,6 +49,9 @@ __all__ = [
     "protect",
     "suppressed_cells",
     "rule_text",
+    "shown_count",
+    "group_small",
+    "suppress_small",
 ]
 
 #: Counts below this are suppressed unless a caller asks for another threshold.
@@ -259,3 +267,81 @@ def rule_text(threshold: int = DEFAULT_THRESHOLD, lang: str = "zh") -> str:
         "hidden so that the suppressed value cannot be recovered by subtraction. This keeps "
         "a household from being recognised, as statistics offices do."
     )
+
+
+def shown_count(count: float, threshold: int = DEFAULT_THRESHOLD) -> str:
+    """A count of people or households as a sentence shows it: ``<3`` when small.
+
+    Examples
+    --------
+    >>> shown_count(1), shown_count(0), shown_count(1234), shown_count(2, threshold=1)
+    ('<3', '0', '1,234', '2')
+    """
+    count = int(count)
+    return _marker(threshold) if 0 < count < threshold else f"{count:,}"
+
+
+def group_small(
+    counts: pd.Series, threshold: int = DEFAULT_THRESHOLD, other: str = "其他"
+) -> pd.Series:
+    """Bar-chart counts with the small categories merged into one group ``other``.
+
+    Categories with ``0 < count < threshold`` are merged; while the merged group is
+    itself below the threshold, the smallest remaining category joins it (so that no
+    bar, and no difference from the total, is a small count). Zeros are dropped. A group
+    that stays small (every category together is below the threshold) has no value
+    (``NA``): draw it as ``<3`` without a bar.
+
+    Parameters
+    ----------
+    counts : pandas.Series
+        Category → count, in the order to draw.
+    threshold : int
+        As in :func:`protect`; 1 merges nothing.
+    other : str
+        The label of the merged group.
+
+    Returns
+    -------
+    pandas.Series
+        The categories kept (in their order), then ``other`` when anything was merged;
+        dtype ``Int64``.
+
+    Examples
+    --------
+    >>> group_small(pd.Series({"因病": 10, "因学": 1, "因残": 4, "缺资金": 0})).to_dict()
+    {'因病': 10, '其他': 5}
+    >>> group_small(pd.Series({"因病": 2})).isna().to_dict()
+    {'其他': True}
+    >>> group_small(pd.Series({"因病": 10, "因学": 1}), threshold=1).to_dict()
+    {'因病': 10, '因学': 1}
+    """
+    counts = pd.to_numeric(counts).astype("Int64")
+    counts = counts[counts > 0]
+    merged = counts[counts < threshold]
+    kept = counts[counts >= threshold]
+    while len(merged) and merged.sum() < threshold and len(kept):
+        smallest = kept.idxmin()
+        merged = pd.concat([merged, kept[[smallest]]])
+        kept = kept.drop(smallest)
+    if not len(merged):
+        return kept
+    total = merged.sum()
+    value = total if total >= threshold else pd.NA
+    return pd.concat([kept, pd.Series({other: value}, dtype="Int64")])
+
+
+def suppress_small(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """A table of counts with every cell ``0 < count < threshold`` blanked (``NA``).
+
+    For the counts a figure draws cell by cell (an age-sex pyramid): a blank cell is not
+    drawn and is labelled ``<3``.
+
+    Examples
+    --------
+    >>> wide = pd.DataFrame({"男": [5, 1], "女": [0, 7]}, index=["0-9", "10-19"])
+    >>> suppress_small(wide)["男"].isna().tolist()
+    [False, True]
+    """
+    numbers = table.apply(pd.to_numeric).astype("Int64")
+    return numbers.mask((numbers > 0) & (numbers < threshold))

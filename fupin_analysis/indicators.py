@@ -41,7 +41,6 @@ from .assurances import (
 from .availability import EXIT_FIELDS, exits_known, known_fields, not_in_roster
 from .excel import repeatable_xlsx
 from .reference import (
-    TOWNSHIP_CODE,
     Reference,
     load_reference,
     read_village_registry,
@@ -341,7 +340,8 @@ def work_summary(
         What :func:`fupin_analysis.clean_roster` returns (``members``, ``households``,
         ``quarantine``).
     reference : Reference, optional
-        Reference tables; the published figures and aid rates come from its policy.
+        Reference tables; the published figures and aid rates of ``year`` come from its
+        ``published.csv`` (:meth:`~fupin_analysis.reference.Reference.published_value`).
     year : int
         Year of the exits counted (``exit_year``).
     registry : DataFrame or path, optional
@@ -362,6 +362,8 @@ def work_summary(
         ``value_with_quarantined`` missing (NaN, never 0) and the note
         ``not in the roster: <header>`` (e.g. 易地扶贫搬迁安置方式 for relocation,
         脱贫状态 or 脱贫年度 for exits, 小额信贷评级, 在校生状况).
+        Without published figures (the reference folder has no ``published.csv``) the
+        comparison columns ``published`` and ``difference`` are left out.
 
     Examples
     --------
@@ -371,7 +373,10 @@ def work_summary(
     6066.0
     """
     reference = reference or load_reference()
-    policy = reference.policy
+
+    def published(figure: str) -> float:
+        return reference.published_value(figure, year)
+
     if not isinstance(registry, pd.DataFrame):
         registry = read_village_registry(registry)
     mem, hh = clean_roster.members, clean_roster.households
@@ -387,8 +392,10 @@ def work_summary(
         & pd.to_numeric(hh["exit_year"], errors="coerce").eq(year).fillna(False)
     ).astype(bool)
     mode = hh["relocation_mode"].astype("string")
-    designated_pop = float(designated_population(registry, reference))
-    township_pop = float(registry["population"].sum())
+    # an empty registry (none given) leaves every population unknown, not 0
+    known = len(registry) > 0
+    designated_pop = float(designated_population(registry, reference)) if known else float("nan")
+    township_pop = float(registry["population"].sum()) if known else float("nan")
 
     rows: list[dict[str, Any]] = []
 
@@ -430,17 +437,17 @@ def work_summary(
         "总人口",
         township_pop,
         0,
-        policy.township_population,
+        published("township_population"),
         "人",
         "from the village registry, not the roster",
     )
-    add("registered_people", "贫困人口", len(mem), len(q), policy.registered_poor_people, "人")
+    add("registered_people", "贫困人口", len(mem), len(q), published("registered_people"), "人")
     add(
         "registered_households",
         "贫困户",
         len(hh),
         len(qh),
-        policy.registered_poor_households,
+        published("registered_households"),
         "户",
         "quarantined: households with no member kept",
     )
@@ -450,7 +457,7 @@ def work_summary(
         "省定贫困村",
         len(kept_designated),
         len((set(q["village_code"].dropna()) & designated) - kept_designated),
-        policy.designated_villages,
+        published("designated_villages"),
         "个",
         "designated villages with registered households",
     )
@@ -469,7 +476,7 @@ def work_summary(
         "省定贫困村贫困人口",
         n_designated,
         q_designated,
-        policy.designated_poor_people,
+        published("designated_people"),
         "人",
         "people of households in the 11 designated villages" + unresolved_note,
     )
@@ -478,9 +485,10 @@ def work_summary(
         "省定贫困村贫困发生率",
         n_designated,
         q_designated,
-        policy.designated_incidence_published,
+        published("designated_incidence"),
         "比例",
-        "poor / the designated villages' registered population: the likely reading of 24%"
+        "poor / the designated villages' registered population: the likely reading of the "
+        "published share"
         + unresolved_note,
         denom=designated_pop,
     )
@@ -489,9 +497,10 @@ def work_summary(
         "省定贫困村贫困人口占全乡总人口",
         n_designated,
         q_designated,
-        policy.designated_incidence_published,
+        published("designated_incidence"),
         "比例",
-        "the literal reading of 占总人口的24%: poor of 11 villages / township population",
+        "the literal reading of the published share: poor of the designated villages / "
+        "township population",
         denom=township_pop,
     )
     for key, term, label in (
@@ -505,7 +514,7 @@ def work_summary(
             f"{label}安置户",
             int(is_mode.sum()),
             int((q_mode & q["new_household"]).sum()),
-            getattr(policy, f"{key}_households"),
+            published(f"{key}_households"),
             "户",
             lacking=unknown("relocation_mode"),
         )
@@ -514,7 +523,7 @@ def work_summary(
             f"{label}安置人口",
             int(size[is_mode].sum()),
             int(q_mode.sum()),
-            getattr(policy, f"{key}_people"),
+            published(f"{key}_people"),
             "人",
             lacking=unknown("relocation_mode"),
         )
@@ -525,21 +534,24 @@ def work_summary(
         f"{year}年脱贫人口",
         n_exited,
         q_exited,
-        policy.exited_people_2016,
+        published("exited_people"),
         "人",
         f"members of households exited in {year}",
         lacking=unknown(*EXIT_FIELDS, any_of=True),
     )
+    target = published("exit_target_people")
     add(
         "exit_target_completion",
         "脱贫任务完成率",
         n_exited,
         q_exited,
-        policy.exited_people_2016 / policy.exit_target_people_2016,
+        published("exited_people") / target,
         "比例",
-        f"exited / county target of {policy.exit_target_people_2016:.0f}; "
-        "published value = 1777 / 1458",
-        denom=policy.exit_target_people_2016,
+        f"exited / county target of {target:.0f}; published value = "
+        f"{published('exited_people'):.0f} / {target:.0f}"
+        if target == target
+        else "no exit target published",
+        denom=target if target == target else 0,
         lacking=unknown(*EXIT_FIELDS, any_of=True),
     )
     for key, label in (("rated", "评级"), ("granted", "授信")):
@@ -549,7 +561,7 @@ def work_summary(
             f"小额信贷{label}完成率",
             int(flag.sum()),
             int(qh[f"credit_{key}"].sum()),
-            getattr(policy, f"credit_{key}_share"),
+            published(f"credit_{key}_share"),
             "比例",
             "share of registered households",
             denom=len(hh),
@@ -559,10 +571,12 @@ def work_summary(
     students = _students(mem["school_status"], include_vocational)
     q_students = _students(q["school_status"], include_vocational)
     rates = {
-        "primary": policy.education_aid_primary_yuan,
-        "secondary": policy.education_aid_secondary_yuan,
+        "primary": published("education_aid_primary_yuan"),
+        "secondary": published("education_aid_secondary_yuan"),
     }
     labels = {"primary": "小学及以下", "secondary": "初、高中"}
+    # without published aid rates the students are counted and no cost is computed
+    aided = all(rate == rate for rate in rates.values())
     total_cost, total_q = 0.0, 0.0
     for level in ("primary", "secondary"):
         n, nq = int(students[level].sum()), int(q_students[level].sum())
@@ -576,6 +590,8 @@ def work_summary(
             "no count published",
             lacking=unknown("school_status"),
         )
+        if not aided:
+            continue
         add(
             f"education_{level}_cost",
             f"{labels[level]}教育资助",
@@ -590,21 +606,24 @@ def work_summary(
         total_q += nq * rates[level]
     if unknown("school_status"):
         total_cost = total_q = float("nan")
-    rows.append(
-        {
-            "figure": "education_total_cost",
-            "label_zh": "教育资助合计",
-            "value": total_cost,
-            "quarantined": total_q,
-            "value_with_quarantined": total_cost + total_q,
-            "published": pd.NA,
-            "unit": "元",
-            "note": unknown("school_status") or "no total published",
-        }
-    )
+    if aided:
+        rows.append(
+            {
+                "figure": "education_total_cost",
+                "label_zh": "教育资助合计",
+                "value": total_cost,
+                "quarantined": total_q,
+                "value_with_quarantined": total_cost + total_q,
+                "published": pd.NA,
+                "unit": "元",
+                "note": unknown("school_status") or "no total published",
+            }
+        )
     out = pd.DataFrame(rows)
     out["published"] = pd.to_numeric(out["published"]).astype("Float64")
     out["difference"] = out["value_with_quarantined"] - out["published"]
+    if reference.published is None:
+        out = out.drop(columns=["published", "difference"])
     cols = [
         "figure",
         "label_zh",
@@ -616,7 +635,7 @@ def work_summary(
         "unit",
         "note",
     ]
-    return out[cols]
+    return out[[c for c in cols if c in out.columns]]
 
 
 def _gap(difference: float, unit: str) -> str:
@@ -807,12 +826,15 @@ def _by_village(frame: pd.DataFrame, reference: Reference) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _total_row(frame: pd.DataFrame, shares: Mapping[str, tuple[str, str]]) -> pd.DataFrame:
-    """Append a 合计 row (code = township code) summing counts and recomputing shares."""
+def _total_row(
+    frame: pd.DataFrame, shares: Mapping[str, tuple[str, str]], reference: Reference
+) -> pd.DataFrame:
+    """Append a 合计 row (code = the township's) summing counts and recomputing shares."""
     total = frame.drop(columns=["village_code", "village_name"]).sum(numeric_only=True)
     for share, (num, den) in shares.items():
         total[share] = total[num] / total[den] if total[den] else float("nan")
-    row = pd.DataFrame([{"village_code": TOWNSHIP_CODE, "village_name": "合计", **total}])
+    code = reference.place.code
+    row = pd.DataFrame([{"village_code": code, "village_name": "合计", **total}])
     return pd.concat([frame, row.astype(frame.dtypes.to_dict())], ignore_index=True)
 
 
@@ -840,7 +862,8 @@ def education_aid(
     members : pandas.DataFrame
         Clean members (``village_code``, ``school_status``).
     reference : Reference, optional
-        Aid rates from ``policy``.
+        Aid rates from its published figures (``education_aid_primary_yuan``,
+        ``education_aid_secondary_yuan``).
     include_vocational : bool
         Count 中职 at the secondary rate.
     total : bool
@@ -853,7 +876,8 @@ def education_aid(
     -------
     pandas.DataFrame
         ``village_code``, ``village_name``, ``primary_students``, ``primary_cost_yuan``,
-        ``secondary_students``, ``secondary_cost_yuan``, ``total_cost_yuan``.
+        ``secondary_students``, ``secondary_cost_yuan``, ``total_cost_yuan``; without
+        published rates the students only (no cost columns).
 
     Examples
     --------
@@ -864,24 +888,26 @@ def education_aid(
     [1, 1000, 1, 2000, 3000]
     """
     reference = reference or load_reference()
-    policy = reference.policy
+    rates = {
+        level: reference.published_value(f"education_aid_{level}_yuan")
+        for level in ("primary", "secondary")
+    }
     s = _students(members["school_status"], include_vocational)
     s["village_code"] = members["village_code"].to_numpy()
     grouped = s.groupby("village_code").sum()
     out = pd.DataFrame(
         {
             "primary_students": grouped["primary"].astype(int),
-            "primary_cost_yuan": (grouped["primary"] * policy.education_aid_primary_yuan),
             "secondary_students": grouped["secondary"].astype(int),
-            "secondary_cost_yuan": (grouped["secondary"] * policy.education_aid_secondary_yuan),
         }
     )
-    out[["primary_cost_yuan", "secondary_cost_yuan"]] = out[
-        ["primary_cost_yuan", "secondary_cost_yuan"]
-    ].astype(int)
-    out["total_cost_yuan"] = out["primary_cost_yuan"] + out["secondary_cost_yuan"]
+    if all(rate == rate for rate in rates.values()):
+        for level in ("primary", "secondary"):
+            cost = (grouped[level] * rates[level]).astype(int)
+            out.insert(out.columns.get_loc(f"{level}_students") + 1, f"{level}_cost_yuan", cost)
+        out["total_cost_yuan"] = out["primary_cost_yuan"] + out["secondary_cost_yuan"]
     out = _by_village(out, reference)
-    out = _total_row(out, {}) if total else out
+    out = _total_row(out, {}, reference) if total else out
     if "school_status" not in known_fields(members, pd.DataFrame(), fields):
         return _not_known(out, list(out.columns[2:]))
     return out
@@ -938,7 +964,7 @@ def credit_coverage(
     out["granted_share"] = out["granted"] / out["households"]
     out = _by_village(out, reference)
     shares = {"rated_share": ("rated", "households"), "granted_share": ("granted", "households")}
-    out = _total_row(out, shares) if total else out
+    out = _total_row(out, shares, reference) if total else out
     known = known_fields(pd.DataFrame(), households, fields)
     lacking = [c for key in ("rated", "granted") if f"credit_{key}" not in known
                for c in (key, f"{key}_share")]  # fmt: skip
@@ -999,7 +1025,7 @@ def relocation_progress(
     relocation_known = "relocation_mode" in known_fields(members, households, fields)
     out = out[out.sum(axis=1) > 0] if relocation_known else out
     out = _by_village(out, reference)
-    out = _total_row(out, {}) if total else out
+    out = _total_row(out, {}, reference) if total else out
     return out if relocation_known else _not_known(out, list(out.columns[2:]))
 
 
@@ -1060,7 +1086,8 @@ def exits_by_village(
     out = work.groupby("village_code").sum()
     out["exit_share"] = out["exited_people"] / out["people"]
     out = _by_village(out, reference)
-    out = _total_row(out, {"exit_share": ("exited_people", "people")}) if total else out
+    shares = {"exit_share": ("exited_people", "people")}
+    out = _total_row(out, shares, reference) if total else out
     if exits_known(known_fields(members, households, fields)):
         return out
     return _not_known(out, ["exited_households", "exited_people", "exit_share"])
@@ -1112,14 +1139,15 @@ def programme_tables(
     assurances = two_assurances(mem, hh, year, reference, fields=fields)
     overall = alkire_foster(assurances, k=k)
     by_village = alkire_foster(assurances, k=k, by="village_code")
+    township = reference.place.code
     af_index = pd.concat(
-        [overall.index.assign(village_code=TOWNSHIP_CODE), by_village.index], ignore_index=True
+        [overall.index.assign(village_code=township), by_village.index], ignore_index=True
     )
     af_dims = pd.concat(
-        [overall.dimensions.assign(village_code=TOWNSHIP_CODE), by_village.dimensions],
+        [overall.dimensions.assign(village_code=township), by_village.dimensions],
         ignore_index=True,
     )
-    names = {**_names(reference), TOWNSHIP_CODE: "全乡"}
+    names = {**_names(reference), township: reference.place.total_label}
     af_index, af_dims = (
         frame.assign(village_name=frame["village_code"].map(names))[
             ["village_code", "village_name", *frame.columns.drop("village_code")]

@@ -41,6 +41,7 @@ from matplotlib.patches import Patch
 
 from . import plots
 from . import relocation as rl
+from .disclosure import DEFAULT_THRESHOLD
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -239,8 +240,13 @@ def relocation_map(
     *,
     title: str,
     lang: str = "zh",
+    min_count: int = DEFAULT_THRESHOLD,
 ) -> Figure:
     """Relocation origins, flows to the chosen site, scattered moves and candidate sites.
+
+    A flow from a village with fewer than ``min_count`` concentrated households is drawn
+    dashed at one width and dot size (not in proportion to its people), and the legend
+    says so: a line as wide as four people would point at one family.
 
     Parameters
     ----------
@@ -256,6 +262,8 @@ def relocation_map(
         The map's title, in the notebook's language.
     lang : {"zh", "en"}
         Language of the legend.
+    min_count : int
+        Disclosure threshold (1 draws every flow to scale).
 
     Returns
     -------
@@ -276,12 +284,19 @@ def relocation_map(
         ax=ax, facecolor=_HAZARD_FILL, edgecolor="tab:red", linewidth=0.8, zorder=3
     )
     geography.roads.to_crs(crs).plot(ax=ax, color="0.3", linewidth=1.4)
-    flows.plot(ax=ax, color="tab:blue", linewidth=0.4 + flows["people"] / 12, alpha=0.55)
+    small = flows["households"] < min_count
+    to_scale, hidden = flows[~small], flows[small]
+    if len(to_scale):
+        to_scale.plot(
+            ax=ax, color="tab:blue", linewidth=0.4 + to_scale["people"] / 12, alpha=0.55
+        )
+    if len(hidden):
+        hidden.plot(ax=ax, color="tab:blue", linewidth=0.8, linestyle="--", alpha=0.55)
     starts = [line.coords[0] for line in flows.geometry]
     ax.scatter(
         [x for x, _ in starts],
         [y for _, y in starts],
-        s=flows["people"] * 4,
+        s=flows["people"].where(~small, 0) * 4 + small * 12,
         color="tab:blue",
         alpha=0.75,
         zorder=4,
@@ -322,6 +337,10 @@ def relocation_map(
         Line2D([], [], color="tab:blue", lw=2, marker="o", alpha=0.7,
                label=t("集中安置：迁出村 → 实际安置点（线宽、点大小 ∝ 人数）",
                        "concentrated: origin → chosen site (width, size ∝ people)")),
+        *([Line2D([], [], color="tab:blue", lw=0.8, ls="--", marker="o", ms=3, alpha=0.7,
+                  label=t(f"集中安置少于{min_count}户：线宽、点大小不按比例",
+                          f"concentrated, fewer than {min_count} households: not to scale"))]
+          if small.any() else []),
         Line2D([], [], color="tab:orange", lw=1.2, marker=">",
                label=t("分散安置：村点 → 新址", "scattered: village → new place")),
         Line2D([], [], ls="", marker="*", ms=14, mfc="gold", mec="black",

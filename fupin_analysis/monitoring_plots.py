@@ -7,6 +7,13 @@ and returns them. Labels follow the notebook's ``lang``: Chinese through
 from :mod:`fupin_analysis.quality`, :mod:`fupin_analysis.indicators` and
 :mod:`fupin_analysis.assurances`; nothing is computed here beyond placing it.
 
+Figures follow the disclosure rule of the published tables (``min_count``,
+:mod:`fupin_analysis.disclosure`): a count of fewer than ``min_count`` people or
+households is never drawn to scale. Bars of small categories are merged into one group
+(:func:`~fupin_analysis.disclosure.group_small`), small cells of a pyramid and small
+bars are left out and labelled ``<3``, markers of small counts are drawn hollow at one
+size; each figure says so in a note.
+
 Examples
 --------
 >>> import matplotlib.pyplot as plt
@@ -27,9 +34,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.axes import Axes
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from . import schema
+from .disclosure import DEFAULT_THRESHOLD, group_small, shown_count, suppress_small
 from .plots import finish_map, tr, translator
 
 if TYPE_CHECKING:
@@ -55,8 +63,32 @@ def _synthetic(synthetic: bool) -> str:
     return _SYNTHETIC if synthetic else ""
 
 
-def draw_rules(ax: Axes, rules: pd.DataFrame, *, synthetic: bool = False, lang: str = "zh") -> Axes:
+def _rule_note(ax: Axes, text: str) -> None:
+    """The disclosure note of a figure, under its axes."""
+    ax.annotate(text, (0, 0), xycoords="axes fraction", xytext=(0, -30),
+                textcoords="offset points", fontsize=7, color="#555555", va="top")  # fmt: skip
+
+
+def _small_note(min_count: int, lang: str, what_zh: str, what_en: str) -> str:
+    t = translator(lang)
+    return t(
+        f"少于{min_count}的{what_zh}不按比例绘出，标为“<{min_count}”",
+        f"{what_en} below {min_count} are not drawn to scale (shown as <{min_count})",
+    )
+
+
+def draw_rules(
+    ax: Axes,
+    rules: pd.DataFrame,
+    *,
+    synthetic: bool = False,
+    lang: str = "zh",
+    min_count: int = DEFAULT_THRESHOLD,
+) -> Axes:
     """Rows each cleaning rule touched, on a log scale; red refused, blue kept.
+
+    A rule that touched fewer than ``min_count`` rows (people) has no bar and reads
+    ``<3``.
 
     Parameters
     ----------
@@ -67,6 +99,8 @@ def draw_rules(ax: Axes, rules: pd.DataFrame, *, synthetic: bool = False, lang: 
         Mark the title as made from synthetic data.
     lang : {"zh", "en"}
         ``"en"`` romanises the Chinese labels.
+    min_count : int
+        Disclosure threshold (1 draws every count).
 
     Returns
     -------
@@ -76,15 +110,21 @@ def draw_rules(ax: Axes, rules: pd.DataFrame, *, synthetic: bool = False, lang: 
     --------
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
-    >>> rules = pd.DataFrame({"rule": ["id_mangled", "trim"], "rows": [3, 120],
-    ...                       "refused": [True, False]})
+    >>> rules = pd.DataFrame({"rule": ["id_mangled", "trim", "duplicate_row"],
+    ...                       "rows": [3, 120, 2], "refused": [True, False, True]})
     >>> _ = draw_rules(ax, rules)
     >>> [float(p.get_width()) for p in ax.patches], ax.get_xscale()
     ([3.0, 120.0], 'log')
+    >>> [t.get_text().strip() for t in ax.texts][:3]
+    ['3', '120', '<3']
     >>> plt.close(fig)
     """
+    shown = rules["rows"].ge(min_count) | rules["rows"].eq(0)
     colour = [_REFUSED if refused else _KEPT for refused in rules["refused"]]
-    ax.barh(rules["rule"], rules["rows"], color=colour)
+    ax.barh(rules["rule"], rules["rows"].where(shown, 0), color=colour)
+    drawn = [p for p, keep in zip(ax.patches, shown, strict=True) if not keep]
+    for patch in drawn:
+        patch.remove()
     ax.invert_yaxis()
     if len(rules):
         ax.set_xscale("log")
@@ -93,20 +133,30 @@ def draw_rules(ax: Axes, rules: pd.DataFrame, *, synthetic: bool = False, lang: 
     ax.set_xlabel(tr("受影响的行数（对数刻度）", lang))
     ax.set_title(
         tr(
-            f"2016 年名册清洗：各规则影响的行数{_synthetic(synthetic)}\n"
+            f"名册清洗：各规则影响的行数{_synthetic(synthetic)}\n"
             "红：拒收；蓝：保留（修正或计数）",
             lang,
         )
     )
-    for y, value in enumerate(rules["rows"]):
-        ax.text(value, y, f" {value:,}", va="center", fontsize=8)
+    for y, (value, keep) in enumerate(zip(rules["rows"], shown, strict=True)):
+        ax.text(value if keep else 1, y, f" {shown_count(value, min_count)}", va="center",
+                fontsize=8)  # fmt: skip
+    if not shown.all():
+        _rule_note(ax, _small_note(min_count, lang, "行数", "Row counts"))
     return ax
 
 
 def draw_village_evidence(
-    ax: Axes, evidence: pd.DataFrame, *, synthetic: bool = False, lang: str = "zh"
+    ax: Axes,
+    evidence: pd.DataFrame,
+    *,
+    synthetic: bool = False,
+    lang: str = "zh",
+    min_count: int = DEFAULT_THRESHOLD,
 ) -> Axes:
     """People kept per village, stacked by the evidence the village name was matched on.
+
+    A segment of fewer than ``min_count`` people is not drawn (a note says so).
 
     Parameters
     ----------
@@ -117,6 +167,8 @@ def draw_village_evidence(
         Mark the title as made from synthetic data.
     lang : {"zh", "en"}
         ``"en"`` romanises the village names and labels.
+    min_count : int
+        Disclosure threshold (1 draws every count).
 
     Returns
     -------
@@ -126,18 +178,29 @@ def draw_village_evidence(
     --------
     >>> import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
-    >>> ev = pd.DataFrame({"assumed": [0, 4], "same_name": [3, 0]}, index=["李家村", "铁坡村"])
+    >>> ev = pd.DataFrame({"assumed": [0, 4], "same_name": [3, 2]}, index=["李家村", "铁坡村"])
     >>> _ = draw_village_evidence(ax, ev, lang="en")
     >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_legend().get_title().get_text()
     (['Li Jia Cun', 'Tie Po Cun'], 'Pi Pei Yi Ju')
+    >>> sorted(float(p.get_width()) for p in ax.patches)  # the 2 is not drawn
+    [0.0, 0.0, 3.0, 4.0]
     >>> plt.close(fig)
     """
+    small = evidence.gt(0) & evidence.lt(min_count)
+    evidence = evidence.mask(small, 0)
     evidence.plot.barh(stacked=True, ax=ax, width=0.8, colormap="tab10")
     ax.set_xlabel(tr("保留的人数", lang))
     ax.set_ylabel("")
     ax.set_yticklabels([tr(t.get_text(), lang) for t in ax.get_yticklabels()])
-    ax.set_title(tr(f"2016 年各村人员的村名匹配依据{_synthetic(synthetic)}", lang))
+    ax.set_title(tr(f"各村人员的村名匹配依据{_synthetic(synthetic)}", lang))
     ax.legend(title=tr("匹配依据", lang), fontsize=8, loc="lower right")
+    if small.to_numpy().any():
+        t = translator(lang)
+        note = t(
+            f"少于{min_count}人的部分未绘出",
+            f"segments of fewer than {min_count} people are not drawn",
+        )
+        _rule_note(ax, note)
     return ax
 
 
@@ -259,7 +322,14 @@ def draw_deprivation(
 
 
 def draw_m0_and_exit_line(
-    axes: Sequence[Axes], villages: gpd.GeoDataFrame, *, k: float, year: int, lang: str = "zh"
+    axes: Sequence[Axes],
+    villages: gpd.GeoDataFrame,
+    *,
+    k: float,
+    year: int,
+    lang: str = "zh",
+    place: str = "",
+    exit_line: float = 0.02,
 ) -> Sequence[Axes]:
     """Two maps: M0 by village, and the remaining incidence against the exit line.
 
@@ -276,6 +346,10 @@ def draw_m0_and_exit_line(
     k : float
     year : int
     lang : {"zh", "en"}
+    place : str
+        The township's name (figure title; :attr:`fupin_analysis.reference.Reference.place`).
+    exit_line : float
+        The village exit line the ``below_line`` column used (legend).
 
     Returns
     -------
@@ -300,23 +374,32 @@ def draw_m0_and_exit_line(
     villages[designated].boundary.plot(ax=line, color="black", linewidth=1, linestyle="--")
     line.set_title(
         t(
-            f"{year}年剩余贫困发生率（绿框：低于2%；虚线：省定贫困村）",
-            f"Remaining incidence {year} (green: under 2%; dashed: designated)",
+            f"{year}年剩余贫困发生率（绿框：低于{exit_line:.0%}；虚线：省定贫困村）",
+            f"Remaining incidence {year} (green: under {exit_line:.0%}; dashed: designated)",
         )
     )
     for ax in axes:
         finish_map(ax)
-    m0.figure.suptitle(t("寨市乡（村界为近似）", "寨市乡 (approximate village boundaries)"))
+    m0.figure.suptitle(
+        t(f"{place}（村界为近似）", f"{place} (approximate village boundaries)")
+    )
     return axes
 
 
 def draw_exit_checks_map(
-    ax: Axes, villages: gpd.GeoDataFrame, *, year: int, lang: str = "zh"
+    ax: Axes,
+    villages: gpd.GeoDataFrame,
+    *,
+    year: int,
+    lang: str = "zh",
+    min_count: int = DEFAULT_THRESHOLD,
 ) -> Axes:
     """False exits (red circles) and eligible households not exited (green squares).
 
     Marker areas grow with the number of households (60 points² each); the squares are
-    shifted 300 m east so that both show where a village has both.
+    shifted 300 m east so that both show where a village has both. A village with fewer
+    than ``min_count`` such households gets a hollow marker of one size (the size of
+    ``min_count``): it says "some, fewer than 3", never how many.
 
     Parameters
     ----------
@@ -326,26 +409,56 @@ def draw_exit_checks_map(
         (``false_exits``, ``eligible_not_exited``).
     year : int
     lang : {"zh", "en"}
+    min_count : int
+        Disclosure threshold (1 draws every count to scale).
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> import matplotlib.pyplot as plt
+    >>> from shapely.geometry import box
+    >>> v = gpd.GeoDataFrame({"false_exits": [1, 5], "eligible_not_exited": [0, 0]},
+    ...     geometry=[box(0, 0, 3000, 3000), box(3000, 0, 6000, 3000)], crs="EPSG:4546")
+    >>> fig, ax = plt.subplots()
+    >>> _ = draw_exit_checks_map(ax, v, year=2016, lang="en")
+    >>> [c.get_sizes().tolist() for c in ax.collections[1:3]]  # 5 to scale; 1 hollow, as 3
+    [[300], [180]]
+    >>> plt.close(fig)
     """
     t = translator(lang)
     villages.plot(ax=ax, color="#f2f2f2", edgecolor="#999999", linewidth=0.5)
     points = villages.assign(geometry=villages.representative_point())
-    false = points[points["false_exits"].fillna(0) > 0]
-    eligible = points[points["eligible_not_exited"].fillna(0) > 0]
-    ax.scatter(false.geometry.x, false.geometry.y, s=60 * false["false_exits"],
-               color="#c0392b", alpha=0.8,
-               label=t("不达标脱贫户（点大小=户数）", "false exits (size = households)"))
-    ax.scatter(eligible.geometry.x + 300, eligible.geometry.y,
-               s=60 * eligible["eligible_not_exited"], color="#27ae60", alpha=0.8, marker="s",
-               label=t("达标未脱贫户", "eligible, not exited"))  # fmt: skip
+    markers = (
+        ("false_exits", "o", "#c0392b", 0,
+         t("不达标脱贫户（点大小=户数）", "false exits (size = households)")),
+        ("eligible_not_exited", "s", "#27ae60", 300,
+         t("达标未脱贫户", "eligible, not exited")),
+    )  # fmt: skip
+    hollow = False
+    for column, marker, colour, shift, label in markers:
+        count = points[column].fillna(0)
+        big, small = points[count >= min_count], points[(count > 0) & (count < min_count)]
+        ax.scatter(big.geometry.x + shift, big.geometry.y, s=60 * count[count >= min_count],
+                   color=colour, alpha=0.8, marker=marker, label=label)
+        if len(small):
+            ax.scatter(small.geometry.x + shift, small.geometry.y, s=60 * min_count,
+                       facecolor="none", edgecolor=colour, marker=marker, linewidth=1.2,
+                       label=f"{label} <{min_count}")
+            hollow = True
     ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.0), frameon=False)
     finish_map(
         ax, t(f"{year}年脱贫核查（村界为近似）", f"Exit checks {year} (approximate boundaries)")
     )
+    if hollow:
+        note = t(
+            f"空心符号：少于{min_count}户，大小不表示户数",
+            f"hollow: fewer than {min_count} households, size not to scale",
+        )
+        _rule_note(ax, note)
     return ax
 
 
@@ -357,8 +470,14 @@ def draw_households(
     name: str,
     year: int,
     lang: str = "zh",
+    min_count: int = DEFAULT_THRESHOLD,
 ) -> Sequence[Axes]:
     """A village's registered households by type (left) and by main cause (right).
+
+    Categories with fewer than ``min_count`` households are merged into one bar "其他 (<3)"
+    (:func:`~fupin_analysis.disclosure.group_small`; while that bar is itself small the
+    smallest other category joins it); a bar that stays small is not drawn and reads
+    ``<3``. A note under the figure says so.
 
     Parameters
     ----------
@@ -371,33 +490,82 @@ def draw_households(
     year : int
     lang : {"zh", "en"}
         Official terms in Chinese, or their English labels (未填: "not recorded").
+    min_count : int
+        Disclosure threshold (1 draws every category).
 
     Returns
     -------
     sequence of matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> by_type = pd.DataFrame({"value_zh": ["一般贫困户", "低保贫困户"], "households": [9, 4]})
+    >>> by_cause = pd.DataFrame({"value_zh": ["因病", "因学", "因残"], "households": [9, 1, 3]})
+    >>> fig, axes = plt.subplots(1, 2)
+    >>> _ = draw_households(axes, by_type, by_cause, name="李家村", year=2016)
+    >>> [t.get_text() for t in axes[1].get_yticklabels()]
+    ['因病', '其他 (<3)']
+    >>> [float(p.get_width()) for p in axes[1].patches]
+    [9.0, 4.0]
+    >>> plt.close(fig)
     """
     t = translator(lang)
+    other = t(f"其他 (<{min_count})", f"other (<{min_count})")
     panels = (
         (by_type, "household_type", t("贫困户属性", "Household type")),
         (by_cause, "main_cause", t("主要致贫原因", "Main cause of poverty")),
     )
+    merged = False
     for ax, (table, column, title) in zip(axes, panels, strict=True):
         terms = [
             t(v, "not recorded" if v == "未填" else schema.label(column, v))
             for v in table["value_zh"]
         ]
-        ax.barh(terms, table["households"], color="#3b6ea8")
+        counts = group_small(
+            pd.Series(table["households"].to_numpy(), index=terms), min_count, other
+        )
+        merged |= other in counts.index
+        ax.set_title(title)
+        if counts.empty:  # nothing recorded (or not in the roster): an empty panel says so
+            ax.text(0.5, 0.5, t("无数据", "no data"), ha="center", va="center",
+                    transform=ax.transAxes, color="#777777")  # fmt: skip
+            ax.set_axis_off()
+            continue
+        ax.barh(list(counts.index), counts.fillna(0).astype(int), color="#3b6ea8")
+        for y, value in enumerate(counts):
+            if pd.isna(value):
+                ax.text(0, y, f" <{min_count}", va="center", fontsize=8)
         ax.invert_yaxis()
         ax.set_xlabel(t("户数", "households"))
-        ax.set_title(title)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes[0].figure.suptitle(
         t(f"{name} {year}年建档立卡户", f"{name}: registered households, {year}")
     )
+    if merged:
+        note = t(
+            f"少于{min_count}户的类别并入“{other}”（必要时再并入最小的一类）",
+            f"categories of fewer than {min_count} households are merged into “{other}” "
+            "(with the smallest other one if need be)",
+        )
+        _rule_note(axes[0], note)
     return axes
 
 
-def draw_pyramid(ax: Axes, wide: pd.DataFrame, *, name: str, year: int, lang: str = "zh") -> Axes:
+def draw_pyramid(
+    ax: Axes,
+    wide: pd.DataFrame,
+    *,
+    name: str,
+    year: int,
+    lang: str = "zh",
+    min_count: int = DEFAULT_THRESHOLD,
+) -> Axes:
     """An age-sex pyramid: men to the left, women to the right, ticks as positive counts.
+
+    A cell (age group and sex) of fewer than ``min_count`` people is not drawn and reads
+    ``<3`` (:func:`~fupin_analysis.disclosure.suppress_small`); draw a village's pyramid
+    with wide age groups (``indicators.age_sex_pyramid(width=10)``) so that few are.
 
     Parameters
     ----------
@@ -408,6 +576,8 @@ def draw_pyramid(ax: Axes, wide: pd.DataFrame, *, name: str, year: int, lang: st
         The village's name (title).
     year : int
     lang : {"zh", "en"}
+    min_count : int
+        Disclosure threshold (1 draws every cell).
 
     Returns
     -------
@@ -416,20 +586,28 @@ def draw_pyramid(ax: Axes, wide: pd.DataFrame, *, name: str, year: int, lang: st
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> wide = pd.DataFrame({"男": [2, 1], "女": [3, 0]}, index=["0-4", "5-9"])
+    >>> wide = pd.DataFrame({"男": [4, 1], "女": [3, 0]}, index=["0-9", "10-19"])
     >>> fig, ax = plt.subplots()
     >>> _ = draw_pyramid(ax, wide, name="李家村", year=2016, lang="en")
-    >>> [float(p.get_width()) for p in ax.patches]
-    [-2.0, -1.0, 3.0, 0.0]
+    >>> [float(p.get_width()) for p in ax.patches], [t.get_text() for t in ax.texts][:1]
+    ([-4.0, 0.0, 3.0, 0.0], ['<3'])
     >>> plt.close(fig)
     """
     t = translator(lang)
     ages = [str(a) for a in wide.index]
-    ax.barh(ages, -wide["男"], color="#3b6ea8", label=t("男", "male"))
-    ax.barh(ages, wide["女"], color="#c0392b", label=t("女", "female"))
+    shown = suppress_small(wide[["男", "女"]], min_count)
+    ax.barh(ages, -shown["男"].fillna(0).astype(int), color="#3b6ea8", label=t("男", "male"))
+    ax.barh(ages, shown["女"].fillna(0).astype(int), color="#c0392b", label=t("女", "female"))
+    for sex, side, shift in (("男", "right", -4), ("女", "left", 4)):
+        for y, value in enumerate(shown[sex]):
+            if pd.isna(value):
+                ax.annotate(f"<{min_count}", (0, y), xytext=(shift, 0), textcoords="offset points",
+                            ha=side, va="center", fontsize=7)  # fmt: skip
     ax.axvline(0, color="black", lw=0.6)
-    ticks = ax.get_xticks()
-    ax.set_xticks(ticks, [f"{abs(int(x))}" for x in ticks])
+    widest = max(min_count, int(shown.fillna(0).to_numpy().max(initial=0)))
+    ax.set_xlim(-1.15 * widest, 1.15 * widest)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):g}"))
     ax.set_xlabel(t("人数", "people"))
     ax.set_ylabel(t("年龄组", "age group"))
     ax.legend(loc="upper right")
@@ -439,6 +617,8 @@ def draw_pyramid(ax: Axes, wide: pd.DataFrame, *, name: str, year: int, lang: st
             f"{name}: registered poor by age and sex, {year}",
         )
     )
+    if shown.isna().to_numpy().any():
+        _rule_note(ax, _small_note(min_count, lang, "人数", "Cells of people"))
     return ax
 
 

@@ -1,10 +1,15 @@
-"""What a notebook writes: tables and figures under the report's names, and its banner.
+"""What a notebook writes and shows: tables, figures, its banner and what is not available.
 
 Notebooks publish every table through :func:`save_table` and every figure through
 :func:`fupin_analysis.plots.save_figure`; both name their files
 ``<output_dir>/<kind>/<prefix>__<name>.<ext>`` (:func:`output_stem`), so a file's name
-says which notebook (and village) made it. :func:`show_banner` marks a page made from
-the embedded synthetic dataset. The batch runner that executes the notebooks is
+says which notebook (and village) made it. A table a page displays goes through
+:func:`shown` (small counts suppressed as in the published files). :func:`show_banner`
+marks a page made from the embedded synthetic dataset and names which inputs are.
+:func:`not_available` shows a short section where an input is missing (no relocation
+column, no geography, a village without rows) and records it in
+``<output_dir>/status/<prefix>.json``, which the runner reads into the page header and
+the run's index. The batch runner that executes the notebooks is
 :mod:`fupin_analysis.report`.
 
 Examples
@@ -18,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 from collections.abc import Mapping
@@ -25,15 +31,16 @@ from pathlib import Path
 
 import pandas as pd
 
-from .disclosure import DEFAULT_THRESHOLD, protect
-from .errors import ConfigError, PrivacyError
+from .disclosure import DEFAULT_THRESHOLD, protect, rule_text
+from .errors import ConfigError, FupinError, PrivacyError
 from .excel import defuse, defuse_frame, repeatable_xlsx, text_cells
-from .provenance import is_synthetic
+from .provenance import synthetic_inputs
 from .schema import PII_COLUMNS, column
 
 __all__ = [
     "FIGURE_SUFFIXES",
-    "SYNTHETIC_BANNER",
+    "STATUS_FOLDER",
+    "NotebookEnds",
     "output_stem",
     "figure_path",
     "table_paths",
@@ -42,8 +49,16 @@ __all__ = [
     "private_dir",
     "save_private_table",
     "localise",
+    "shown",
+    "protected",
+    "show_rule",
+    "synthetic_banner",
     "banner_text",
     "show_banner",
+    "status_path",
+    "read_status",
+    "not_available",
+    "not_available_parts",
 ]
 
 #: File formats a figure may be saved in.
@@ -51,12 +66,14 @@ FIGURE_SUFFIXES: tuple[str, ...] = ("png", "svg", "pdf")
 _NAME_RE = re.compile(r"^[\w.-]+$")
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # never write through a planted symlink
 
-SYNTHETIC_BANNER = (
-    "> **合成数据 · SYNTHETIC DATA** — 本报告基于 fupin_analysis 内置的合成数据集"
-    "（寨市乡，2016），不涉及任何真实人员，也不代表该乡的真实情况。"
-    " This report is made from the package's embedded synthetic dataset: no real person is"
-    " in it, and it is not a claim about the real township."
-)
+#: The folder of a run where each job records what it could not show (:func:`not_available`).
+STATUS_FOLDER = "status"
+#: Input name → (Chinese, English) description of its embedded synthetic version.
+_SYNTHETIC_INPUTS: dict[str, tuple[str, str]] = {
+    "roster": ("名册：内置合成名册", "roster: embedded synthetic roster"),
+    "geography": ("地理：内置合成图层", "geography: embedded synthetic layer"),
+    "registry": ("村人口：内置合成登记表", "registry: embedded synthetic populations"),
+}
 #: Columns of pseudonymous keys: one row per household or person, never published.
 _KEY_COLUMNS = frozenset({"household_key", "person_key"})
 # Canonical ``name`` is left out: reference and geography tables use it for place names.
@@ -338,35 +355,101 @@ def localise(
     return frame.rename(columns=dict(headers_zh or {})) if lang == "zh" else frame
 
 
-def banner_text(*paths: str | Path) -> str | None:
-    """The Markdown banner for a report whose inputs are ``paths``.
+def shown(
+    frame: pd.DataFrame,
+    lang: str,
+    headers_zh: Mapping[str, str] | None = None,
+    min_count: int = DEFAULT_THRESHOLD,
+) -> pd.DataFrame:
+    """A table as a page displays it: small counts suppressed, then headers localised.
 
-    Returns :data:`SYNTHETIC_BANNER` when any existing path is a file of the embedded
-    synthetic dataset, and ``None`` otherwise.
+    The same rule as the published files (:func:`fupin_analysis.disclosure.protect` with
+    ``min_count``), applied before the headers are translated (the rule reads the
+    canonical column names).
 
     Examples
     --------
-    >>> banner_text("no/such/file.xlsx") is None
+    >>> df = pd.DataFrame({"village_name": ["李家村", "竹桥村"], "households": [40, 2]})
+    >>> shown(df, "zh", {"households": "户数"}).to_dict("list")
+    {'village_name': ['李家村', '竹桥村'], '户数': [40, '<3']}
+    >>> shown(df, "en", min_count=1)["households"].tolist()
+    [40, 2]
+    """
+    return localise(protect(frame, min_count), lang, headers_zh)
+
+
+def protected(
+    tables: Mapping[str, pd.DataFrame], min_count: int = DEFAULT_THRESHOLD
+) -> dict[str, pd.DataFrame]:
+    """Each table with its small counts suppressed (for a file written another way, such
+    as the programme workbook of :func:`fupin_analysis.indicators.write_programme_workbook`).
+
+    Examples
+    --------
+    >>> protected({"t": pd.DataFrame({"households": [1, 9]})})["t"]["households"].tolist()
+    ['<3', 9]
+    """
+    return {name: protect(table, min_count) for name, table in tables.items()}
+
+
+def show_rule(min_count: int = DEFAULT_THRESHOLD, lang: str = "zh") -> None:
+    """State the disclosure rule on the page (:func:`fupin_analysis.disclosure.rule_text`).
+
+    Examples
+    --------
+    >>> show_rule(3, "en")  # doctest: +ELLIPSIS
+    *Small counts.* Counts of 1 or 2 people or households are shown as <3, ...
+    """
+    label = "小数值" if lang == "zh" else "Small counts."
+    _display_markdown(f"*{label}* {rule_text(min_count, lang)}")
+
+
+def synthetic_banner(names: list[str]) -> str:
+    """The synthetic-data banner (Markdown) naming the inputs ``names`` that are synthetic.
+
+    Examples
+    --------
+    >>> "geography: embedded synthetic layer" in synthetic_banner(["geography"])
     True
+    >>> "No real person" in synthetic_banner(["geography"])
+    False
     """
-    if any(p and is_synthetic(p) for p in paths):
-        return SYNTHETIC_BANNER
-    return None
+    described = [_SYNTHETIC_INPUTS.get(n, (f"{n}：内置合成数据", f"{n}: embedded synthetic data"))
+                 for n in names]  # fmt: skip
+    zh = "；".join(d[0] for d in described)
+    en = "; ".join(d[1] for d in described)
+    people_zh = "，不涉及任何真实人员" if "roster" in names else ""
+    people_en = " No real person is in it." if "roster" in names else ""
+    return (
+        f"> **合成数据 · SYNTHETIC DATA** — 以下输入来自 fupin_analysis 内置的合成数据集"
+        f"（寨市乡，2016）：{zh}{people_zh}；据此得出的结果不代表该乡的真实情况。"
+        f" Made from the package's embedded synthetic dataset for: {en}.{people_en} What is"
+        " shown from these inputs is not a claim about the real township."
+    )
 
 
-def show_banner(*paths: str | Path) -> None:
-    """Display the synthetic-data banner (Markdown) when an input is synthetic.
+def banner_text(**inputs: str | Path | None) -> str | None:
+    """The Markdown banner of a page whose inputs are ``inputs`` (name → path).
 
-    Under IPython the banner is displayed as Markdown; elsewhere it is printed.
-    Nothing is shown for inputs that are not the embedded dataset.
+    The banner names exactly the inputs that are files of the embedded synthetic dataset
+    (:func:`fupin_analysis.provenance.synthetic_inputs`); it is ``None`` when none is.
 
     Examples
     --------
-    >>> show_banner("no/such/file.xlsx")
+    >>> banner_text(roster="no/such/file.xlsx") is None
+    True
+    >>> from fupin_analysis.reference import data_dir
+    >>> text = banner_text(roster="my.xlsx",
+    ...                    geography=data_dir() / "raw" / "zhaishi_geography.gpkg")
+    >>> "geography: embedded synthetic layer" in text, "roster" in text
+    (True, False)
     """
-    text = banner_text(*paths)
-    if text is None:
-        return
+    names = synthetic_inputs(inputs)
+    return synthetic_banner(names) if names else None
+
+
+def _display_markdown(text: str) -> None:
+    """Display Markdown under IPython, else print it."""
     try:
         from IPython import get_ipython
         from IPython.display import Markdown, display
@@ -377,3 +460,139 @@ def show_banner(*paths: str | Path) -> None:
         print(text)
     else:
         display(Markdown(text))
+
+
+def show_banner(**inputs: str | Path | None) -> None:
+    """Display the synthetic-data banner (Markdown) naming the synthetic inputs, if any.
+
+    Under IPython the banner is displayed as Markdown; elsewhere it is printed.
+    Nothing is shown when no input is a file of the embedded dataset.
+
+    Examples
+    --------
+    >>> show_banner(roster="no/such/file.xlsx", geography="")
+    """
+    text = banner_text(**inputs)
+    if text is not None:
+        _display_markdown(text)
+
+
+class NotebookEnds(FupinError):
+    """The rest of a notebook is not available (raised by ``not_available(..., rest=True)``).
+
+    The report runner recognises it: the job ends "not available", not "failed", and its
+    page ends at the section that says why. In JupyterLab it shows as one line.
+    """
+
+    def _render_traceback_(self) -> list[str]:  # IPython: one line, no traceback
+        return [f"{type(self).__name__}: {self}"]
+
+
+def status_path(output_dir: str | Path, prefix: str) -> Path:
+    """Where a job records what it could not show: ``<output_dir>/status/<prefix>.json``.
+
+    Examples
+    --------
+    >>> status_path("reports/default", "04_relocation_sites").as_posix()
+    'reports/default/status/04_relocation_sites.json'
+    """
+    if not _NAME_RE.match(prefix or ""):
+        raise ConfigError(
+            f"prefix {prefix!r} of a status file: use only letters, digits, '_', '.', '-'"
+        )
+    return Path(output_dir) / STATUS_FOLDER / f"{prefix}.json"
+
+
+def read_status(output_dir: str | Path, prefix: str) -> list[dict[str, object]]:
+    """The parts a job recorded as not available: ``topic``, ``reason``, ``rest`` each.
+
+    Empty when the job recorded none (or its file is unreadable).
+
+    Examples
+    --------
+    >>> read_status("no/such/run", "nb")
+    []
+    """
+    try:
+        data = json.loads(status_path(output_dir, prefix).read_text(encoding="utf-8"))
+        return [dict(part) for part in data["not_available"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return []
+
+
+def not_available(
+    topic: str,
+    reason: str,
+    *,
+    output_dir: str | Path | None,
+    prefix: str,
+    rest: bool = False,
+) -> None:
+    """Show that a part of the notebook is not available, and why; record it for the run.
+
+    Displays ``> **not available** · topic: reason.`` and, with ``output_dir``, adds the
+    part to ``<output_dir>/status/<prefix>.json`` (:func:`status_path`), which the
+    report runner lists in the page header and the run's index ("not available", never
+    "failed"). With ``rest=True`` the rest of the notebook needs what is missing: after
+    showing the section it raises :class:`NotebookEnds`, which ends the notebook (the
+    runner marks the job "not available" and its page ends here).
+
+    Parameters
+    ----------
+    topic : str
+        What cannot be shown, e.g. ``"relocation sites"``.
+    reason : str
+        Why, naming the missing input, e.g. ``"the roster has no 易地扶贫搬迁安置方式 column"``.
+    output_dir : str, Path or None
+        The report run folder; empty records nothing (interactive use).
+    prefix : str
+        The notebook's ``figure_prefix`` (its job id in a run).
+    rest : bool
+        The rest of the notebook is not available either: end it here.
+
+    Raises
+    ------
+    NotebookEnds
+        With ``rest=True``, after the section is shown and recorded.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     not_available("maps", "no geography given", output_dir=tmp, prefix="nb")
+    ...     read_status(tmp, "nb")
+    > **not available** · maps: no geography given.
+    [{'topic': 'maps', 'reason': 'no geography given', 'rest': False}]
+    """
+    text = f"> **not available** · {topic}: {reason}."
+    if rest:
+        text += " The rest of this report needs it."
+    _display_markdown(text)
+    if output_dir:
+        path = status_path(output_dir, prefix)
+        part = {"topic": topic, "reason": reason, "rest": rest}
+        parts = [p for p in read_status(output_dir, prefix) if p != part] + [part]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_text(
+            json.dumps({"not_available": parts}, ensure_ascii=False, indent=1) + "\n",
+            encoding="utf-8",
+        )
+        temporary.replace(path)
+    if rest:
+        raise NotebookEnds(f"{topic}: {reason}")
+
+
+def not_available_parts(
+    parts: Mapping[str, str], *, output_dir: str | Path | None, prefix: str
+) -> None:
+    """:func:`not_available` for each ``topic → reason`` of ``parts``, in order.
+
+    Examples
+    --------
+    >>> not_available_parts({"relocation": "the roster has no 易地扶贫搬迁安置方式 column"},
+    ...                     output_dir="", prefix="nb")
+    > **not available** · relocation: the roster has no 易地扶贫搬迁安置方式 column.
+    """
+    for topic, reason in parts.items():
+        not_available(topic, reason, output_dir=output_dir, prefix=prefix)

@@ -14,8 +14,16 @@ Tables (compiled from the project's FACTS; each row carries ``source`` and ``ver
     ``assumed``) and ``old_code`` for pre-2016 codes.
 ``poverty_lines.csv``
     ``year``, ``line_yuan``, ``scope`` (``national`` or ``hunan``).
-``policy.csv``
-    ``key``, ``value``, ``unit``: policy constants and published figures.
+``published.csv`` (optional)
+    The township's published figures (its work summary): ``figure``, ``value``,
+    ``unit``, ``year``, ``wording``, ``source``, ``verified``. A folder without one
+    (every folder ``fupin init`` writes) has no figures to compare with.
+
+National and provincial rules (25 m² per person, the village exit line, 1 mu) are not a
+township's: they ship with the package (``fupin_analysis/data/policy.csv``) and
+:func:`load_policy` picks the rows of the province of the folder's villages. The place
+the folder covers (a township or a county, for titles) is read from the national
+division table through the villages' codes (:attr:`Reference.place`).
 
 Examples
 --------
@@ -28,6 +36,8 @@ Examples
 2952.0
 >>> load_policy().housing_cap_m2_per_person
 25.0
+>>> ref.place.short, ref.published_value("registered_people", 2016)
+('寨市乡', 6066.0)
 """
 
 from __future__ import annotations
@@ -35,16 +45,18 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, fields
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 
 import pandas as pd
 
-from .divisions import load_divisions, short_name
+from .divisions import Division, find_division, load_divisions, short_name
 from .errors import FupinError, ReferenceDataError
 from .schema import normalize_text
 
 __all__ = [
+    "POLICY_PATH",
+    "Place",
     "Policy",
     "Reference",
     "data_dir",
@@ -53,6 +65,7 @@ __all__ = [
     "load_crosswalk",
     "load_poverty_lines",
     "load_policy",
+    "load_published",
     "load_reference",
     "poverty_line",
     "resolve_village_names",
@@ -62,8 +75,11 @@ __all__ = [
     "COUNTY_CODE",
 ]
 
+#: County and township of the embedded dataset (寨市乡); other folders: :attr:`Reference.place`.
 COUNTY_CODE = "430527"
 TOWNSHIP_CODE = "430527203"
+#: National and provincial rules shipped with the package (:func:`load_policy`).
+POLICY_PATH = Path(__file__).resolve().parent / "data" / "policy.csv"
 
 #: Prefixes a roster may put before a village name (county, township, old townships).
 _PREFIXES = (
@@ -216,47 +232,117 @@ def poverty_line(year: int, scope: str = "national", folder: str | Path | None =
 
 @dataclass(frozen=True)
 class Policy:
-    """Policy constants and the work summary's published figures (``policy.csv``)."""
+    """National and provincial rules the analysis uses (``fupin_analysis/data/policy.csv``).
+
+    None of them is a township's own: a township's published figures are in its
+    reference folder (:func:`load_published`).
+    """
 
     housing_cap_m2_per_person: float
     village_exit_incidence: float
-    education_aid_primary_yuan: float
-    education_aid_secondary_yuan: float
     mu_m2: float
-    exit_target_people_2016: float
-    exited_people_2016: float
-    registered_poor_people: float
-    registered_poor_households: float
-    designated_villages: float
-    designated_poor_people: float
-    designated_incidence_published: float
-    township_population: float
-    township_area_km2: float
-    scattered_households: float
-    scattered_people: float
-    concentrated_households: float
-    concentrated_people: float
-    concentrated_site_mu: float
-    credit_rated_share: float
-    credit_granted_share: float
     relocation_national_concentrated_share: float
     site_max_slope_deg: float
 
 
-def load_policy(folder: str | Path | None = None) -> Policy:
-    """The policy table as a typed :class:`Policy`."""
-    frame = _read(
-        reference_dir(folder), "policy.csv", ["key", "value", "unit", "source", "verified"]
-    )
-    values = dict(zip(frame["key"], frame["value"], strict=True))
+def _province(folder: Path) -> str | None:
+    """The province code of a reference folder's villages (None when they span several)."""
+    provinces = set(_villages(folder)["code"].str[:2])
+    return provinces.pop() if len(provinces) == 1 else None
+
+
+@cache
+def _policy_table() -> pd.DataFrame:
+    frame = _read(POLICY_PATH.parent, POLICY_PATH.name, ["key", "value", "unit", "provinces"])
+    frame["provinces"] = frame["provinces"].str.split()
+    return frame
+
+
+def load_policy(folder: str | Path | None = None, *, province: str | None = None) -> Policy:
+    """The rules for the province of a reference folder's villages, as a typed :class:`Policy`.
+
+    A row of the policy table applies to every province (``provinces`` empty) or to the
+    provinces it lists; a province's own row wins. The western provinces' village exit
+    line is 3% (2% elsewhere).
+
+    Parameters
+    ----------
+    folder : str or Path, optional
+        The reference folder (:func:`reference_dir`) whose villages give the province.
+    province : str, optional
+        A 2-digit province code, instead of the folder's.
+
+    Examples
+    --------
+    >>> load_policy().village_exit_incidence, load_policy(province="52").village_exit_incidence
+    (0.02, 0.03)
+    """
+    if province is None:
+        province = _province(reference_dir(folder))
+    frame = _policy_table()
+    values = {}
+    for row in frame.itertuples():
+        general = not row.provinces
+        if general and row.key not in values or province in (row.provinces or []):
+            values[row.key] = row.value
     names = [f.name for f in fields(Policy)]
     missing = [n for n in names if n not in values]
     if missing:
-        raise ReferenceDataError(f"policy.csv: missing keys {missing}")
+        raise ReferenceDataError(f"{POLICY_PATH}: missing keys {missing}")
     try:
         return Policy(**{n: float(values[n]) for n in names})
     except ValueError as exc:
-        raise ReferenceDataError(f"policy.csv, column value: {exc}") from None
+        raise ReferenceDataError(f"{POLICY_PATH}, column value: {exc}") from None
+
+
+#: Columns of ``published.csv`` (:func:`load_published`).
+_PUBLISHED_COLUMNS = ["figure", "value", "unit", "year", "wording", "source", "verified"]
+
+
+def load_published(folder: str | Path | None = None) -> pd.DataFrame | None:
+    """The township's published figures (``published.csv`` of the folder), or None.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        One row per figure: ``figure`` (the ids of
+        :func:`fupin_analysis.indicators.work_summary`, and ``exit_target_people``,
+        ``township_area_km2``, ``concentrated_site_mu``, ``education_aid_primary_yuan``,
+        ``education_aid_secondary_yuan``), ``value`` (float), ``unit``, ``year`` (int),
+        ``wording`` (as published), ``source``, ``verified``; None when the folder has no
+        ``published.csv``.
+
+    Raises
+    ------
+    ReferenceDataError
+        A missing column, a value or year that is not a number, a figure listed twice
+        for one year.
+
+    Examples
+    --------
+    >>> target = load_published().set_index("figure").loc["exit_target_people"]
+    >>> target["value"], target["year"], target["wording"]
+    (np.float64(1458.0), np.int64(2016), '脱贫任务为1458人')
+    """
+    folder = reference_dir(folder)
+    if not (folder / "published.csv").is_file():
+        return None
+    frame = _read(folder, "published.csv", _PUBLISHED_COLUMNS)
+    for col, kind in (("value", float), ("year", int)):
+        number = pd.to_numeric(frame[col], errors="coerce")
+        if number.isna().any():
+            row = int(number.isna().to_numpy().nonzero()[0][0]) + 2
+            raise ReferenceDataError(
+                f"{folder / 'published.csv'}, row {row}, column {col}: not a number"
+            )
+        frame[col] = number.astype(kind)
+    repeated = frame.duplicated(["figure", "year"])
+    if repeated.any():
+        raise ReferenceDataError(
+            f"{folder / 'published.csv'}: figures listed twice for one year: "
+            f"{sorted(frame.loc[repeated, 'figure'])}"
+        )
+    return frame[_PUBLISHED_COLUMNS]
 
 
 @cache
@@ -377,7 +463,8 @@ def read_village_registry(path: str | Path | None = None) -> pd.DataFrame:
     """Read a village registry: ``code``, ``name``, ``population``, ``households``.
 
     The registry holds the registered population of each unit, the denominators of
-    incidence.
+    incidence. Units whose population is left empty (the template ``fupin init``
+    writes, still to be filled in) are left out and listed in ``attrs["no_population"]``.
 
     Parameters
     ----------
@@ -387,13 +474,14 @@ def read_village_registry(path: str | Path | None = None) -> pd.DataFrame:
     Raises
     ------
     FupinError
-        When the file is missing or lacks a column.
+        When the file is missing, lacks a column, or a population is not a whole number
+        (one line naming the row).
 
     Examples
     --------
     >>> reg = read_village_registry()
-    >>> len(reg), int(reg["population"].sum())
-    (30, 32000)
+    >>> len(reg), int(reg["population"].sum()), reg.attrs["no_population"]
+    (30, 32000, [])
     """
     path = Path(path) if path else data_dir() / "raw" / "zhaishi_village_registry_2016.csv"
     if not path.exists():
@@ -402,28 +490,119 @@ def read_village_registry(path: str | Path | None = None) -> pd.DataFrame:
     missing = [c for c in ("code", "population") if c not in frame.columns]
     if missing:
         raise FupinError(f"{path}: village registry lacks columns {missing}")
-    frame["population"] = pd.to_numeric(frame["population"], errors="raise").astype(int)
-    return frame
+    population = pd.to_numeric(frame["population"], errors="coerce")
+    given = frame["population"].notna()
+    bad = given & (population.isna() | population.mod(1).ne(0))
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0])
+        raise FupinError(
+            f"{path}, row {row + 2}, column population: {frame['population'].iloc[row]!r} "
+            "is not a whole number"
+        )
+    no_population = sorted(frame.loc[~given, "code"].astype(str))
+    frame = frame[given].copy()
+    frame["population"] = population[given].astype(int)
+    frame.attrs["no_population"] = no_population
+    return frame.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Place:
+    """The township (or county) a reference folder covers, for titles and total rows.
+
+    ``code`` is the 9-digit township or 6-digit county code (the code of the total row
+    of a table by village), ``name`` the official name (寨市苗族侗族乡), ``short`` the
+    everyday one (寨市乡), ``level`` ``town`` or ``county`` (``area`` when the villages
+    span several counties: no name).
+    """
+
+    code: str
+    name: str
+    short: str
+    level: str
+
+    @property
+    def total_label(self) -> str:
+        """The name of a total row: 全乡, 全镇, 全县 (else 合计).
+
+        Examples
+        --------
+        >>> Place("522634101", "西江镇", "西江镇", "town").total_label
+        '全镇'
+        """
+        kind = self.short[-1:]
+        return f"全{kind}" if kind in ("乡", "镇", "县") else "合计"
+
+    @classmethod
+    def of_codes(cls, codes: pd.Series) -> Place:
+        """The smallest township or county holding every village code (the division table).
+
+        Examples
+        --------
+        >>> Place.of_codes(pd.Series(["522634101204", "522634101205"])).short
+        '西江镇'
+        >>> county = Place.of_codes(pd.Series(["430527203203", "430527101201"]))
+        >>> county.code, county.short, county.level
+        ('430527', '绥宁县', 'county')
+        """
+        for width in (9, 6):
+            prefixes = set(codes.astype(str).str[:width])
+            if len(prefixes) == 1:
+                try:
+                    division: Division = find_division(prefixes.pop())
+                except FupinError:
+                    continue
+                return cls(
+                    division.short_code, division.name, short_name(division.name), division.level
+                )
+        return cls("", "", "", "area")
 
 
 @dataclass(frozen=True)
 class Reference:
-    """All reference tables of one folder in a bundle (what analysis functions take)."""
+    """All reference tables of one folder in a bundle (what analysis functions take).
+
+    ``published`` is the township's published figures (:func:`load_published`), None
+    when the folder has none; ``policy`` the national and provincial rules for the
+    folder's province (:func:`load_policy`).
+    """
 
     villages: pd.DataFrame
     crosswalk: pd.DataFrame
     poverty_lines: pd.DataFrame
     policy: Policy
     folder: Path
+    published: pd.DataFrame | None = None
 
     @property
     def designated_codes(self) -> list[str]:
-        """Codes of the 11 provincial-designated poor villages (as crosswalked)."""
+        """Codes of the provincial-designated poor villages (as crosswalked)."""
         return self.villages.loc[self.villages["designated"], "code"].tolist()
 
     def village_name(self, code: str) -> str:
         """Official name of a 12-digit code."""
         return self.villages.set_index("code").loc[code, "name"]
+
+    @cached_property
+    def place(self) -> Place:
+        """The township or county of the villages (:meth:`Place.of_codes`)."""
+        return Place.of_codes(self.villages["code"])
+
+    def published_value(self, figure: str, year: int | None = None) -> float:
+        """A published figure (of ``year`` when given), NaN when there is none.
+
+        Examples
+        --------
+        >>> ref = load_reference()
+        >>> ref.published_value("exited_people", 2016), ref.published_value("exited_people", 2017)
+        (1777.0, nan)
+        """
+        if self.published is None:
+            return float("nan")
+        rows = self.published[self.published["figure"] == figure]
+        if year is not None:
+            rows = rows[rows["year"] == int(year)]
+        return float(rows["value"].iloc[0]) if len(rows) else float("nan")
 
 
 def load_reference(folder: str | Path | Reference | None = None) -> Reference:
@@ -445,4 +624,5 @@ def load_reference(folder: str | Path | Reference | None = None) -> Reference:
         poverty_lines=load_poverty_lines(folder),
         policy=load_policy(folder),
         folder=folder,
+        published=load_published(folder),
     )

@@ -12,20 +12,21 @@
 # ---
 
 # %% [markdown]
-# # 寨市乡贫困的空间集聚：发生率、集中度与局部聚类
-# *Spatial concentration of poverty in 寨市乡: incidence, concentration and local clusters*
+# # 贫困的空间集聚：发生率、集中度与局部聚类
+# *Spatial concentration of poverty: incidence, concentration and local clusters*
 #
 # Where are the poor of the township? This notebook computes each village's poverty
 # incidence for the chosen year (with confidence intervals, and smoothed by empirical
 # Bayes because villages are small), measures how concentrated the poor are and whether
-# the 11 provincial-designated villages (省定贫困村) are where incidence is highest, checks
-# which villages are below the 2% village exit line, and tests for spatial clustering with
-# global and local Moran's I and Getis-Ord Gi* (esda, libpysal).
+# the provincial-designated villages (省定贫困村) are where incidence is highest, checks
+# which villages are below the village exit line, and, with village polygons, tests for
+# spatial clustering with global and local Moran's I and Getis-Ord Gi* (esda, libpysal).
 
 # %% tags=["parameters"]
 roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xlsx, csv, parquet)
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # village polygons (layer "villages")
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # village population (denominators)
+reference: str = ""  # reference folder (fupin init); empty for the embedded tables
 year: int = 2016  # incidence at the end of this year
 count: str = "not_exited"  # numerator: "not_exited" (after the exits of the year) or "registered"
 rate: str = "incidence"  # variable of Moran/LISA/Gi*: "incidence" or "eb" (never "seb")
@@ -33,6 +34,7 @@ weights: str = "queen"  # spatial weights: queen, rook, knn:K or distance:METRES
 permutations: int = 9999  # permutations of the pseudo p-values (at least 9,999)
 seed: int = 20161231  # seed of the permutations (as in reports.yml)
 alpha: float = 0.05  # significance level
+min_count: int = 3  # disclosure threshold: smaller counts of people or households read <3
 output_dir: str = ""  # report run folder; empty: write nothing
 figure_prefix: str = "03_spatial_concentration"  # prefix of figure and table file names
 lang: str = "zh"  # labels: zh or en
@@ -40,13 +42,19 @@ lang: str = "zh"  # labels: zh or en
 # %%
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, geo, maps, outputs, plots, reference, spatial
+from fupin_analysis import clean_roster, findings, inputs, maps, outputs, plots, spatial
+from fupin_analysis.disclosure import shown_count
 from fupin_analysis.errors import ConfigError
 from fupin_analysis.provenance import is_synthetic
+from fupin_analysis.reference import load_reference
 
 plots.use_style()
-outputs.show_banner(roster, geography, registry)
+outputs.show_banner(roster=roster, geography=geography, registry=registry)
 t = plots.translator(lang)
+ref = load_reference(reference)
+place = ref.place.short
+display(Markdown(findings.place_heading(ref, str(year))))
+outputs.show_rule(min_count, lang)
 
 # %%
 if rate not in ("incidence", "eb"):
@@ -54,15 +62,29 @@ if rate not in ("incidence", "eb"):
         f"rate={rate!r}: use 'incidence' or 'eb' (spatial smoothing creates autocorrelation)"
     )
 
-clean = clean_roster(roster)
-villages = geo.read_geography(geography).villages
-village_registry = reference.read_village_registry(registry)
-rates = spatial.village_rates(
-    clean.households, villages, village_registry, year, count=count, weights=weights
+clean = clean_roster(roster, reference=reference)
+village_registry, no_registry = inputs.registry(registry)
+if no_registry:
+    outputs.not_available("incidence by village", no_registry, output_dir=output_dir,
+                          prefix=figure_prefix, rest=True)  # fmt: skip
+
+# %%
+layers, no_geography = inputs.geography(geography)
+spatial_part = layers is not None
+denominators = village_registry.drop(columns=["name"], errors="ignore").merge(
+    ref.villages[["code", "name", "designated"]], on="code", how="left"
 )
-registered = spatial.village_rates(
-    clean.households, villages, village_registry, year, count="registered", weights=weights
-)
+if spatial_part:
+    rates = spatial.village_rates(
+        clean.households, layers.villages, village_registry, year, count=count, weights=weights
+    )
+    registered = spatial.village_rates(
+        clean.households, layers.villages, village_registry, year, count="registered",
+        weights=weights,
+    )  # fmt: skip
+else:
+    rates = spatial.incidence(clean.households, denominators, year, count=count)
+    registered = spatial.incidence(clean.households, denominators, year, count="registered")
 conc = spatial.concentration(rates)
 c = conc.set_index("measure")["value"]
 c_registered = spatial.concentration(registered).set_index("measure")["value"]
@@ -73,8 +95,9 @@ what = t("剩余贫困人口" if count == "not_exited" else "建档立卡贫困�
 display(
     Markdown(
         f"**{int(c['villages'])} villages**, {int(c['population']):,} registered residents, "
-        f"{int(c['poor']):,} {what_en} at the end of {year} (incidence {c['incidence']:.1%}); "
-        f"{int(c_registered['poor']):,} registered poor in all."
+        f"{shown_count(c['poor'], min_count)} {what_en} at the end of {year} (incidence "
+        f"{findings.percent(c['incidence'])}); {shown_count(c_registered['poor'], min_count)} "
+        "registered poor in all."
     )
 )
 
@@ -85,27 +108,32 @@ display(
 # residents per village a handful of households moves the rate by a point, so the table
 # gives the Wilson 95% interval and two smoothed rates: empirical Bayes (`eb`, shrunk toward
 # the township rate, the more the smaller the village) and spatial empirical Bayes (`seb`,
-# shrunk toward the rate of the village and its neighbours).
+# shrunk toward the rate of the village and its neighbours); the smoothed rates need the
+# villages' polygons.
 
 # %%
 table = spatial.incidence_table(rates)
 _ = outputs.save_table(
     table, "incidence", output_dir=output_dir, prefix=figure_prefix,
-    headers_zh=spatial.INCIDENCE_HEADERS_ZH,
+    headers_zh=spatial.INCIDENCE_HEADERS_ZH, min_count=min_count,
 )  # fmt: skip
-display(outputs.localise(table, lang, spatial.INCIDENCE_HEADERS_ZH).round(4))
+display(outputs.shown(table, lang, spatial.INCIDENCE_HEADERS_ZH, min_count).round(4))
 
 # %%
-fig = maps.incidence_maps(
-    rates,
-    title=t(
-        f"寨市乡各村{what}发生率，{year}年末（村界为近似）",
-        f"Poverty incidence by village, end of {year} ({what}; approximate boundaries)",
+if spatial_part:
+    fig = maps.incidence_maps(
+        rates,
+        title=t(
+            f"{place}各村{what}发生率，{year}年末（村界为近似）",
+            f"Poverty incidence by village, end of {year} ({what}; approximate boundaries)",
+        )
+        + suffix,
+        lang=lang,
     )
-    + suffix,
-    lang=lang,
-)
-_ = plots.save_figure(fig, "incidence_maps", output_dir=output_dir, prefix=figure_prefix)
+    _ = plots.save_figure(fig, "incidence_maps", output_dir=output_dir, prefix=figure_prefix)
+else:
+    outputs.not_available("incidence maps and smoothed rates", no_geography,
+                          output_dir=output_dir, prefix=figure_prefix)  # fmt: skip
 
 # %% [markdown]
 # ## Concentration and designation
@@ -116,22 +144,25 @@ _ = plots.save_figure(fig, "incidence_maps", output_dir=output_dir, prefix=figur
 # villages a plain ranking by incidence would have designated.
 
 # %%
-_ = outputs.save_table(conc, "concentration", output_dir=output_dir, prefix=figure_prefix)
-display(conc.round(4))
+_ = outputs.save_table(conc, "concentration", output_dir=output_dir, prefix=figure_prefix,
+                       min_count=min_count)  # fmt: skip
+display(outputs.shown(conc, "en", min_count=min_count).round(4))
 lq = spatial.location_quotients(rates).sort_values("lq", ascending=False)
-_ = outputs.save_table(lq, "location_quotients", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(lq, "location_quotients", output_dir=output_dir, prefix=figure_prefix,
+                       min_count=min_count)  # fmt: skip
 overlap = spatial.designation_overlap(rates)
 groups = spatial.designation_groups(overlap)
-groups_eb = spatial.designation_groups(spatial.designation_overlap(rates, by="eb"))
-_ = outputs.save_table(overlap, "designation_overlap", output_dir=output_dir, prefix=figure_prefix)
-display(overlap)
+_ = outputs.save_table(overlap, "designation_overlap", output_dir=output_dir,
+                       prefix=figure_prefix, min_count=min_count)  # fmt: skip
+display(outputs.shown(overlap, "en", min_count=min_count))
 
 # %%
 fig = plots.lorenz_plot(
     spatial.lorenz_curve(rates),
     gini=c["gini"],
     hoover=c["hoover"],
-    title=t(f"贫困人口在各村间的分布，{year}年", f"Distribution of the poor over villages, {year}")
+    title=t(f"{place}贫困人口在各村间的分布，{year}年",
+            f"Distribution of the poor over villages, {year}")  # fmt: skip
     + suffix,
     lang=lang,
 )
@@ -139,43 +170,61 @@ _ = plots.save_figure(fig, "lorenz_curve", output_dir=output_dir, prefix=figure_
 
 # %%
 n_des = int(c["designated_villages"])
-display(
-    Markdown(
-        f"The {n_des} designated villages hold {c['designated_share_of_poor']:.1%} of the poor "
-        f"and {c['designated_share_of_population']:.1%} of the population (ratio "
-        f"{c['designated_concentration_ratio']:.2f}); their incidence is "
-        f"{c['incidence_designated']:.1%} against {c['incidence_other']:.1%} elsewhere. "
-        f"Gini {c['gini']:.3f}, Hoover {c['hoover']:.3f}: to equalise incidence, "
-        f"{c['hoover']:.0%} of the poor would have to be in another village.\n\n"
-        f"A ranking by {year} incidence would have designated {int(c['designation_overlap'])} "
-        f"of the {n_des} ({', '.join(groups['both']) or 'none'}); it would have left out "
-        f"{', '.join(groups['designated only']) or 'none'} and taken "
-        f"{', '.join(groups['ranking only']) or 'none'} instead. Ranked by the empirical Bayes "
-        f"rate, the overlap is {len(groups_eb['both'])}. Designation predates these counts "
-        f"and used criteria beyond incidence, and the incidence here is "
-        f"{'after' if count == 'not_exited' else 'before'} the year's exits, so a mismatch "
-        f"is a question to ask, not an error found."
+display(Markdown(
+    f"Gini {c['gini']:.3f}, Hoover {c['hoover']:.3f}: to equalise incidence, "
+    f"{c['hoover']:.0%} of the poor would have to be in another village."
+))  # fmt: skip
+if n_des:
+    by_eb = (
+        f" Ranked by the empirical Bayes rate, the overlap is "
+        f"{len(spatial.designation_groups(spatial.designation_overlap(rates, by='eb'))['both'])}."
+        if spatial_part
+        else ""
     )
-)
+    display(
+        Markdown(
+            f"The {n_des} designated villages hold {c['designated_share_of_poor']:.1%} of the "
+            f"poor and {c['designated_share_of_population']:.1%} of the population (ratio "
+            f"{c['designated_concentration_ratio']:.2f}); their incidence is "
+            f"{c['incidence_designated']:.1%} against {c['incidence_other']:.1%} elsewhere.\n\n"
+            f"A ranking by {year} incidence would have designated "
+            f"{int(c['designation_overlap'])} of the {n_des} "
+            f"({', '.join(groups['both']) or 'none'}); it would have left out "
+            f"{', '.join(groups['designated only']) or 'none'} and taken "
+            f"{', '.join(groups['ranking only']) or 'none'} instead.{by_eb} Designation predates "
+            f"these counts and used criteria beyond incidence, and the incidence here is "
+            f"{'after' if count == 'not_exited' else 'before'} the year's exits, so a mismatch "
+            f"is a question to ask, not an error found."
+        )
+    )
+else:
+    outputs.not_available(
+        "designated villages against incidence",
+        "no unit is marked designated (省定贫困村) in the reference folder's villages.csv",
+        output_dir=output_dir, prefix=figure_prefix,
+    )  # fmt: skip
 
 # %% [markdown]
 # ## The village exit line
 #
-# A village may exit poverty when its incidence is below 2% (Hunan; 《关于建立贫困退出机制的意见》,
-# 2016). `still_to_exit` is how many more people would have to exit for the village to be
-# below the line. This only makes sense for the poor not yet exited (`count="not_exited"`).
+# A village may exit poverty when its incidence is below the village exit line
+# (《关于建立贫困退出机制的意见》, 2016: 2%, and 3% in the western provinces).
+# `still_to_exit` is how many more people would have to exit for the village to be below
+# the line. This only makes sense for the poor not yet exited (`count="not_exited"`).
 
 # %%
+line = ref.policy.village_exit_incidence
 if count == "not_exited":
-    exit_line = spatial.exit_line_status(rates).sort_values("incidence")
-    _ = outputs.save_table(exit_line, "exit_line", output_dir=output_dir, prefix=figure_prefix)
-    display(exit_line)
+    exit_line = spatial.exit_line_status(rates, line=line).sort_values("incidence")
+    _ = outputs.save_table(exit_line, "exit_line", output_dir=output_dir, prefix=figure_prefix,
+                           min_count=min_count)  # fmt: skip
+    display(outputs.shown(exit_line, "en", min_count=min_count))
     exits = spatial.exit_line_summary(exit_line)
     display(
         Markdown(
             f"At the end of {year}, {len(exits.below)} of {exits.villages} villages are below the "
-            f"2% line ({', '.join(exits.below) or 'none'}), {exits.below_designated} of them "
-            f"designated. The others need {exits.still_to_exit:,} more exits."
+            f"{line:.0%} line ({', '.join(exits.below) or 'none'}), {exits.below_designated} of "
+            f"them designated. The others need {exits.still_to_exit:,} more exits."
         )
     )
 else:
@@ -186,13 +235,21 @@ else:
 #
 # Moran's I of the village rate on row-standardised weights: positive when neighbouring
 # villages have similar rates. `p_norm` is the analytical (normal) p-value, `p_sim` the
-# pseudo p-value of random permutations of the rates over the villages.
+# pseudo p-value of random permutations of the rates over the villages. Who neighbours
+# whom comes from the villages' polygons: without a geography there is nothing to test.
+
+# %%
+if not spatial_part:
+    outputs.not_available("spatial statistics (Moran's I, LISA, Getis-Ord Gi*)",
+                          no_geography, output_dir=output_dir, prefix=figure_prefix,
+                          rest=True)  # fmt: skip
 
 # %%
 moran = spatial.global_moran(rates, rate, weights=weights, permutations=permutations, seed=seed)
 moran_eb = spatial.global_moran(rates, "eb", weights=weights, permutations=permutations, seed=seed)
 moran_table = moran.to_frame()
-_ = outputs.save_table(moran_table, "global_moran", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(moran_table, "global_moran", output_dir=output_dir, prefix=figure_prefix,
+                       min_count=min_count)  # fmt: skip
 display(moran_table)
 verdict = "significant" if moran.p_sim < alpha else "not significant"
 display(
@@ -221,10 +278,12 @@ lisa = spatial.local_moran(rates, rate, **inference)
 gi = spatial.getis_ord(rates, rate, **inference)
 local = spatial.local_results(rates, rate, lisa, gi)
 _ = outputs.save_table(
-    local.reset_index(), "local_clusters", output_dir=output_dir, prefix=figure_prefix
-)
+    local.reset_index(), "local_clusters", output_dir=output_dir, prefix=figure_prefix,
+    min_count=min_count,
+)  # fmt: skip
 summary = spatial.local_summary(lisa)
-_ = outputs.save_table(summary, "local_summary", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(summary, "local_summary", output_dir=output_dir, prefix=figure_prefix,
+                       min_count=min_count)  # fmt: skip
 shown = ["name", "designated", rate, "n_neighbours", "Ii", "p_sim", "min_p", "cluster"]
 display(local[[*shown, "significant_fdr", "spot"]].round(4))
 display(summary)
@@ -235,7 +294,7 @@ fig = maps.cluster_maps(
     local,
     alpha=alpha,
     title=t(
-        f"寨市乡贫困的局部空间聚类，{year}年（{weights}，{permutations}次置换）",
+        f"{place}贫困的局部空间聚类，{year}年（{weights}，{permutations}次置换）",
         f"Local clusters of poverty, {year} ({weights}, {permutations:,} permutations)",
     )
     + suffix,
@@ -297,7 +356,13 @@ display(
 # * **Small denominators.** Raw rates of small villages are noisy; the empirical Bayes
 #   rates show how much. Do not run local statistics on the *spatially* smoothed rate: the
 #   smoothing borrows from neighbours and so creates the autocorrelation being tested.
-# * **Synthetic data.** With the embedded dataset, the roster, populations and polygons are
-#   synthetic, and the spatial pattern (incidence rising with distance from S221 and with
-#   elevation, a planted High-High group in the north-west) was put there on purpose to
-#   check that the analysis finds it. Nothing here describes the real township.
+
+# %%
+if is_synthetic(roster):
+    display(Markdown(
+        "* **Synthetic data.** With the embedded dataset, the roster, populations and "
+        "polygons are synthetic, and the spatial pattern (incidence rising with distance "
+        "from the main road and with elevation, a planted High-High group in the "
+        "north-west) was put there on purpose to check that the analysis finds it. Nothing "
+        "here describes the real township."
+    ))  # fmt: skip

@@ -9,18 +9,17 @@
 # ---
 
 # %% [markdown]
-# # 寨市乡 2016: relocation site choices (易地扶贫搬迁安置点选址)
+# # 易地扶贫搬迁安置点选址：relocation site choices
 #
-# The 2016 work summary reports 41 households / 146 people in scattered resettlement
-# ("山上搬山下、山上搬路边", inside the home village) and 71 households / 261 people planned
-# for one concentrated site at the former food station and health centre by the township
-# seat (8.5 mu, no farmland). Were these good site choices by the criteria of the policy
-# and the literature, and how far is the chosen site from what a location model would
-# pick? Method and sources: `docs/relocation.md`.
+# Households registered for relocation (易地扶贫搬迁) move either within their home village
+# (scattered, "山上搬山下、山上搬路边") or to a concentrated site. Were the sites good choices by
+# the criteria of the policy and the literature, and how far is the chosen site from what
+# a location model would pick? Method and sources: `docs/relocation.md`.
 
 # %% tags=["parameters"]
 roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xlsx/csv/parquet)
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # villages, seat, roads, sites, hazards
+reference: str = ""  # reference folder (fupin init); empty for the embedded tables
 p: int = 1  # number of sites the location model opens
 radius_m: float = 3000.0  # MCLP service radius, metres
 weight: str = "people"  # what an origin village weighs: people | households
@@ -31,6 +30,7 @@ max_road_m: float = 1000.0  # screening: farthest acceptable distance to a road,
 max_seat_m: float = 5000.0  # screening: farthest acceptable distance to the seat, metres
 sensitivity_p: list = [1, 2]  # values of p tried in the sensitivity table
 sensitivity_radii_m: list = [2000.0, 3000.0, 5000.0]  # radii tried in the sensitivity table
+min_count: int = 3  # disclosure threshold: smaller counts of people or households read <3
 lang: str = "zh"  # labels: zh | en
 output_dir: str = ""  # where figures/ and tables/ go; empty: write nothing
 figure_prefix: str = "04_relocation_sites"  # file name prefix of figures and tables
@@ -38,17 +38,19 @@ figure_prefix: str = "04_relocation_sites"  # file name prefix of figures and ta
 # %%
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, maps, outputs, plots
+from fupin_analysis import clean_roster, findings, indicators, inputs, maps, outputs, plots
 from fupin_analysis import relocation as rl
-from fupin_analysis.geo import read_geography
 from fupin_analysis.provenance import is_synthetic
-from fupin_analysis.reference import load_policy
+from fupin_analysis.reference import load_reference
 
 plots.use_style()
-outputs.show_banner(roster, geography)
+outputs.show_banner(roster=roster, geography=geography)
 t = plots.translator(lang)
 synthetic = is_synthetic(roster) or is_synthetic(geography)
-policy = load_policy()
+ref = load_reference(reference)
+display(Markdown(findings.place_heading(ref)))
+outputs.show_rule(min_count, lang)
+display(Markdown(findings.published_relocation(ref)))
 
 # %% [markdown]
 # ## Relocated households and their origins
@@ -57,11 +59,22 @@ policy = load_policy()
 # point, and its elevation the village's mean elevation.
 
 # %%
-cr = clean_roster(roster)
-geo = read_geography(geography)
+cr = clean_roster(roster, reference=reference)
+no_relocation = inputs.missing_fields(cr, "relocation_mode")
+if no_relocation:
+    outputs.not_available("relocation", no_relocation, output_dir=output_dir,
+                          prefix=figure_prefix, rest=True)  # fmt: skip
+relocated = cr.households.dropna(subset=["relocation_mode"])
+display(outputs.shown(indicators.households_by(relocated, "relocation_mode"), lang,
+                      indicators.HEADERS_ZH, min_count))  # fmt: skip
+
+# %%
+geo, no_geography = inputs.geography(geography)
+if no_geography:
+    outputs.not_available("origins, site criteria, location models and maps", no_geography,
+                          output_dir=output_dir, prefix=figure_prefix, rest=True)  # fmt: skip
 orig = rl.origins(cr, geo)
 sites = geo.sites.to_crs(orig.crs)
-rl.relocated_by_mode(orig)
 
 # %% [markdown]
 # ## Criteria per site
@@ -73,8 +86,8 @@ rl.relocated_by_mode(orig)
 housing = rl.HousingAssumption(floors=floors, coverage=coverage)
 crit = rl.evaluate_sites(orig, geo, hazard_buffer_m=hazard_buffer_m, housing=housing)
 _ = outputs.save_table(crit, "site_criteria", output_dir=output_dir, prefix=figure_prefix,
-                       headers_zh=rl.HEADERS_ZH)
-outputs.localise(crit, lang, rl.HEADERS_ZH).round(1)
+                       headers_zh=rl.HEADERS_ZH, min_count=min_count)
+outputs.shown(crit, lang, rl.HEADERS_ZH, min_count).round(1)
 
 # %%
 rl.criteria_sources()
@@ -93,11 +106,18 @@ display(Markdown(
     f"Its {chosen['area_mu']:g} mu give {chosen['land_m2_per_person']:.1f} m² of land per "
     f"person; with houses of {floors:g} storeys on {coverage:.0%} of the land (an assumption, "
     f"plot ratio {housing.plot_ratio:g}) that is {chosen['floor_m2_per_person']:.1f} m² of "
-    f"floor per person, {chosen['floor_to_cap']:.0%} of the 25 m² cap. With the work "
-    f"summary's planned {policy.concentrated_people:.0f} people the land is "
-    f"{rl.land_per_person(policy.concentrated_site_mu, policy.concentrated_people):.1f} m² "
-    "per person."
+    f"floor per person, {chosen['floor_to_cap']:.0%} of the "
+    f"{ref.policy.housing_cap_m2_per_person:g} m² cap."
 ))
+
+# %%
+planned = ref.published_value("concentrated_people")
+site_mu = ref.published_value("concentrated_site_mu")
+if planned == planned and site_mu == site_mu:
+    display(Markdown(
+        f"With the published plan of {planned:,.0f} people on {site_mu:g} mu the land is "
+        f"{rl.land_per_person(site_mu, planned):.1f} m² per person."
+    ))  # fmt: skip
 
 # %% [markdown]
 # ## The chosen site against the optimum
@@ -114,7 +134,8 @@ capped = rl.optimal_sites(orig, sites, p=p, weight="households", radius_m=radius
                           capacity="capacity_households")
 runs = {"p-median": best, "mclp": cover, "capacitated p-median (households)": capped}
 summary = rl.optimality_table(runs)
-_ = outputs.save_table(summary, "optimality_gap", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(summary, "optimality_gap", output_dir=output_dir, prefix=figure_prefix,
+                       min_count=min_count)  # fmt: skip
 summary
 
 # %%
@@ -142,7 +163,8 @@ display(Markdown(text))
 
 # %%
 screen = rl.screen_sites(crit, max_road_m=max_road_m, max_seat_m=max_seat_m)
-_ = outputs.save_table(screen, "site_screening", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(screen, "site_screening", output_dir=output_dir, prefix=figure_prefix,
+                       min_count=min_count)  # fmt: skip
 screen
 
 # %%
@@ -170,11 +192,12 @@ fig = maps.relocation_map(
     orig,
     best,
     title=t(
-        "寨市乡 2016 易地扶贫搬迁：迁出村与安置点",
-        "Zhaishi township 2016 relocation: origins and sites",
+        f"{ref.place.short}易地扶贫搬迁：迁出村与安置点",
+        f"{ref.place.short} relocation: origins and sites",
     )
     + (t("（合成数据）", " (synthetic data)") if synthetic else ""),
     lang=lang,
+    min_count=min_count,
 )
 _ = plots.save_figure(fig, "map_origins_sites", output_dir=output_dir, prefix=figure_prefix)
 
@@ -187,7 +210,8 @@ _ = plots.save_figure(fig, "map_origins_sites", output_dir=output_dir, prefix=fi
 
 # %%
 sens = rl.sensitivity(orig, sites, p_values=sensitivity_p, radii_m=sensitivity_radii_m)
-_ = outputs.save_table(sens, "sensitivity", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(sens, "sensitivity", output_dir=output_dir, prefix=figure_prefix,
+                       min_count=min_count)  # fmt: skip
 sens.round(3)
 
 # %% [markdown]
@@ -199,24 +223,15 @@ sens.round(3)
 # %%
 moves = rl.scattered_moves(orig, geo)
 _ = outputs.save_table(moves, "scattered_moves", output_dir=output_dir, prefix=figure_prefix,
-                       headers_zh=rl.HEADERS_ZH)
-moves.round(0)
+                       headers_zh=rl.HEADERS_ZH, min_count=min_count)
+outputs.shown(moves, lang, rl.HEADERS_ZH, min_count).round(0)
 
 # %%
-scattered = rl.scattered_summary(moves)
-display(Markdown(
-    f"{scattered.nearer_road} of {scattered.known} villages with scattered moves "
-    f"({scattered.households} households, {scattered.people} people in the roster) moved "
-    f"nearer the road; {scattered.moved_down} moved down. "
-    f"Median move {scattered.median_move_m:.0f} m."
-))
+display(Markdown(findings.scattered_moves(rl.scattered_summary(moves), min_count=min_count)))
 
 # %% [markdown]
 # ## Caveats
 #
-# - **Synthetic data**: the embedded roster and geography are synthetic, calibrated to the
-#   work summary's figures; candidate sites, hazard zones and elevations are invented.
-#   Results on them demonstrate the method and say nothing about the real 寨市乡.
 # - **Approximate geography**: village polygons are approximate (Voronoi cells of geocoded
 #   points, some imputed) and roads are schematic lines.
 # - **Origins are village points** and distances are straight lines in metres (EPSG:4546),
@@ -224,3 +239,12 @@ display(Markdown(
 # - **Land per person against the 25 m² cap** depends on the housing assumption (storeys ×
 #   built share); the work summary gives only the land.
 # - The optimum is the best **of the candidate sites**, not of every place in the township.
+
+# %%
+if synthetic:
+    display(Markdown(
+        "- **Synthetic data**: the embedded roster and geography are synthetic, calibrated to "
+        "the work summary's figures; candidate sites, hazard zones and elevations are "
+        "invented. Results on them demonstrate the method and say nothing about the real "
+        "township."
+    ))  # fmt: skip

@@ -20,6 +20,7 @@ import csv
 import io
 import os
 import tempfile
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
@@ -127,3 +128,74 @@ def embedded_truth() -> pd.DataFrame:
     if not path.exists():
         pytest.skip("ground truth missing: run `fupin synth --out data/raw`")
     return pd.read_parquet(path)
+
+
+class _Tables(HTMLParser):
+    """The tables of an HTML page: a list of tables, each a list of rows of cell texts."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag == "table":
+            self.tables.append([])
+        elif tag == "tr" and self.tables:
+            self.tables[-1].append([])
+        elif tag in ("td", "th") and self.tables and self.tables[-1]:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def html_tables(page: Path) -> list[list[list[str]]]:
+    """Every table of an HTML page as rows of cell texts (header rows included)."""
+    parser = _Tables()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return [table for table in parser.tables if table]
+
+
+def small_counts_shown(page: Path, threshold: int) -> list[str]:
+    """Cells of a page's tables that show a count of 1..threshold-1 people or households.
+
+    A column counts people or households when its header is in
+    ``disclosure.COUNT_COLUMNS`` or is the Chinese header the notebooks give such a
+    column; in a long table (``item``/``measure``/``figure`` and ``value``) a row whose
+    measure is in ``disclosure.COUNT_MEASURES``.
+    """
+    from fupin_analysis import disclosure, indicators, relocation, spatial
+
+    counts = set(disclosure.COUNT_COLUMNS)
+    for headers in (indicators.HEADERS_ZH, spatial.INCIDENCE_HEADERS_ZH, relocation.HEADERS_ZH):
+        counts |= {zh for name, zh in headers.items() if name in disclosure.COUNT_COLUMNS}
+    counts |= {"行数", "其中真实人员"}
+
+    def small(text: str) -> bool:
+        try:
+            value = float(text.replace(",", ""))
+        except ValueError:
+            return False
+        return 0 < value < threshold and value == int(value)
+
+    found = []
+    for table in html_tables(page):
+        header = table[0]
+        measure = next((header.index(m) for m in ("item", "measure", "figure") if m in header),
+                       None)  # fmt: skip
+        value = header.index("value") if "value" in header else None
+        for row in table[1:]:
+            for j, cell in enumerate(row):
+                if j < len(header) and header[j] in counts and small(cell):
+                    found.append(f"{page.name}: {header[j]} = {cell} in row {row}")
+            if measure is not None and value is not None and len(row) == len(header):
+                if row[measure] in disclosure.COUNT_MEASURES and small(row[value]):
+                    found.append(f"{page.name}: {row[measure]} = {row[value]}")
+    return found

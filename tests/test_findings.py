@@ -3,6 +3,8 @@ the tables say, and "not available" where a figure cannot be computed."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -76,8 +78,25 @@ def test_exits_and_aid_reads_the_total_rows_wherever_they_are():
                         "secondary_students": [0, 343]})  # fmt: skip
     text = findings.exits_and_aid(exits, edu, 2016)
     assert text.startswith("In 2016 the roster records 1,759 people exited (29.2% of the")
-    assert "county target of 1,458" in text
+    assert "against a target of 1,458" in text
     assert "1,391,000 yuan for 705 pupils at 小学及以下 and 343 at 初、高中." in text
+
+
+def test_exits_and_aid_of_a_township_without_published_figures(tmp_path):
+    from fupin_analysis.project import init_project
+    from fupin_analysis.reference import load_reference
+
+    ref = load_reference(init_project("522634101", tmp_path / "xj") / "reference")
+    exits = pd.DataFrame({"village_code": ["522634101", "522634101204"],
+                          "exited_people": [2.0, 2.0], "exit_share": [0.1, 0.1]})
+    edu = pd.DataFrame({"village_code": ["522634101"], "primary_students": [4],
+                        "secondary_students": [0]})  # fmt: skip
+    text = findings.exits_and_aid(exits, edu, 2016, ref)
+    assert text == (
+        "In 2016 the roster records <3 people exited. No education aid rates are published "
+        "for this township: 4 pupils at 小学及以下 and 0 at 初、高中."
+    )
+    assert "1,458" not in text and "target" not in text
 
 
 def _deprivations(rows: list[list[bool]]) -> pd.DataFrame:
@@ -86,9 +105,13 @@ def _deprivations(rows: list[list[bool]]) -> pd.DataFrame:
 
 def test_af_headline_when_income_alone_reaches_the_cut_off():
     dep = _deprivations([[True, False, False, False, False], [True, True, False, False, False]])
-    text = findings.af_headline(asr.alkire_foster(dep, k=0.2), asr.income_only(dep))
+    af, alone = asr.alkire_foster(dep, k=0.2), asr.income_only(dep)
+    text = findings.af_headline(af, alone, min_count=1)
     assert text.startswith("Across the township 100.0% of registered households are")
     assert "50.0% of registered households (1 of 2) fall short on income alone" in text
+    # below the disclosure threshold the count, and the share that gives it away, are hidden
+    assert "<3 of <3 registered households fall short" in findings.af_headline(af, alone)
+    assert "50.0%" not in findings.af_headline(af, alone)
     assert text.endswith("which by itself reaches the cut-off, so they count as "
                          "multidimensionally poor.")  # fmt: skip
 
@@ -107,8 +130,10 @@ def test_exit_checks_summary_lists_designated_villages_under_the_line():
                            "eligible_not_exited": [False, False, True]})  # fmt: skip
     line = pd.DataFrame({"village_name": ["李家村", "竹桥村", "城内社区"],
                          "designated": [True, True, False], "below_line": [True, True, True]})
-    text = findings.exit_checks_summary(checks, line)
+    text = findings.exit_checks_summary(checks, line, min_count=1)
     assert text.startswith("2 households are marked exited but fail a criterion; 1 meet")
+    protected = findings.exit_checks_summary(checks, line)
+    assert protected.startswith("<3 households are marked exited but fail a criterion; <3 ")
     assert "3 of 3 units have a remaining poverty incidence under the 2%" in text
     assert text.endswith("designated villages among them: 李家村、竹桥村.")
 
@@ -123,6 +148,34 @@ def test_village_header():
     assert findings.village_header(no_population).endswith(
         "registered population not available; 12 registered poor households with 40 people."
     )
+    two = s._replace(households=2, people=9, share=9 / 900)
+    assert findings.village_header(two).endswith(
+        "registered population 900; <3 registered poor households with <3 people."
+    )
+    assert findings.village_header(two, min_count=2).endswith(
+        "2 registered poor households with 9 people (1.0% of the population)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("summary", "shown"),
+    [({"rows_read": 9, "members": 7, "households": 3, "quarantined": 2,
+       "quarantined_persons": 1, "persons": 8}, ["9", "7", "3", "<3", "<3", "8"])],
+)  # fmt: skip
+def test_cleaning_outcome_hides_small_counts(summary, shown):
+    table = pd.DataFrame({"item": list(summary), "value": list(summary.values())})
+    text = findings.cleaning_outcome(table)
+    assert [m for m in re.findall(r"\*\*([^*]+)\*\*", text)] == shown
+    assert "**2**" in findings.cleaning_outcome(table, min_count=1)
+
+
+def test_reproduction_list_hides_small_counts_of_people_not_shares():
+    rep = _reproduction(value=[2.0, 0.2383], value_with_quarantined=[2.0, 0.2383],
+                        quarantined=[1.0, 0.0])  # fmt: skip
+    first, second = findings.reproduction_list(rep).split("\n")
+    assert "roster <3, with quarantined <3, published 6,066" in first
+    assert "<3 refused by the cleaning" in first
+    assert "roster 23.8%" in second
 
 
 def test_village_af_and_exits():
@@ -138,10 +191,14 @@ def test_village_af_and_exits():
     checks = pd.DataFrame({"exited": [True, True, False], "false_exit": [True, False, False],
                            "eligible_not_exited": [False, False, True]})  # fmt: skip
     line = pd.DataFrame({"incidence_remaining": [0.0125]})
-    assert findings.village_exits(checks, line) == (
+    assert findings.village_exits(checks, line, min_count=1) == (
         "2 households exited; 1 of them fail a criterion and 1 households meet every "
         "criterion but are still registered. Remaining incidence 1.2% against the 2% "
         "village exit line."
+    )
+    # issue 15: "1 of them fail a criterion" points at a family
+    assert findings.village_exits(checks, line).startswith(
+        "<3 households exited; <3 of them fail a criterion and <3 households meet"
     )
     nan_line = pd.DataFrame({"incidence_remaining": [float("nan")]})
     assert findings.village_exits(checks, nan_line).endswith(

@@ -172,7 +172,9 @@ def test_relocation_map_draws_flows_moves_sites_and_legend(geography):
     )
     orig = rl.origins(households, geography)
     optimum = rl.optimal_sites(orig, geography.sites)
-    fig = maps.relocation_map(geography, orig, optimum, title="Relocation", lang="en")
+    fig = maps.relocation_map(
+        geography, orig, optimum, title="Relocation", lang="en", min_count=1
+    )
     ax = fig.axes[0]
     assert _finished(ax) and _title(ax) == "Relocation"
     texts = [t.get_text() for t in ax.texts]
@@ -193,6 +195,16 @@ def test_relocation_map_draws_flows_moves_sites_and_legend(geography):
     # the two concentrated villages' flow origins, dot size 4 × people
     flows = next(c for c in ax.collections if c.get_offsets().shape[0] == 2)
     assert sorted(flows.get_sizes().tolist()) == [8.0, 16.0]
+    plt.close(fig)
+
+    # issue 15: one household of four people is not drawn four people wide
+    fig = maps.relocation_map(geography, orig, optimum, title="Relocation", lang="en")
+    ax = fig.axes[0]
+    assert "concentrated, fewer than 3 households: not to scale" in _legend(ax)
+    flows = next(c for c in ax.collections if c.get_offsets().shape[0] == 2)
+    assert flows.get_sizes().tolist() == [12.0, 12.0]  # one size, whatever the people
+    lines = [c for c in ax.collections if c.get_linestyle()[0][1] is not None]
+    assert len(lines) == 1 and set(lines[0].get_linewidths()) == {0.8}  # dashed, one width
     plt.close(fig)
 
 

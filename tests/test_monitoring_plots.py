@@ -131,7 +131,8 @@ def _villages() -> gpd.GeoDataFrame:
 
 def test_draw_m0_and_exit_line_outlines_units_under_the_line():
     fig, axes = plt.subplots(1, 2)
-    mp.draw_m0_and_exit_line(axes, _villages(), k=0.4, year=2016, lang="en")
+    mp.draw_m0_and_exit_line(axes, _villages(), k=0.4, year=2016, lang="en", place="西江镇",
+                             exit_line=0.03)
     m0, line = axes
     coloured = [c for c in m0.collections if isinstance(c, PatchCollection)]
     assert np.ma.getdata(coloured[0].get_array()).tolist() == [0.1, 0.3]  # "c" has no data
@@ -142,17 +143,17 @@ def test_draw_m0_and_exit_line_outlines_units_under_the_line():
     assert dashed.get_linestyle()[0][1] is not None and len(dashed.get_segments()) == 1
     assert dashed.get_segments()[0][:, 0].min() == 1000  # unit "b", designated
     assert _title(m0) == "Adjusted headcount M0 (k = 0.40)"
-    assert _title(line).startswith("Remaining incidence 2016")
+    assert _title(line) == "Remaining incidence 2016 (green: under 3%; dashed: designated)"
     for ax in axes:
         assert not ax.axison
         assert "N" in _texts(ax.texts)  # north arrow
         assert ax.artists  # scale bar
-    assert fig._suptitle.get_text() == "寨市乡 (approximate village boundaries)"
+    assert fig._suptitle.get_text() == "西江镇 (approximate village boundaries)"
 
 
 def test_draw_exit_checks_map_marks_false_exits_and_eligible():
     fig, ax = plt.subplots()
-    mp.draw_exit_checks_map(ax, _villages(), year=2016, lang="en")
+    mp.draw_exit_checks_map(ax, _villages(), year=2016, lang="en", min_count=1)
     false, eligible = [c for c in ax.collections if isinstance(c, PathCollection)]
     assert false.get_offsets().tolist() == [[1500.0, 500.0]]  # unit "b": 2 false exits
     assert false.get_sizes().tolist() == [120.0]
@@ -163,16 +164,42 @@ def test_draw_exit_checks_map_marks_false_exits_and_eligible():
     assert not ax.axison and ax.artists
 
 
+def test_the_exit_checks_map_does_not_draw_small_counts_to_scale():
+    fig, ax = plt.subplots()
+    mp.draw_exit_checks_map(ax, _villages(), year=2016, lang="en")
+    drawn = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
+    assert [c.get_sizes().tolist() for c in drawn] == [[180.0], [180.0]]  # 2 and 1: as 3
+    assert all(len(c.get_facecolor()) == 0 or c.get_facecolor()[0][3] == 0 for c in drawn)
+    assert _legend(ax) == ["false exits (size = households)", "false exits (size = households) <3",
+                           "eligible, not exited", "eligible, not exited <3"]  # fmt: skip
+    assert "hollow: fewer than 3 households, size not to scale" in _texts(ax.texts)
+
+
 def test_draw_households_two_panels_with_labels():
     by_type = pd.DataFrame({"value_zh": ["一般贫困户", "未填"], "households": [10, 2]})
     by_cause = pd.DataFrame({"value_zh": ["因病"], "households": [7]})
     fig, axes = plt.subplots(1, 2)
-    mp.draw_households(axes, by_type, by_cause, name="李家村", year=2016, lang="en")
+    mp.draw_households(axes, by_type, by_cause, name="李家村", year=2016, lang="en",
+                       min_count=1)
     assert [p.get_width() for p in axes[0].patches] == [10, 2]
     assert _texts(axes[0].get_yticklabels())[1] == "not recorded"
     assert [p.get_width() for p in axes[1].patches] == [7]
     assert [_title(ax) for ax in axes] == ["Household type", "Main cause of poverty"]
     assert fig._suptitle.get_text() == "李家村: registered households, 2016"
+
+
+def test_draw_households_merges_small_categories():
+    """Issue 15: no bar of a village's chart is 1 or 2 households."""
+    by_type = pd.DataFrame({"value_zh": ["一般贫困户", "低保贫困户", "特困供养贫困户"],
+                            "households": [10, 2, 4]})
+    by_cause = pd.DataFrame({"value_zh": ["因病", "因学"], "households": [1, 1]})
+    fig, axes = plt.subplots(1, 2)
+    mp.draw_households(axes, by_type, by_cause, name="李家村", year=2016, lang="zh")
+    assert _texts(axes[0].get_yticklabels()) == ["一般贫困户", "其他 (<3)"]
+    assert [p.get_width() for p in axes[0].patches] == [10, 6]  # 2 and, with it, the 4
+    assert [p.get_width() for p in axes[1].patches] == [0]  # 1 + 1 stays small: no bar
+    assert "<3" in _texts(axes[1].texts)[0]
+    assert any("少于3户的类别并入" in t for t in _texts(axes[0].texts))
 
 
 def test_draw_households_of_a_village_without_households():
@@ -185,11 +212,20 @@ def test_draw_households_of_a_village_without_households():
 def test_draw_pyramid_men_left_women_right():
     wide = pd.DataFrame({"男": [2, 1], "女": [3, 0]}, index=["0-4", "5-9"])
     fig, ax = plt.subplots()
-    mp.draw_pyramid(ax, wide, name="李家村", year=2016, lang="en")
+    mp.draw_pyramid(ax, wide, name="李家村", year=2016, lang="en", min_count=1)
     assert [p.get_width() for p in ax.patches] == [-2, -1, 3, 0]
     assert all(not t.startswith("-") for t in _texts(ax.get_xticklabels()))
     assert _legend(ax) == ["male", "female"]
     assert ax.get_ylabel() == "age group"
+
+
+def test_draw_pyramid_leaves_out_small_cells():
+    wide = pd.DataFrame({"男": [2, 7], "女": [3, 0]}, index=["0-9", "10-19"])
+    fig, ax = plt.subplots()
+    mp.draw_pyramid(ax, wide, name="李家村", year=2016, lang="en")
+    assert [p.get_width() for p in ax.patches] == [0, -7, 3, 0]
+    assert _texts(ax.texts)[0] == "<3"
+    assert "Cells of people below 3 are not drawn to scale (shown as <3)" in _texts(ax.texts)
 
 
 def test_draw_village_vs_township():

@@ -19,6 +19,7 @@ re-running one notebook gives byte-identical files.
 from __future__ import annotations
 
 import ast
+import html
 import re
 import stat
 from pathlib import Path
@@ -30,6 +31,7 @@ import pandas as pd
 import papermill
 import pytest
 import yaml
+from conftest import html_tables, small_counts_shown
 
 from fupin_analysis import disclosure, report
 
@@ -248,6 +250,21 @@ def test_published_tables_have_no_household_rows_and_no_small_counts(test_run):
 
 
 @pytest.mark.slow
+def test_pages_show_no_small_counts_and_state_the_rule(test_run):
+    """Issue 15: the tables a page displays are protected as the published files are."""
+    threshold = disclosure.DEFAULT_THRESHOLD
+    pages = sorted((test_run.run_dir / "html").glob("*.html"))
+    assert len(pages) == len(test_run.summary)
+    shown = [hit for page in pages for hit in small_counts_shown(page, threshold)]
+    assert not shown, "\n".join(shown[:20])
+    checked = sum(len(html_tables(page)) for page in pages)
+    assert checked > 20  # the pages do show tables, and they were read
+    rule = html.escape(disclosure.rule_text(threshold, "zh"), quote=False)
+    for page in pages:
+        assert rule in page.read_text(encoding="utf-8"), page.name
+
+
+@pytest.mark.slow
 def test_lists_for_follow_up_are_private_and_named_in_the_index(test_run):
     private = test_run.run_dir.with_name(f"{test_run.run_dir.name}.private")
     (listed,) = sorted(private.glob("village_profile-*__households_to_review.csv"))
@@ -265,9 +282,9 @@ def test_a_notebook_run_again_gives_byte_identical_files(test_run, tmp_path):
     manifest and logs only, and no file names a folder of this machine.
     """
     again = report.run_report(
-        REPO / "reports.yml", out=tmp_path / "again", only="00_overview", test=True,
-        progress=False,
-    )  # fmt: skip
+        REPO / "reports.yml", out=tmp_path / test_run.run_dir.name, only="00_overview",
+        test=True, progress=False,
+    )  # fmt: skip  # the same run name: pages are titled by it
     assert again.ok, again.summary
     files = sorted(
         p.relative_to(again.run_dir)

@@ -11,6 +11,7 @@ from python_calamine import CalamineWorkbook
 
 from fupin_analysis import outputs
 from fupin_analysis.errors import ConfigError, PrivacyError
+from fupin_analysis.reference import data_dir
 
 
 def _table():
@@ -95,16 +96,67 @@ def test_save_table_refuses_path_like_names(tmp_path):
         outputs.save_table(_table(), "../t", output_dir=tmp_path, prefix="nb")
 
 
-def test_banner_for_synthetic_inputs(tmp_path, capsys):
+def test_banner_names_exactly_the_synthetic_inputs(tmp_path, capsys):
     real, synthetic = tmp_path / "mine.csv", tmp_path / "registry.csv"
     real.write_text("code,name\n", encoding="utf-8")
     synthetic.write_text("code,name,synthetic\n", encoding="utf-8")
-    assert outputs.banner_text(real) is None
-    assert outputs.banner_text(real, synthetic) == outputs.SYNTHETIC_BANNER
-    outputs.show_banner(real, synthetic)
+    assert outputs.banner_text(roster=real) is None
+    text = outputs.banner_text(roster=real, registry=synthetic, geography="")
+    assert "registry: embedded synthetic populations" in text
+    assert "roster" not in text and "No real person" not in text  # the people are real
+    outputs.show_banner(roster=real, registry=synthetic)
     assert "SYNTHETIC DATA" in capsys.readouterr().out
-    outputs.show_banner(real)
+    outputs.show_banner(roster=real)
     assert capsys.readouterr().out == ""
+
+
+def test_banner_of_the_embedded_dataset():
+    raw = data_dir() / "raw"
+    text = outputs.banner_text(
+        roster=raw / "zhaishi_roster_2016.xlsx", geography=raw / "zhaishi_geography.gpkg"
+    )
+    assert "roster: embedded synthetic roster; geography: embedded synthetic layer" in text
+    assert "No real person is in it." in text
+
+
+def test_a_shown_table_hides_small_counts_before_its_headers_are_translated():
+    table = pd.DataFrame({"village_name": ["李家村", "竹桥村", "全乡"],
+                          "households": [40, 2, 42], "exit_share": [0.5, 1.0, 0.52]})
+    shown = outputs.shown(table, "zh", {"households": "户数", "exit_share": "脱贫占比"})
+    assert shown.columns.tolist() == ["village_name", "户数", "脱贫占比"]
+    assert shown["户数"].tolist() == ["<3", "<3", 42]
+    assert shown["脱贫占比"].tolist() == ["<3", "<3", 0.52]
+    assert outputs.shown(table, "en", min_count=1).equals(table)
+
+
+def test_not_available_shows_records_and_ends_when_asked(tmp_path, capsys):
+    outputs.not_available("maps", "no geography given", output_dir=tmp_path, prefix="nb")
+    outputs.not_available("maps", "no geography given", output_dir=tmp_path, prefix="nb")
+    assert capsys.readouterr().out.count("> **not available** · maps: no geography given.") == 2
+    with pytest.raises(outputs.NotebookEnds, match="relocation: the roster has no"):
+        outputs.not_available("relocation", "the roster has no 易地扶贫搬迁安置方式 column",
+                              output_dir=tmp_path, prefix="nb", rest=True)  # fmt: skip
+    assert "The rest of this report needs it." in capsys.readouterr().out
+    assert outputs.read_status(tmp_path, "nb") == [
+        {"topic": "maps", "reason": "no geography given", "rest": False},
+        {"topic": "relocation", "reason": "the roster has no 易地扶贫搬迁安置方式 column",
+         "rest": True},
+    ]  # fmt: skip
+    assert sorted(p.name for p in (tmp_path / "status").iterdir()) == ["nb.json"]
+
+
+def test_not_available_without_a_run_folder_writes_nothing(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    outputs.not_available("maps", "no geography given", output_dir="", prefix="nb")
+    assert "not available" in capsys.readouterr().out
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ConfigError, match="prefix"):
+        outputs.status_path(tmp_path, "../nb")
+
+
+def test_notebook_ends_shows_as_one_line_in_ipython():
+    error = outputs.NotebookEnds("maps: no geography given")
+    assert error._render_traceback_() == ["NotebookEnds: maps: no geography given"]
 
 
 INJECTIONS = ["=cmd|' /C calc'!A0", '=HYPERLINK("http://x","click")', "+1+1", "@SUM(A1)",

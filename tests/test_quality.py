@@ -110,9 +110,11 @@ def test_embedded_assumed_links_are_the_crosswalks_assumed_successors(clean_embe
 
 def test_cleaning_outcome_sentence_reads_the_summary(small):
     _, clean = small
-    text = findings.cleaning_outcome(clean.summary())
+    text = findings.cleaning_outcome(clean.summary(), min_count=1)
     assert text.startswith("Of **5** data rows, **5** people were kept in **2** households")
     assert "**0** rows were refused" in text and "**5** registered persons" in text
+    protected = findings.cleaning_outcome(clean.summary())  # two households: a small count
+    assert "people were kept in **<3** households" in protected
 
 
 def test_quarantine_reasons_table_has_no_index_column(clean_embedded):

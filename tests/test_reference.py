@@ -115,14 +115,89 @@ def test_policy_constants():
     policy = reference.load_policy()
     assert policy.housing_cap_m2_per_person == 25
     assert policy.village_exit_incidence == 0.02
-    assert (policy.education_aid_primary_yuan, policy.education_aid_secondary_yuan) == (1000, 2000)
     assert policy.mu_m2 == pytest.approx(666.67)
-    assert policy.exit_target_people_2016 == 1458
-    assert policy.registered_poor_people == 6066
-    assert policy.registered_poor_households == 1848
-    assert policy.concentrated_site_mu * policy.mu_m2 / policy.concentrated_people == pytest.approx(
-        21.71, abs=0.01
+    assert policy.site_max_slope_deg == 25
+    assert policy.relocation_national_concentrated_share == pytest.approx(0.764)
+
+
+@pytest.mark.parametrize(
+    ("province", "line"),
+    [("43", 0.02), ("52", 0.03), ("65", 0.03), ("15", 0.03), ("11", 0.02), ("44", 0.02)],
+)
+def test_village_exit_line_is_3_percent_in_the_western_provinces(province, line):
+    # FACTS §5: below 2% (3% in western provinces; Hunan uses 2%)
+    assert reference.load_policy(province=province).village_exit_incidence == line
+
+
+def test_policy_ships_with_the_package_not_in_a_reference_folder(tmp_path):
+    from fupin_analysis.project import init_project
+
+    folder = init_project("522634101", tmp_path / "xijiang") / "reference"
+    assert not (folder / "policy.csv").exists()
+    ref = reference.load_reference(folder)
+    assert ref.policy.village_exit_incidence == 0.03  # Guizhou is a western province
+    assert reference.POLICY_PATH.is_file()
+    assert not (reference.reference_dir() / "policy.csv").exists()
+
+
+def test_published_figures_of_the_work_summary(ref):
+    # FACTS §1, every figure with its original wording
+    pub = ref.published.set_index("figure")
+    assert pub.loc["registered_people", "value"] == 6066
+    assert pub.loc["registered_households", "value"] == 1848
+    assert pub.loc["exit_target_people", "value"] == 1458
+    assert pub.loc["exited_people", "value"] == 1777
+    assert pub.loc["designated_incidence", "value"] == 0.24
+    assert (pub["year"] == 2016).all()
+    assert pub.loc["concentrated_site_mu", "wording"] == "总用地面积8.5亩"
+    site = ref.published_value("concentrated_site_mu") * ref.policy.mu_m2
+    assert site / ref.published_value("concentrated_people") == pytest.approx(21.71, abs=0.01)
+    assert ref.published_value("no_such_figure") != ref.published_value("no_such_figure")  # NaN
+    assert ref.published_value("registered_people", 2017) != 6066
+
+
+def test_a_folder_without_published_figures_has_none(tmp_path):
+    from fupin_analysis.project import init_project
+
+    folder = init_project("522634101", tmp_path / "xijiang") / "reference"
+    ref = reference.load_reference(folder)
+    assert ref.published is None
+    assert pd.isna(ref.published_value("registered_people", 2016))
+
+
+def test_broken_published_figures_are_a_clear_error(tmp_path):
+    folder = tmp_path / "reference"
+    folder.mkdir()
+    source = reference.reference_dir() / "published.csv"
+    text = source.read_text(encoding="utf-8").replace(",6066,", ",six thousand,")
+    (folder / "published.csv").write_text(text, encoding="utf-8")
+    with pytest.raises(ReferenceDataError, match=r"published.csv, row 4, column value"):
+        reference.load_published(folder)
+    (folder / "published.csv").write_text(
+        source.read_text(encoding="utf-8") + "registered_people,1,人,2016,x,y,true\n",
+        encoding="utf-8",
     )
+    with pytest.raises(ReferenceDataError, match=r"listed twice for one year: \['registered"):
+        reference.load_published(folder)
+
+
+@pytest.mark.parametrize(
+    ("codes", "place"),
+    [
+        (["430527203203", "430527203504"],
+         ("430527203", "寨市苗族侗族乡", "寨市乡", "town", "全乡")),
+        (["522634101204"], ("522634101", "西江镇", "西江镇", "town", "全镇")),
+        (["522634101204", "522634100201"], ("522634", "雷山县", "雷山县", "county", "全县")),
+        (["430527203203", "522634101204"], ("", "", "", "area", "合计")),
+    ],
+)
+def test_the_place_of_a_folder_comes_from_the_division_table(codes, place):
+    found = reference.Place.of_codes(pd.Series(codes))
+    assert (found.code, found.name, found.short, found.level, found.total_label) == place
+
+
+def test_the_embedded_folder_is_zhaishi(ref):
+    assert (ref.place.code, ref.place.short) == ("430527203", "寨市乡")
 
 
 def test_every_row_cites_a_source(ref):

@@ -18,7 +18,7 @@ from shapely.geometry import LineString, Point, box
 from fupin_analysis import relocation as rl
 from fupin_analysis.errors import ConfigError, GeographyError
 from fupin_analysis.geo import metric_crs, read_geography
-from fupin_analysis.reference import load_policy
+from fupin_analysis.reference import load_reference
 
 CRS = "EPSG:4546"  # CGCS2000 / 3-degree Gauss-Kruger CM 111E, metres
 X0, Y0 = 500_000, 2_930_000  # near 111°E, 26.5°N, where geo.metric_crs picks EPSG:4546
@@ -654,10 +654,10 @@ def embedded(clean_embedded):
 
 def test_embedded_origins_match_the_roster(embedded, embedded_truth):
     _, _, orig = embedded
-    policy = load_policy()
+    published = load_reference().published_value
     counts = orig.groupby("mode")[["households", "people"]].sum()
-    assert counts.loc["concentrated", "households"] == policy.concentrated_households == 71
-    assert counts.loc["scattered", "households"] == policy.scattered_households == 41
+    assert counts.loc["concentrated", "households"] == published("concentrated_households") == 71
+    assert counts.loc["scattered", "households"] == published("scattered_households") == 41
     # people kept by the cleaning: the true relocated people less those it quarantined
     kept = embedded_truth[embedded_truth["expected_outcome"] == "clean"]
     expected = kept["true_relocation_mode"].value_counts()

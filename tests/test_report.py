@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 
 from fupin_analysis import cli, report
@@ -122,6 +123,26 @@ def test_plan_filters_shared_parameters_and_fans_out(planning):
     }
     assert missing.job_id == "missing" and not missing.notebook.exists()
     assert missing.parameters["seed"] == 7  # undeclared notebook: everything is passed
+
+
+def test_fan_out_villages_come_from_the_reference_folder_of_the_job(tmp_path):
+    from fupin_analysis.project import init_project
+
+    reference = init_project("522634101", tmp_path / "xijiang") / "reference"
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(nbdir / "prof.ipynb", COMMON + 'village: str = ""  # code\n'
+              'reference: str = ""  # folder', "")  # fmt: skip
+    config = report.load_config(_config(
+        tmp_path, f"notebook_dir: nbs\nparameters: {{reference: {reference}}}\n"
+        "notebooks:\n  - name: prof\n    fan_out: all\n",
+    ))  # fmt: skip
+    jobs = report.plan_jobs(config, notebook_dir=nbdir)
+    assert len(jobs) == 22 and jobs[0].job_id == "prof-522634101001"
+    named = report.plan_jobs(config, notebook_dir=nbdir, villages="长乌村,522634101204")
+    assert [j.parameters["village"] for j in named] == ["522634101204"]
+    with pytest.raises(ConfigError, match=r"\['李家村'\]: not codes or known names of the 22 "):
+        report.plan_jobs(config, notebook_dir=nbdir, villages="李家村")
 
 
 def test_plan_village_overrides_test_mode_and_only(planning):
@@ -381,3 +402,81 @@ def test_parameters_are_read_without_papermills_private_helper():
     for stem in ("00_overview", "village_profile"):
         nb = report.notebook_source(REPO / "notebooks" / f"{stem}.py")
         assert _parameters_from_file(nb) == report.notebook_parameters(nb), stem
+
+
+PART_BODY = """
+import warnings
+from fupin_analysis import outputs
+print("the-part-that-ran")
+
+warnings.warn("a-warning-for-the-log")
+
+outputs.not_available("maps", "no geography given", output_dir=output_dir, prefix=figure_prefix)
+print("after-the-section")
+"""
+ENDS_BODY = """
+from fupin_analysis import outputs
+print("before-the-end")
+
+outputs.not_available("relocation", "the roster has no 易地扶贫搬迁安置方式 column",
+                      output_dir=output_dir, prefix=figure_prefix, rest=True)
+
+print("never-shown")
+"""
+
+
+@pytest.mark.slow
+def test_not_available_is_not_failed(tmp_path, capsys):
+    """Issue 14 item 8: missing inputs give "not available" parts, exit 0; failures exit 2."""
+    nbdir = tmp_path / "nbs"
+    nbdir.mkdir()
+    _notebook(nbdir / "part.ipynb", COMMON, PART_BODY)
+    _notebook(nbdir / "ends.ipynb", COMMON, ENDS_BODY)
+    config = _config(
+        tmp_path, "notebook_dir: nbs\nnotebooks:\n  - name: part\n  - name: ends\n"
+    )
+    out = tmp_path / "西江镇-2016"
+    run = report.run_report(config, out=out, progress=False)
+    summary = run.summary.set_index("job")
+    assert summary["status"].to_dict() == {"part": "ok", "ends": "not available"}
+    assert summary["not_available"].to_dict() == {"part": 1, "ends": 1}
+    assert run.ok and run.failed.empty
+    assert summary.loc["ends", "error"] == "" and pd.isna(summary.loc["ends", "failed_cell"])
+
+    part = (out / "html" / "part.html").read_text(encoding="utf-8")
+    assert "the-part-that-ran" in part and "after-the-section" in part
+    assert "not available</strong> · maps: no geography given." in part
+    assert "<li>maps: no geography given</li>" in part  # the header lists it
+    assert "a-warning-for-the-log" not in part  # stderr goes to the log
+    assert "a-warning-for-the-log" in (out / "logs" / "part.log").read_text(encoding="utf-8")
+
+    ends = (out / "html" / "ends.html").read_text(encoding="utf-8")
+    assert "before-the-end" in ends and "never-shown" not in ends
+    assert "The rest of this report needs it." in ends
+    assert "Traceback" not in ends and "NotebookEnds" not in ends
+    assert "An Exception was encountered" not in ends  # papermill's error markers
+    stored = nbformat.read(out / "notebooks" / "ends.ipynb", as_version=4)
+    assert not [o for c in stored.cells for o in c.get("outputs", []) if o.output_type == "error"]
+
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "<title>fupin_analysis report: 西江镇-2016</title>" in index  # named by --out
+    assert "not available: relocation: the roster has no 易地扶贫搬迁安置方式 column" in index
+    assert "not available: maps: no geography given" in index
+    assert 'class="failed"' not in index and "SYNTHETIC" not in index
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    jobs = {j["job"]: j for j in manifest["jobs"]}
+    assert jobs["ends"]["status"] == "not available"
+    assert jobs["part"]["not_available"] == [
+        {"topic": "maps", "reason": "no geography given", "rest": False}
+    ]
+    assert "status/part.json" in {o["path"] for o in manifest["outputs"]}
+
+    assert cli.main(["report", "--config", str(config), "--out", str(out)]) == 0
+    capsys.readouterr()
+    # a run without the part removes its status file (the marker lists it)
+    config.write_text("notebook_dir: nbs\nnotebooks:\n  - name: part\n", encoding="utf-8")
+    (nbdir / "part.ipynb").unlink()
+    _notebook(nbdir / "part.ipynb", COMMON, 'print("all there")')
+    report.run_report(config, out=out, progress=False)
+    assert not (out / "status" / "part.json").exists()
+    assert not (out / "status" / "ends.json").exists()

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..errors import ConfigError
-from ..reference import load_villages, resolve_village_names
+from ..reference import load_villages, reference_dir, resolve_village_names
 
 if TYPE_CHECKING:
     import nbformat
@@ -297,19 +297,21 @@ def _coerce(value: Any, declared: dict[str, Any] | None, where: str) -> Any:
     return value
 
 
-def _fan_out_codes(spec: str | list[str]) -> list[str]:
-    villages = load_villages()
+def _fan_out_codes(spec: str | list[str], reference: str | None = None) -> list[str]:
+    """The village codes of a fan-out, from the job's reference folder (or the default)."""
+    villages = load_villages(reference or None)
     if spec == "all":
         return villages["code"].tolist()
     if spec == "designated":
         return villages.loc[villages["designated"], "code"].tolist()
     given = pd.Series([str(c).strip() for c in spec], dtype="str")
-    codes = resolve_village_names(given)["code"]
+    codes = resolve_village_names(given, reference or None)["code"]
     unknown = given[codes.isna()].tolist()
     if unknown:
+        folder = reference_dir(reference or None)
         raise ConfigError(
-            f"villages {unknown}: not codes or known names of the 30 units (see "
-            "data/reference/villages.csv); use all, designated or CODE,CODE"
+            f"villages {unknown}: not codes or known names of the {len(villages)} units of "
+            f"{folder / 'villages.csv'}; use all, designated or CODE,CODE"
         )
     return list(dict.fromkeys(codes.tolist()))  # one job per village, however it was named
 
@@ -358,7 +360,8 @@ def plan_jobs(
     Shared ``parameters`` go to every notebook that declares them; an entry's own
     ``parameters`` (and, with ``test=True``, its ``test_parameters``) are passed as
     given; ``overrides`` (``-p KEY=VALUE``) go to every planned notebook that declares
-    the key. A fan-out entry becomes one job per village (``villages`` overrides its
+    the key. A fan-out entry becomes one job per village of its reference folder (its
+    ``reference`` parameter, else the default tables; ``villages`` overrides its
     ``fan_out``: ``all``, ``designated`` or ``CODE,CODE`` — codes or any crosswalked
     village name; an override of its fan-out
     parameter, e.g. ``-p village=CODE``, runs that one village); with ``test=True``
@@ -420,7 +423,7 @@ def plan_jobs(
         if fan_out is None:
             jobs.append(Job(entry.name, entry.name, path, params | {"figure_prefix": entry.name}))
             continue
-        codes = _fan_out_codes(fan_out)
+        codes = _fan_out_codes(fan_out, params.get("reference"))
         for code in codes[:1] if test else codes:
             job_id = f"{entry.name}-{code}"
             jobs.append(

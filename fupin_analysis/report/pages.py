@@ -3,8 +3,11 @@
 Pages are repeatable: the same inputs give the same bytes. Executed notebooks lose
 papermill's timings and get cell ids from their position (:func:`repeatable_notebook`);
 times and durations go to ``manifest.json`` and the logs only. The HTML of a notebook has
-no code cells; a header on top names the job, the run, the package version and the
-parameters, every value escaped.
+no code cells and no stderr output (warnings go to the log); a header on top names the
+job, the run, the package version, the parameters and the parts of the notebook that
+were not available, every value escaped. A notebook that ended itself because the rest
+of it could not be computed (:func:`ended_notebook`) is stored and shown up to the
+section that says why.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MANIFEST_PACKAGES",
+    "ended_notebook",
+    "stderr_outputs",
     "repeatable_notebook",
     "write_html",
     "write_index",
@@ -53,6 +58,8 @@ MANIFEST_PACKAGES = (
     "pypinyin",
 )
 _PAPERMILL_RUN_KEYS = ("start_time", "end_time", "duration", "input_path", "output_path")
+_PAPERMILL_ERROR_TAG = "papermill-error-cell-tag"  # the cells papermill adds on an error
+_ENDS = "NotebookEnds"  # fupin_analysis.outputs.NotebookEnds, by name (as nbclient reports it)
 
 
 def _sha256(path: Path) -> str:
@@ -111,8 +118,89 @@ def repeatable_notebook(
     return nb
 
 
-def _header_cell(job: Job, project: Path, run_name: str) -> nbformat.NotebookNode:
-    """Job, run, version and parameters, as HTML with every value escaped."""
+def ended_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """An executed notebook that ended itself, cut at the cell that ended it.
+
+    The cell that raised :class:`fupin_analysis.outputs.NotebookEnds` keeps its other
+    outputs (the "not available" section) and loses the exception; the cells after it
+    (never executed) and papermill's error markers are dropped. A notebook without such
+    a cell is returned unchanged (a copy).
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> end = nbformat.v4.new_code_cell("outputs.not_available(...)", outputs=[
+    ...     nbformat.v4.new_output("stream", name="stdout", text="not available"),
+    ...     nbformat.v4.new_output("error", ename="NotebookEnds", evalue="x", traceback=[])])
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), end,
+    ...                                      nbformat.v4.new_markdown_cell("## Later")])
+    >>> cut = ended_notebook(nb)
+    >>> len(cut.cells), [o["output_type"] for o in cut.cells[1].outputs]
+    (2, ['stream'])
+    """
+    nb = copy.deepcopy(nb)
+    nb.cells = [c for c in nb.cells if _PAPERMILL_ERROR_TAG not in c.metadata.get("tags", [])]
+    for index, cell in enumerate(nb.cells):
+        ends = [
+            o
+            for o in cell.get("outputs", [])
+            if o.get("output_type") == "error" and o.get("ename") == _ENDS
+        ]
+        if ends:
+            cell.outputs = [o for o in cell.outputs if o not in ends]
+            nb.cells = nb.cells[: index + 1]
+            break
+    return nb
+
+
+def stderr_outputs(nb: nbformat.NotebookNode) -> list[tuple[int, str]]:
+    """What the cells wrote to stderr (warnings): ``(cell number, text)`` each.
+
+    The cell number is its execution count (``In [N]``), else its position.
+
+    Examples
+    --------
+    >>> import nbformat
+    >>> cell = nbformat.v4.new_code_cell("1", execution_count=3, outputs=[
+    ...     nbformat.v4.new_output("stream", name="stderr", text="UserWarning: x\\n")])
+    >>> stderr_outputs(nbformat.v4.new_notebook(cells=[cell]))
+    [(3, 'UserWarning: x\\n')]
+    """
+    found = []
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                number = cell.get("execution_count")
+                found.append((number if number is not None else index, str(output["text"])))
+    return found
+
+
+def _without_stderr(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    for cell in nb.cells:
+        if "outputs" in cell:
+            cell.outputs = [
+                o
+                for o in cell.outputs
+                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
+            ]
+    return nb
+
+
+def _not_available_html(parts: list[Mapping[str, Any]]) -> str:
+    esc = html.escape
+    items = "".join(
+        f"<li>{esc(str(p['topic']))}: {esc(str(p['reason']))}"
+        + (" (the rest of the notebook needs it)" if p.get("rest") else "")
+        + "</li>"
+        for p in parts
+    )
+    return f"<p><strong>Not available</strong></p><ul>{items}</ul>" if parts else ""
+
+
+def _header_cell(
+    job: Job, project: Path, run_name: str, not_available: list[Mapping[str, Any]]
+) -> nbformat.NotebookNode:
+    """Job, run, version, parameters and what was not available, as escaped HTML."""
     import nbformat
 
     esc = html.escape
@@ -125,6 +213,7 @@ def _header_cell(job: Job, project: Path, run_name: str) -> nbformat.NotebookNod
         f"<p><strong>{esc(job.job_id)}</strong> · run <code>{esc(run_name)}</code> · "
         f"fupin_analysis {esc(_version('fupin_analysis'))}</p>\n\n"
         f"<table><tr><th>parameter</th><th>value</th></tr>{rows}</table>\n"
+        + _not_available_html(not_available)
     )
     cell = nbformat.v4.new_markdown_cell(text)
     cell.id = "run-header"
@@ -132,11 +221,20 @@ def _header_cell(job: Job, project: Path, run_name: str) -> nbformat.NotebookNod
 
 
 def write_html(
-    nb: nbformat.NotebookNode, job: Job, run_dir: Path, run_name: str, project: Path
+    nb: nbformat.NotebookNode,
+    job: Job,
+    run_dir: Path,
+    run_name: str,
+    project: Path,
+    *,
+    not_available: list[Mapping[str, Any]] = (),
 ) -> Path:
     """Write ``html/<job_id>.html``: the executed notebook without code, a header on top.
 
-    ``project`` is the folder input paths are shown relative to (the configuration's).
+    ``project`` is the folder input paths are shown relative to (the configuration's);
+    ``not_available`` the parts the notebook recorded as not available
+    (:func:`fupin_analysis.outputs.read_status`), listed in the header. Output written to
+    stderr (warnings) is left out of the page.
 
     Examples
     --------
@@ -150,8 +248,8 @@ def write_html(
     """
     from nbconvert import HTMLExporter
 
-    nb = repeatable_notebook(nb, job.shown_parameters(project))
-    nb.cells.insert(0, _header_cell(job, project, run_name))
+    nb = _without_stderr(repeatable_notebook(nb, job.shown_parameters(project)))
+    nb.cells.insert(0, _header_cell(job, project, run_name, list(not_available)))
     nb.metadata["title"] = f"{job.job_id} · {run_name}"
     exporter = HTMLExporter(
         exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
@@ -173,6 +271,7 @@ def _job_record(job: Job, result: Mapping[str, Any], project: Path) -> dict[str,
         "seconds": result["seconds"],
         "failed_cell": result["failed_cell"],
         "error": result["error"],
+        "not_available": list(result.get("not_available", [])),
     }
 
 
@@ -185,6 +284,7 @@ def merge_manifest_jobs(
     """
     by_id = {r["job"]: r for r in results}
     missing = {"status": "not run", "seconds": None, "failed_cell": None, "error": ""}
+    missing["not_available"] = []
     records = [_job_record(job, by_id.get(job.job_id, missing), project) for job in planned]
     previous = run_dir / "manifest.json"
     if previous.exists():
@@ -252,35 +352,52 @@ def write_index(
     *,
     complete: bool = True,
     private: Iterable[str] = (),
+    synthetic: Iterable[str] = (),
 ) -> Path:
     """Write ``index.html`` linking every job's report, notebook, figures and tables.
 
     The page has no times (they are in the manifest), so identical runs give identical
     bytes. An interrupted run (``complete=False``) says so at the top, and its jobs
-    that did not run are listed as ``not run``. ``private`` names the lists for
-    follow-up written to the private folder beside the run: the index names them, never
-    links or shows them.
+    that did not run are listed as ``not run``. A job whose notebook ended because the
+    rest could not be computed is ``not available`` (grey, never red), and every part a
+    job recorded as not available is listed under its status with the reason.
+    ``private`` names the lists for follow-up written to the private folder beside the
+    run: the index names them, never links or shows them. ``synthetic`` names the inputs
+    of the run that are files of the embedded synthetic dataset: the page then carries
+    the synthetic-data banner naming them.
 
     Examples
     --------
     >>> import tempfile
     >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     jobs = [{"job": "nb", "status": "failed", "error": "E: x"}]
+    ...     jobs = [{"job": "nb", "status": "failed", "error": "E: x"},
+    ...             {"job": "maps", "status": "ok", "not_available": [
+    ...                 {"topic": "maps", "reason": "no geography given", "rest": False}]}]
     ...     page = write_index(Path(tmp), jobs, "demo").read_text(encoding="utf-8")
     >>> 'href="html/nb.html"' in page, 'class="failed"' in page
     (True, True)
+    >>> "not available: maps: no geography given" in page, "SYNTHETIC" in page
+    (True, False)
     """
+    from ..outputs import synthetic_banner
+
     esc = html.escape
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh"><head><meta charset="utf-8">',
         f"<title>fupin_analysis report: {esc(run_name)}</title>",
         "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
-        "td,th{padding:.2em .6em;text-align:left}.failed{color:#b00}"
+        "td,th{padding:.2em .6em;text-align:left;vertical-align:top}.failed{color:#b00}"
+        ".na{color:#666}.na ul{margin:.2em 0;padding-left:1.2em}"
         ".interrupted{background:#fde8e8;border:1px solid #b00;padding:.5em}"
+        ".synthetic{background:#fff4d6;border:1px solid #d9a400;padding:.5em}"
         "img{max-width:14em;border:1px solid #ddd;margin:.2em}</style></head><body>",
         f"<h1>fupin_analysis report: {esc(run_name)}</h1>",
     ]
+    synthetic = sorted(synthetic)
+    if synthetic:
+        banner = synthetic_banner(synthetic).removeprefix("> ").replace("**", "")
+        parts.append(f'<p class="synthetic">{esc(banner)}</p>')
     if not complete:
         done = sum(1 for job in jobs if job["status"] != "not run")
         parts.append(
@@ -296,9 +413,16 @@ def write_index(
     for job in jobs:
         job_id = str(job["job"])
         status = esc(str(job["status"]))
-        if job["status"] != "ok":
+        if job["status"] not in ("ok", "not available"):
             error = f": {esc(str(job['error']))}" if job.get("error") else ""
             status = f'<span class="failed">{status}{error}</span>'
+        missing = job.get("not_available") or []
+        if job["status"] == "not available" or missing:
+            items = "".join(
+                f"<li>not available: {esc(str(p['topic']))}: {esc(str(p['reason']))}</li>"
+                for p in missing
+            )
+            status = f'<span class="na">{status}<ul>{items}</ul></span>'
         links = (
             f'<td><a href="html/{esc(job_id)}.html">HTML</a></td>'
             f'<td><a href="notebooks/{esc(job_id)}.ipynb">ipynb</a></td>'

@@ -34,10 +34,14 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from ..errors import ConfigError, FupinError
+from ..outputs import STATUS_FOLDER, NotebookEnds, read_status
+from ..provenance import synthetic_inputs
 from .config import Job, load_config, notebook_source, plan_jobs
 from .pages import (
+    ended_notebook,
     merge_manifest_jobs,
     repeatable_notebook,
+    stderr_outputs,
     write_html,
     write_index,
     write_manifest,
@@ -55,11 +59,16 @@ PRIVATE = "private:"
 _JOB_FOLDERS = ("figures", "tables")
 _PAGE_FILES = (("notebooks", "ipynb"), ("html", "html"), ("logs", "log"))
 _STOP_SECONDS = 20.0  # how long a stopped worker gets to shut its kernel down
+#: Job statuses of a run that succeeded: a notebook that ran, or said what it could not do.
+_SUCCEEDED = ("ok", "not available")
 
 
 def _job_files(job_id: str) -> list[str]:
-    """The page files the runner writes for a job (relative paths)."""
-    return [f"{folder}/{job_id}.{suffix}" for folder, suffix in _PAGE_FILES]
+    """The files of a job named by its id (relative paths): its pages, written by the
+    runner, and the status file the notebook writes (:func:`fupin_analysis.outputs.
+    not_available`)."""
+    pages = [f"{folder}/{job_id}.{suffix}" for folder, suffix in _PAGE_FILES]
+    return [*pages, f"{STATUS_FOLDER}/{job_id}.json"]
 
 
 def _owned_by_job(rel: str, job_id: str) -> bool:
@@ -241,12 +250,20 @@ def execute_job(
     ``project`` (:meth:`Job.shown_parameters`). Runs in a worker process (papermill's
     ``cwd`` is process-wide).
 
+    A notebook that ends itself because the rest of it cannot be computed
+    (:class:`fupin_analysis.outputs.NotebookEnds`, raised by ``outputs.not_available(...,
+    rest=True)``) is ``not available``, not ``failed``: its stored notebook and page end
+    at the section that says why. Output a cell wrote to stderr (warnings) goes to the
+    log, not to the page.
+
     Returns
     -------
     dict
-        ``job``, ``notebook``, ``status`` (``ok`` or ``failed``), ``seconds``,
-        ``failed_cell`` (the failing cell's execution count, ``In [N]`` in the executed
-        notebook, else ``None``), ``error`` (one line, else ``""``).
+        ``job``, ``notebook``, ``status`` (``ok``, ``not available`` or ``failed``),
+        ``seconds``, ``failed_cell`` (the failing cell's execution count, ``In [N]`` in
+        the executed notebook, else ``None``), ``error`` (one line, else ``""``),
+        ``not_available`` (the parts the notebook recorded as not available: ``topic``,
+        ``reason``, ``rest``).
 
     Examples
     --------
@@ -264,11 +281,23 @@ def execute_job(
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w", encoding="utf-8") as stream, _stderr_to(stream):
         executed = _execute(job, out_nb, run_dir, cell_timeout, result)
+    result["not_available"] = read_status(run_dir, job.job_id)
+    if result.get("ename") == NotebookEnds.__name__ and any(
+        part["rest"] for part in result["not_available"]
+    ):
+        result |= {"status": "not available", "failed_cell": None, "error": ""}
+        executed = ended_notebook(executed) if executed is not None else None
+    result.pop("ename", None)
     if executed is not None:
         import nbformat
 
+        with log.open("a", encoding="utf-8") as stream:
+            for cell, text in stderr_outputs(executed):
+                stream.write(f"--- stderr of cell {cell} ---\n{text}")
         nbformat.write(repeatable_notebook(executed, job.shown_parameters(project)), out_nb)
-        write_html(executed, job, run_dir, run_name, project)
+        write_html(
+            executed, job, run_dir, run_name, project, not_available=result["not_available"]
+        )
     result["seconds"] = round(time.perf_counter() - start, 2)
     return result
 
@@ -314,6 +343,7 @@ def _execute(
             "status": "failed",
             "failed_cell": exc.exec_count if exc.exec_count is not None else exc.cell_index,
             "error": f"{exc.ename}: {str(exc.evalue).splitlines()[0] if exc.evalue else ''}",
+            "ename": exc.ename,
         }
     except Exception as exc:  # noqa: BLE001 - a timeout, dead kernel, bad notebook
         first = str(exc).strip().splitlines()
@@ -436,6 +466,7 @@ def _collect(r: _Running) -> dict[str, Any] | None:
         "failed_cell": None,
         "error": f"the worker process died (exit code {r.process.exitcode})",
         "seconds": float("nan"),
+        "not_available": [],
     }
 
 
@@ -458,8 +489,9 @@ def _stop(running: list[_Running]) -> None:
 class ReportRun:
     """The outcome of :func:`run_report`.
 
-    ``summary`` has one row per job: ``job``, ``notebook``, ``status``, ``seconds``,
-    ``failed_cell``, ``error``. ``privacy`` is the hit table of
+    ``summary`` has one row per job: ``job``, ``notebook``, ``status`` (``ok``, ``not
+    available``, ``failed``), ``seconds``, ``failed_cell``, ``error``, ``not_available``
+    (how many parts of the notebook were not available). ``privacy`` is the hit table of
     :func:`fupin_analysis.privacy.scan` (empty when clean).
     """
 
@@ -470,12 +502,13 @@ class ReportRun:
 
     @property
     def failed(self) -> pd.DataFrame:
-        """Rows of ``summary`` whose notebook failed."""
-        return self.summary[self.summary["status"] != "ok"]
+        """Rows of ``summary`` whose notebook failed (not "ok" nor "not available")."""
+        return self.summary[~self.summary["status"].isin(_SUCCEEDED)]
 
     @property
     def ok(self) -> bool:
-        """True when every notebook ran and the privacy check found nothing."""
+        """True when every notebook ran (or ended "not available") and the privacy check
+        found nothing."""
         return self.failed.empty and self.privacy.empty
 
 
@@ -504,7 +537,8 @@ def run_report(
         the config file's folder.
     out : str or Path, optional
         The run folder (default ``<output_root>/<run_name>``); it must be new, empty,
-        or a run folder of this tool (:class:`RunFolder`).
+        or a run folder of this tool (:class:`RunFolder`). Its name is the run's name
+        in the titles of the pages and the index.
     jobs : int, optional
         Notebooks executed at once (at least 1).
     only : str, optional
@@ -559,6 +593,7 @@ def run_report(
     )
     folder = RunFolder.claim(Path(out) if out else base / config.output_root / config.run_name)
     run_dir = folder.path
+    run_name = run_dir.name
     ordered = _longest_first(planned, run_dir)
     if only is None:
         folder.remove(set(folder.written))
@@ -575,17 +610,23 @@ def run_report(
             bar.update()
 
         try:
-            _run_jobs(
-                ordered, folder, workers, done, config.cell_timeout, config.run_name, base
-            )
+            _run_jobs(ordered, folder, workers, done, config.cell_timeout, run_name, base)
             complete = True
         finally:
             records = merge_manifest_jobs(run_dir, planned, results, base)
             private = sorted(
                 p.removeprefix(PRIVATE) for p in folder.written if p.startswith(PRIVATE)
             )
+            synthetic = sorted(
+                {name for job in planned for name in synthetic_inputs(job.inputs)}
+            )
             write_index(
-                run_dir, records, config.run_name, complete=complete, private=private
+                run_dir,
+                records,
+                run_name,
+                complete=complete,
+                private=private,
+                synthetic=synthetic,
             )
             folder.written.add("index.html")
             rosters = {job.inputs["roster"] for job in planned if "roster" in job.inputs}
@@ -606,9 +647,11 @@ def run_report(
     order = {job.job_id: i for i, job in enumerate(planned)}
     results.sort(key=lambda r: order[r["job"]])
     summary = pd.DataFrame(
-        results, columns=["job", "notebook", "status", "seconds", "failed_cell", "error"]
+        results,
+        columns=["job", "notebook", "status", "seconds", "failed_cell", "error", "not_available"],
     )
     summary["failed_cell"] = summary["failed_cell"].astype("Int64")
+    summary["not_available"] = summary["not_available"].map(len).astype("int64")
     return ReportRun(run_dir, summary, hits, round(time.perf_counter() - started, 2))
 
 

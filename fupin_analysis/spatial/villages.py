@@ -170,14 +170,15 @@ def incidence_table(rates: gpd.GeoDataFrame) -> pd.DataFrame:
 
     Parameters
     ----------
-    rates : geopandas.GeoDataFrame
-        The frame of :func:`village_rates`.
+    rates : pandas.DataFrame
+        The frame of :func:`village_rates`, or of :func:`.rates.incidence` (no geography:
+        no smoothed rates).
 
     Returns
     -------
     pandas.DataFrame
-        The columns :data:`INCIDENCE_COLUMNS` (no geometry), sorted by ``incidence``
-        descending.
+        The columns :data:`INCIDENCE_COLUMNS` that ``rates`` has (no geometry), sorted by
+        ``incidence`` descending.
 
     Examples
     --------
@@ -192,6 +193,12 @@ def incidence_table(rates: gpd.GeoDataFrame) -> pd.DataFrame:
       code  incidence    eb
     1    b       0.09  0.08
     0    a       0.01  0.02
+    >>> incidence_table(pd.DataFrame(rates.drop(columns=["geometry", "eb", "seb"])
+    ...                 ).reset_index()).columns.tolist()[-3:]
+    ['incidence', 'ci_low', 'ci_high']
     """
-    table = rates.drop(columns=rates.geometry.name).reset_index()
-    return table[list(INCIDENCE_COLUMNS)].sort_values("incidence", ascending=False)
+    table = pd.DataFrame(rates.drop(columns=["geometry"], errors="ignore"))
+    if "code" not in table.columns:
+        table = table.reset_index()
+    columns = [c for c in INCIDENCE_COLUMNS if c in table.columns]
+    return table[columns].sort_values("incidence", ascending=False)
