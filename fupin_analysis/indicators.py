@@ -393,9 +393,11 @@ def work_summary(
     ).astype(bool)
     mode = hh["relocation_mode"].astype("string")
     # an empty registry (none given) leaves every population unknown, not 0
-    known = len(registry) > 0
-    designated_pop = float(designated_population(registry, reference)) if known else float("nan")
-    township_pop = float(registry["population"].sum()) if known else float("nan")
+    has_registry = len(registry) > 0
+    designated_pop = (
+        float(designated_population(registry, reference)) if has_registry else float("nan")
+    )
+    township_pop = float(registry["population"].sum()) if has_registry else float("nan")
 
     rows: list[dict[str, Any]] = []
 
