@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from pathlib import Path
 
 import esda
 import geopandas as gpd
@@ -358,3 +359,89 @@ def test_embedded_directed_p_doubles_false_positives(embedded_rates):
         se = found.std(ddof=1) / np.sqrt(len(found))
         assert abs(found.mean() - expected[alternative]) < 4 * se
     assert np.mean(counts["directed"]) > 2.3 > 1.9 > np.mean(counts["two-sided"])
+
+
+# ----------------------------------------------------------------------------- stated facts
+
+
+def test_scatter_line_is_moran_i_only_without_islands():
+    columbus = gpd.read_file(libpysal.examples.get_path("columbus.shp"))
+    full = spatial.moran_scatter(columbus, "CRIME")
+    slope, intercept = spatial.scatter_line(full)
+    assert slope == pytest.approx(spatial.global_moran(columbus, "CRIME", permutations=0).I)
+    assert intercept == pytest.approx(full["lag"].mean())
+    # unit 0 moved far away: an island (the measurement)
+    moved = columbus.copy()
+    moved.loc[0, "geometry"] = box(100, 100, 101, 101)
+    moran = spatial.global_moran(moved, "CRIME", permutations=0)
+    scatter = spatial.moran_scatter(moved, "CRIME")
+    with_zero_lag = np.polyfit(scatter["z"], scatter["lag"].fillna(0), 1)[0]
+    assert (round(moran.I, 4), round(with_zero_lag, 4)) == (0.4872, 0.4772)
+    # esda: I = n / (n - h) * that slope
+    assert moran.I == pytest.approx(49 / 48 * with_zero_lag, rel=1e-12)
+    drawn = scatter[~scatter["island"]]
+    expected = np.polyfit(drawn["z"], drawn["lag"], 1)
+    assert spatial.scatter_line(scatter) == pytest.approx(tuple(expected), rel=1e-12)
+    assert abs(spatial.scatter_line(scatter)[0] - moran.I) > 1e-3
+
+
+def test_reachability_by_hand():
+    local = pd.DataFrame(
+        {
+            "island": [False, False, False, False, True],
+            "min_p": [0.001, 0.002, 0.03, 0.06, np.nan],
+            "p_value": [0.001, 0.3, 0.4, 0.5, np.nan],
+        }
+    )
+    reach = spatial.reachability(local, alpha=0.05)
+    # m = 4 tested units: Bonferroni needs min_p < 0.0125
+    assert reach["can_reach_bonferroni"].tolist() == [True, True, False, False, False]
+    assert reach["can_reach_alpha"].tolist() == [True, True, True, False, False]
+    # FDR: unit 1 at 0.002 beside 0.001, 0.4, 0.5 → rank 2, 0.002 <= 2 * 0.05 / 4
+    # unit 2 at 0.03 beside 0.001, 0.3, 0.5 → rank 2, 0.03 > 0.025, nor later ranks
+    assert reach["can_reach_fdr"].tolist() == [True, True, False, False, False]
+
+
+def test_embedded_reachability_seeds_and_false_positives_as_stated(embedded_rates):
+    rates = embedded_rates
+    lisa = spatial.local_moran(rates, "incidence", permutations=9999, seed=20161231)
+    gi = spatial.getis_ord(rates, "incidence", permutations=999, seed=20161231)
+    local = spatial.local_results(rates, "incidence", lisa, gi)
+    found = spatial.cluster_summary(local)
+    # every village can reach 0.05, but 坪溪村 (2 neighbours: min p 1/406) never 0.05/30
+    assert found.cannot_reach_alpha == ()
+    pingxi = local[local["name"] == "坪溪村"].iloc[0]
+    assert pingxi["n_neighbours"] == 2 and pingxi["min_p"] == pytest.approx(1 / 406)
+    assert "坪溪村" in found.cannot_reach_bonferroni
+    assert set(found.cannot_reach_bonferroni) == set(
+        local.loc[local["min_p"] * 30 >= 0.05, "name"]
+    )
+    # another seed moves pseudo p-values in the second decimal, not the third
+    spread = spatial.pseudo_p_spread(rates, "eb", seeds=range(10))
+    facts = spatial.seed_facts(rates, spread)
+    assert facts.seeds == 10 and facts.largest_change > 0.01
+    assert "铁杉林村" in facts.flips
+    # false positives under no pattern: ~3 with the directed p, ~1.5 two-sided
+    fp = spatial.false_positive_facts(
+        spatial.null_rejection_rates(rates, alternative="directed"),
+        spatial.null_rejection_rates(rates),
+    )
+    assert fp.villages == 30
+    assert fp.expected_directed == pytest.approx(2.996, abs=1e-3)
+    assert fp.expected_two_sided == pytest.approx(1.498, abs=1e-3)
+    assert fp.rate_directed > 1.9 * fp.alpha and fp.rate_two_sided <= fp.alpha
+
+
+def test_embedded_two_sided_exact_clusters_as_the_readme_says(embedded_rates):
+    # README ("The data it expects"): what the report's default finds after the 2016 exits
+    lisa = exact.exact_local_moran(embedded_rates, "incidence")
+    high_high = set(embedded_rates.loc[lisa["cluster"] == "High-High", "name"])
+    assert high_high == {"朝仪村", "表田村", "铁坡村", "和团村", "上翁村"}
+    directed = exact.exact_local_moran(embedded_rates, "incidence", alternative="directed")
+    assert (int(lisa["significant"].sum()), int(directed["significant"].sum())) == (12, 14)
+    weng_pei = embedded_rates["name"] == "翁培村"
+    assert lisa.loc[weng_pei, "quadrant"].iloc[0] == "HH"
+    assert not lisa.loc[weng_pei, "significant"].iloc[0]
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in high_high | {"翁培村"}:
+        assert name in readme
