@@ -42,6 +42,8 @@ from .association import (
     geary,
     global_table,
     join_counts,
+    moran_test,
+    rate_comparison,
     rate_moran,
 )
 from .autocorrelation import (
@@ -77,7 +79,14 @@ from .exact import (
     exact_local_moran,
     null_rejection_rates,
 )
-from .factors import CONTINUOUS_FACTORS, FACTORS, factor_rules, village_factors
+from .factors import (
+    CONTINUOUS_FACTORS,
+    FACTORS,
+    continuous_factors,
+    factor_rules,
+    unavailable_factors,
+    village_factors,
+)
 from .findings import (
     AGREEMENTS,
     ClusterSummary,
@@ -137,6 +146,8 @@ __all__ = [
     "global_table",
     "interaction_detector",
     "join_counts",
+    "moran_test",
+    "rate_comparison",
     "null_rejection_rates",
     "pseudo_p_spread",
     "q_statistic",
@@ -148,6 +159,8 @@ __all__ = [
     "spatial_regression",
     "stratify",
     "village_factors",
+    "continuous_factors",
+    "unavailable_factors",
     "CLUSTER_LABELS",
     "INCIDENCE_COLUMNS",
     "INCIDENCE_HEADERS_ZH",

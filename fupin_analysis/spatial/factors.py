@@ -29,7 +29,14 @@ from ..geo import distance_to_nearest
 if TYPE_CHECKING:
     from ..geo import Geography
 
-__all__ = ["FACTORS", "CONTINUOUS_FACTORS", "village_factors", "factor_rules"]
+__all__ = [
+    "FACTORS",
+    "CONTINUOUS_FACTORS",
+    "village_factors",
+    "factor_rules",
+    "continuous_factors",
+    "unavailable_factors",
+]
 
 #: Factor → what it is (for tables and "not available" lines).
 FACTORS: dict[str, str] = {
@@ -121,3 +128,31 @@ def factor_rules(factors: pd.DataFrame, rule: str) -> dict[str, str]:
     {'road_km': 'quantile', 'urban_rural': 'categorical'}
     """
     return {f: rule if f in CONTINUOUS_FACTORS else "categorical" for f in factors.columns}
+
+
+def continuous_factors(factors: pd.DataFrame | None) -> list[str]:
+    """The continuous factors of :data:`CONTINUOUS_FACTORS` present in ``factors``.
+
+    Examples
+    --------
+    >>> continuous_factors(pd.DataFrame(columns=["urban_rural", "road_km"]))
+    ['road_km']
+    >>> continuous_factors(None)
+    []
+    """
+    if factors is None:
+        return []
+    return [f for f in CONTINUOUS_FACTORS if f in factors.columns]
+
+
+def unavailable_factors(factors: pd.DataFrame) -> list[str]:
+    """Each factor :func:`village_factors` could not compute, with the reason, as text.
+
+    Examples
+    --------
+    >>> factors = pd.DataFrame()
+    >>> factors.attrs = {"unavailable": {"road_km": "no 'roads' layer in the geography"}}
+    >>> unavailable_factors(factors)
+    ["`road_km` (no 'roads' layer in the geography)"]
+    """
+    return [f"`{k}` ({v})" for k, v in factors.attrs.get("unavailable", {}).items()]

@@ -475,9 +475,33 @@ class DetectorSummary:
     singleton_factors: tuple[str, ...]
     interactions: dict
 
+    def q_range_lines(self) -> list[str]:
+        """``q`` of each continuous factor over the cuts tried, as text.
+
+        Examples
+        --------
+        >>> DetectorSummary("a", 0.8, 0.01, ("a",), {"a": (0.7, 0.8, "quantile k=4")}, (),
+        ...                 {}).q_range_lines()
+        ['a: q 0.700–0.800 (highest with quantile k=4)']
+        """
+        return [
+            f"{factor}: q {low:.3f}–{high:.3f} (highest with {how})"
+            for factor, (low, high, how) in self.q_range.items()
+        ]
+
+    def interaction_lines(self) -> list[str]:
+        """How many pairs of factors have each interaction class, as text.
+
+        Examples
+        --------
+        >>> DetectorSummary("a", 0.8, 0.01, (), {}, (), {"bi-enhance": 2}).interaction_lines()
+        ['2 bi-enhance']
+        """
+        return [f"{n} {kind}" for kind, n in self.interactions.items()]
+
 
 def detector_summary(
-    factors: pd.DataFrame, choices: pd.DataFrame, interactions: pd.DataFrame
+    factors: pd.DataFrame, choices: pd.DataFrame | None, interactions: pd.DataFrame
 ) -> DetectorSummary:
     """The facts of the geographical detector's tables.
 
@@ -485,8 +509,8 @@ def detector_summary(
     ----------
     factors : pandas.DataFrame
         :func:`.detector.factor_detector` under the chosen rule.
-    choices : pandas.DataFrame
-        :func:`.detector.discretisation_table`.
+    choices : pandas.DataFrame or None
+        :func:`.detector.discretisation_table` (None: no continuous factor).
     interactions : pandas.DataFrame
         :func:`.detector.interaction_detector`.
 
@@ -508,6 +532,7 @@ def detector_summary(
         raise ConfigError("detector_summary: no factor")
     top = factors.loc[factors["q"].idxmax()]
     q_range = {}
+    choices = choices if choices is not None else pd.DataFrame(columns=["factor", "q"])
     for factor, rows in choices.groupby("factor", sort=False):
         best = rows.loc[rows["q"].idxmax()]
         q_range[str(factor)] = (

@@ -81,6 +81,15 @@ class SpatialRegression:
     fit: pd.DataFrame
     weights: str
 
+    def significant(self, alpha: float = 0.05) -> list[str]:
+        """The explanatory variables significant at ``alpha`` in the chosen model
+        (the constant and the spatial parameter left out)."""
+        chosen = self.coefficients[self.coefficients["model"] == self.model]
+        keep = (chosen["p_value"] < alpha) & ~chosen["variable"].isin(
+            ["constant", "rho", "lambda"]
+        )
+        return chosen.loc[keep, "variable"].tolist()
+
 
 def lm_diagnostics(ols: spreg.OLS) -> pd.DataFrame:
     """Moran's I of the residuals and the LM tests of a spreg ``OLS`` fitted with ``w``.
