@@ -134,8 +134,11 @@ class MoranResult:
     z_norm, p_norm : float
         z-value and two-sided p-value under normality (analytical inference).
     p_sim : float
-        One-sided pseudo p-value of ``permutations`` random permutations, in the
-        direction of the observed I (esda's convention); NaN without permutations.
+        esda's "directed" pseudo p-value of ``permutations`` random permutations: the
+        smaller tail, picked after seeing the data, so under no autocorrelation it is
+        below ``alpha`` about ``2 * alpha`` of the time (not a one-sided test); NaN
+        without permutations. :func:`.association.moran_test` gives the one-sided and
+        two-sided p-values.
     z_sim : float
         z-value of I against the permutation distribution.
     n : int
@@ -176,7 +179,12 @@ class MoranResult:
             ("EI", self.EI, "expected I under no autocorrelation, -1/(n-1)"),
             ("z_norm", self.z_norm, "z-value under normality"),
             ("p_norm", self.p_norm, "two-sided p-value under normality"),
-            ("p_sim", self.p_sim, f"one-sided pseudo p-value, {self.permutations} permutations"),
+            (
+                "p_sim",
+                self.p_sim,
+                f"directed pseudo p-value (the smaller tail, as esda and GeoDa), "
+                f"{self.permutations} permutations",
+            ),
             ("z_sim", self.z_sim, "z-value against the permutation distribution"),
             ("n", self.n, "units"),
             ("islands", len(self.islands), "units without neighbours"),
@@ -516,7 +524,10 @@ def local_moran(
     """Local Moran's I (LISA) with cluster labels, FDR and Bonferroni control.
 
     esda's ``Moran_Local`` on row-standardised weights with conditional permutation;
-    ``p_sim`` is esda's one-sided ("directed") pseudo p-value, as GeoDa reports it.
+    ``p_sim`` is esda's "directed" pseudo p-value, as GeoDa reports it: the smaller of
+    the two tails, picked after seeing the data, so it rejects a true null about twice
+    as often as ``alpha`` (:func:`.exact.null_rejection_rates`); the exact two-sided
+    p-value is :func:`.exact.exact_local_moran`.
     Islands enter the mean, variance and permutation pool but get no local statistic:
     their ``Ii`` and p-values are NaN and their cluster is ``"island"``. A unit is
     significant when ``p_sim < alpha`` (strictly, as esda's cluster labels); the FDR is
@@ -701,11 +712,11 @@ def getis_ord(
     -------
     pandas.DataFrame
         Aligned with ``gdf``: ``n_neighbours``, ``island``, ``G``, ``EG``, ``z_norm``,
-        ``p_norm`` (one-sided, normal approximation), ``p_sim`` (one-sided pseudo
-        p-value), ``min_p``, ``can_reach_alpha``, ``p_fdr``, ``significant``,
-        ``significant_fdr``, ``significant_bonferroni``, ``spot`` (``"hot spot"`` or
-        ``"cold spot"`` when significant by ``p_sim``, else ``"not significant"`` or
-        ``"island"``).
+        ``p_norm`` (one-sided, normal approximation), ``p_sim`` (esda's directed pseudo
+        p-value, as :func:`local_moran`), ``min_p``, ``can_reach_alpha``, ``p_fdr``,
+        ``significant``, ``significant_fdr``, ``significant_bonferroni``, ``spot``
+        (``"hot spot"`` or ``"cold spot"`` when significant by ``p_sim``, else
+        ``"not significant"`` or ``"island"``).
 
     Examples
     --------
