@@ -370,3 +370,18 @@ def test_spatial_regression_refuses_islands_and_too_few_units(columbus):
         regression.spatial_regression(columbus.iloc[:4], "CRIME", ["INC", "HOVAL"])
     with pytest.raises(ConfigError, match="model"):
         regression.spatial_regression(columbus, "CRIME", ["INC"], model="sarma")
+
+
+def test_local_rate_moran_is_the_exact_lisa_of_the_standardised_rate(columbus):
+    # esda's Moran_Local_Rate is Moran_Local of the Assunção–Reis rate: the exact LISA of
+    # that column has the same statistic (and its exact p-values)
+    import esda
+
+    from fupin_analysis.spatial import exact
+
+    frame = columbus.assign(events=columbus["CRIME"].round(), base=columbus["HOVAL"] * 10)
+    frame["ar_rate"] = association.assuncao_reis(frame, events="events", base="base")
+    w = libpysal.weights.Queen.from_dataframe(frame, use_index=False, silence_warnings=True)
+    ref = esda.Moran_Local_Rate(frame["events"], frame["base"], w, permutations=0)
+    lisa = exact.exact_local_moran(frame, "ar_rate")
+    np.testing.assert_allclose(lisa["Ii"], ref.Is, rtol=1e-12)
