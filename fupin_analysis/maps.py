@@ -12,7 +12,10 @@ map with :func:`fupin_analysis.plots.save_figure`.
     LISA clusters, LISA significance (villages that cannot reach ``alpha`` hatched) and
     Getis-Ord Gi* hot spots;
 :func:`relocation_map`
-    relocation origins, flows to the chosen site, scattered moves and candidate sites.
+    relocation origins, flows to the chosen site, scattered moves and candidate sites;
+:func:`exact_cluster_maps`
+    LISA clusters by exact conditional p-values, one panel per variable (notebook 06),
+    villages surviving the FDR dotted.
 
 Examples
 --------
@@ -49,7 +52,13 @@ if TYPE_CHECKING:
 
     from .geo import Geography
 
-__all__ = ["RATE_TITLES", "incidence_maps", "cluster_maps", "relocation_map"]
+__all__ = [
+    "RATE_TITLES",
+    "incidence_maps",
+    "cluster_maps",
+    "relocation_map",
+    "exact_cluster_maps",
+]
 
 #: Rate column → (Chinese, English) panel title of :func:`incidence_maps`.
 RATE_TITLES: dict[str, tuple[str, str]] = {
@@ -353,4 +362,79 @@ def relocation_map(
     ]  # fmt: skip
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8)
     plots.finish_map(ax, title)
+    return fig
+
+
+def exact_cluster_maps(
+    rates: gpd.GeoDataFrame,
+    panels: dict[str, pd.DataFrame],
+    *,
+    alpha: float,
+    title: str,
+    lang: str = "zh",
+) -> Figure:
+    """LISA clusters of several variables side by side, from exact p-values.
+
+    Parameters
+    ----------
+    rates : geopandas.GeoDataFrame
+        :func:`fupin_analysis.spatial.village_rates` (metric CRS, ``designated``).
+    panels : dict of str to pandas.DataFrame
+        Panel title → :func:`fupin_analysis.spatial.exact_local_moran` of the same
+        villages (``cluster``, ``significant_fdr``).
+    alpha : float
+        The level the statistics used.
+    title : str
+        The figure's title, in the notebook's language.
+    lang : {"zh", "en"}
+        Language of the legends.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One map per panel; villages whose label survives the Benjamini–Hochberg FDR are
+        dotted, designated villages outlined.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> rates = gpd.GeoDataFrame({"designated": [True, False]},
+    ...     geometry=[box(0, 0, 3000, 3000), box(3000, 0, 6000, 3000)], crs="EPSG:4546")
+    >>> lisa = pd.DataFrame({"cluster": ["High-High", "not significant"],
+    ...                      "significant_fdr": [True, False]})
+    >>> fig = exact_cluster_maps(rates, {"incidence": lisa}, alpha=0.05, title="Exact",
+    ...                          lang="en")
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ['High-High', 'not significant', 'survives the FDR', 'designated village']
+    >>> plt.close(fig)
+    """
+    t = plots.translator(lang)
+    fig, axes = plt.subplots(
+        1, len(panels), figsize=(4.8 * len(panels), 5.4), layout="constrained", squeeze=False
+    )
+    for ax, (panel, local) in zip(axes[0], panels.items(), strict=True):
+        rates.plot(
+            ax=ax, color=local["cluster"].map(plots.CLUSTER_COLOURS), edgecolor="grey",
+            linewidth=0.4,
+        )  # fmt: skip
+        survivors = rates[local["significant_fdr"].astype(bool).to_numpy()]
+        if len(survivors):
+            survivors.plot(ax=ax, facecolor="none", edgecolor="black", hatch="..", linewidth=0)
+        handles = [
+            Patch(facecolor=colour, edgecolor="grey", label=plots.cluster_label(key, lang))
+            for key, colour in plots.CLUSTER_COLOURS.items()
+            if (local["cluster"] == key).any()
+        ]
+        handles.append(
+            Patch(facecolor="white", edgecolor="black", hatch="..",
+                  label=t("FDR校正后仍显著", "survives the FDR"))
+        )  # fmt: skip
+        _outline_designated(ax, rates, 1.4)
+        plots.finish_map(
+            ax,
+            f"{panel}（p < {alpha}）" if lang == "zh" else f"{panel} (p < {alpha})",
+            handles=[*handles, plots.designated_handle(lang)],
+        )
+    fig.suptitle(title)
     return fig

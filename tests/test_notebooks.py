@@ -196,11 +196,26 @@ def _check_outputs_04_relocation_sites(out: Path, job_id: str) -> None:
     assert len(criteria) == len(gpd.read_file(geography, layer="sites"))
 
 
+def _check_outputs_06_spatial_inference(out: Path, job_id: str) -> None:
+    assert _outputs(out, job_id) == {
+        "figures": ["exact_cluster_maps.png", "rate_bivariate_maps.png"],
+        "tables": _tables(
+            "bivariate_geary_local", "detector_discretisation", "detector_ecological",
+            "detector_factor", "detector_interaction", "detector_risk", "exact_local",
+            "global_tests", "rate_comparison", "regression_coefficients",
+            "regression_diagnostics", "regression_fit", "seed_spread",
+        ),
+    }  # fmt: skip
+    local = pd.read_csv(out / "tables" / f"{job_id}__exact_local.csv", encoding="utf-8-sig")
+    assert len(local) == 30 and (local["method"] == "exact").all()
+
+
 #: Notebook → what its single execution below must have written, beyond the file names.
 OUTPUT_CHECKS = {
     "00_overview": _check_outputs_00_overview,
     "03_spatial_concentration": _check_outputs_03_spatial_concentration,
     "04_relocation_sites": _check_outputs_04_relocation_sites,
+    "06_spatial_inference": _check_outputs_06_spatial_inference,
 }
 
 

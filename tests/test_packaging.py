@@ -9,6 +9,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 #: PyPI name → conda-forge name, where they differ.
 CONDA_NAME = {"matplotlib": "matplotlib-base"}
+#: Dependencies environment.yml installs with pip (published on PyPI only).
+PIP_ONLY = {"geodetector"}
 _REQ = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(>=\s*[\w.]+)?")
 
 
@@ -29,7 +31,8 @@ def _pyproject() -> dict[str, str | None]:
 def _environment() -> dict[str, str | None]:
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     specs = [d for d in env["dependencies"] if isinstance(d, str)]
-    parsed = dict(_parse(s) for s in specs)
+    pip = [s for d in env["dependencies"] if isinstance(d, dict) for s in d["pip"] if s != "-e ."]
+    parsed = dict(_parse(s) for s in specs + pip)
     parsed.pop("python")
     parsed.pop("pip")
     return parsed
@@ -54,4 +57,5 @@ def test_python_versions():
 def test_environment_installs_the_package_itself():
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     pip_parts = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
-    assert pip_parts == [["-e ."]]
+    assert len(pip_parts) == 1 and pip_parts[0][0] == "-e ."
+    assert {_parse(s)[0] for s in pip_parts[0][1:]} == PIP_ONLY

@@ -654,6 +654,7 @@ def test_local_results_joins_lisa_and_gi(clustered):
     assert local.index.equals(frame.index)
     assert list(local.columns) == [
         "name", "designated", "v", *lisa.columns, "G", "gi_z", "gi_p_sim", "spot",
+        "can_reach_fdr", "can_reach_bonferroni",
     ]  # fmt: skip
     pd.testing.assert_frame_equal(local[list(lisa.columns)], lisa, check_like=False)
     np.testing.assert_array_equal(local["gi_z"], gi["z_norm"])

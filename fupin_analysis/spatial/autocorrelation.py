@@ -53,7 +53,10 @@ __all__ = [
     "local_moran",
     "local_summary",
     "moran_scatter",
+    "scatter_line",
     "getis_ord",
+    "reachability",
+    "pseudo_p_spread",
     "QUADRANTS",
     "CLUSTER_LABELS",
 ]
@@ -131,8 +134,11 @@ class MoranResult:
     z_norm, p_norm : float
         z-value and two-sided p-value under normality (analytical inference).
     p_sim : float
-        One-sided pseudo p-value of ``permutations`` random permutations, in the
-        direction of the observed I (esda's convention); NaN without permutations.
+        esda's "directed" pseudo p-value of ``permutations`` random permutations: the
+        smaller tail, picked after seeing the data, so under no autocorrelation it is
+        below ``alpha`` about ``2 * alpha`` of the time (not a one-sided test); NaN
+        without permutations. :func:`.association.moran_test` gives the one-sided and
+        two-sided p-values.
     z_sim : float
         z-value of I against the permutation distribution.
     n : int
@@ -173,7 +179,12 @@ class MoranResult:
             ("EI", self.EI, "expected I under no autocorrelation, -1/(n-1)"),
             ("z_norm", self.z_norm, "z-value under normality"),
             ("p_norm", self.p_norm, "two-sided p-value under normality"),
-            ("p_sim", self.p_sim, f"one-sided pseudo p-value, {self.permutations} permutations"),
+            (
+                "p_sim",
+                self.p_sim,
+                f"directed pseudo p-value (the smaller tail, as esda and GeoDa), "
+                f"{self.permutations} permutations",
+            ),
             ("z_sim", self.z_sim, "z-value against the permutation distribution"),
             ("n", self.n, "units"),
             ("islands", len(self.islands), "units without neighbours"),
@@ -275,8 +286,13 @@ def moran_scatter(gdf: gpd.GeoDataFrame, column: str, *, weights: object = "quee
     pandas.DataFrame
         Aligned with ``gdf``: ``z`` (value standardised with the population s.d., as
         esda), ``lag`` (row-standardised mean of the neighbours' ``z``; NaN for islands),
-        ``quadrant`` (HH, LH, LL, HL; NA for islands), ``island``. The least-squares slope
-        of ``lag`` on ``z`` (islands' lag taken as 0) is Moran's I.
+        ``quadrant`` (HH, LH, LL, HL; NA for islands), ``island``. Without islands the
+        least-squares slope of ``lag`` on ``z`` is Moran's I. With ``h`` islands it is
+        not: esda's I is ``n / (n - h)`` times the slope with the islands' lag taken as
+        0, and the line through the points drawn (islands left out) has yet another
+        slope, :func:`scatter_line` (Columbus CRIME with unit 0 moved away as an
+        island: I = 0.4872, slope 0.4772 with its lag taken as 0, 0.4908 through the
+        points drawn). Draw that line, and quote I from :func:`global_moran`.
 
     Examples
     --------
@@ -301,6 +317,176 @@ def moran_scatter(gdf: gpd.GeoDataFrame, column: str, *, weights: object = "quee
         },
         index=gdf.index,
     )
+
+
+def scatter_line(scatter: pd.DataFrame) -> tuple[float, float]:
+    """The least-squares line of the Moran scatter plot's points: ``(slope, intercept)``.
+
+    Fitted to the points a plot shows: ``lag`` on ``z`` over the units that are not
+    islands. Without islands ``z`` has mean 0, so the slope is Moran's I
+    (row-standardised weights) and the intercept the mean lag; with islands the slope
+    is not I (:func:`moran_scatter`).
+
+    Parameters
+    ----------
+    scatter : pandas.DataFrame
+        :func:`moran_scatter`, :func:`local_moran` or any frame with ``z``, ``lag`` and
+        ``island``.
+
+    Returns
+    -------
+    tuple of float
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> row = gpd.GeoDataFrame({"v": [1.0, 2.0, 4.0, 3.0]},
+    ...                        geometry=[box(i, 0, i + 1, 1) for i in range(4)])
+    >>> slope, intercept = scatter_line(moran_scatter(row, "v", weights="rook"))
+    >>> round(slope, 4) == round(global_moran(row, "v", weights="rook", permutations=0).I, 4)
+    True
+    """
+    drawn = scatter.loc[~scatter["island"].astype(bool)]
+    if len(drawn) < 2:
+        return float("nan"), float("nan")
+    slope, intercept = np.polyfit(drawn["z"].to_numpy(float), drawn["lag"].to_numpy(float), 1)
+    return float(slope), float(intercept)
+
+
+def _p_column(local: pd.DataFrame) -> str:
+    """The p-value column of a local result: exact (``p_value``) or simulated (``p_sim``)."""
+    for column in ("p_value", "p_sim"):
+        if column in local.columns:
+            return column
+    raise ConfigError("local result: no p_value or p_sim column")
+
+
+def reachability(local: pd.DataFrame, *, alpha: float | None = None) -> pd.DataFrame:
+    """Whether each unit could be found significant at all, by each of the three rules.
+
+    ``min_p`` is the smallest p-value a unit's neighbourhood allows (whatever the data).
+    A unit can reach
+
+    * the uncorrected level when ``min_p < alpha``;
+    * Bonferroni when ``min_p * m < alpha`` (``m`` units tested, islands excluded): a
+      village with 2 neighbours among 30 (``min_p = 1 / C(29, 2) = 0.00246``, one-sided)
+      never passes ``0.05 / 30 = 0.00167``;
+    * the Benjamini–Hochberg FDR when, were its p-value ``min_p`` and the other units'
+      p-values as observed, BH at ``alpha`` would select it (this level depends on the
+      other units, so it is read with the data, not before).
+
+    Parameters
+    ----------
+    local : pandas.DataFrame
+        :func:`local_moran`, :func:`getis_ord` or an exact result
+        (:mod:`fupin_analysis.spatial.exact`): ``island``, ``min_p`` and ``p_sim`` or
+        ``p_value``.
+    alpha : float, optional
+        Significance level (default: the frame's).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned with ``local``: ``can_reach_alpha``, ``can_reach_fdr``,
+        ``can_reach_bonferroni`` (all False for islands).
+
+    Examples
+    --------
+    >>> local = pd.DataFrame({"island": [False] * 4, "min_p": [0.001, 0.002, 0.03, 0.06],
+    ...                       "p_sim": [0.001, 0.3, 0.4, 0.5]})
+    >>> reach = reachability(local, alpha=0.05)
+    >>> reach.sum().to_dict()
+    {'can_reach_alpha': 3, 'can_reach_fdr': 2, 'can_reach_bonferroni': 2}
+    """
+    alpha = local.attrs.get("alpha", 0.05) if alpha is None else alpha
+    island = local["island"].astype(bool).to_numpy()
+    min_p = local["min_p"].to_numpy(float)
+    p = local[_p_column(local)].to_numpy(float)
+    tested = np.flatnonzero(~island)
+    m = len(tested)
+    fdr = np.zeros(len(local), dtype=bool)
+    for i in tested:
+        best = p[tested].copy()
+        best[tested == i] = min_p[i]
+        adjusted = stats.false_discovery_control(best, method="bh")
+        fdr[i] = bool(adjusted[tested == i][0] < alpha)
+    with np.errstate(invalid="ignore"):
+        return pd.DataFrame(
+            {
+                "can_reach_alpha": ~island & (min_p < alpha),
+                "can_reach_fdr": fdr,
+                "can_reach_bonferroni": ~island & (min_p * m < alpha),
+            },
+            index=local.index,
+        )
+
+
+def pseudo_p_spread(
+    gdf: gpd.GeoDataFrame,
+    column: str,
+    *,
+    seeds: range | list[int] = range(10),
+    weights: object = "queen",
+    permutations: int = 9999,
+    alpha: float = 0.05,
+) -> pd.DataFrame:
+    """How much esda's LISA pseudo p-values move from one seed to another.
+
+    :func:`local_moran` once per seed; its ``p_sim`` is a Monte Carlo estimate whose
+    standard error is ``sqrt(p (1 - p) / permutations)``, about 0.002 at p = 0.05 with
+    9,999 permutations, so over ten seeds a p-value moves by several of those.
+
+    Parameters
+    ----------
+    gdf : geopandas.GeoDataFrame
+        The units.
+    column : str
+        The variable.
+    seeds : sequence of int
+        The seeds tried.
+    weights, permutations, alpha
+        As :func:`local_moran`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Aligned with ``gdf``: ``p_min``, ``p_max``, ``spread`` (``p_max - p_min``),
+        ``significant_seeds`` (how many seeds give ``p_sim < alpha``), ``flips`` (some
+        seeds significant, others not); islands NaN / 0 / False. ``attrs``: ``seeds``,
+        ``permutations``, ``alpha``.
+
+    Examples
+    --------
+    >>> columbus = gpd.read_file(libpysal.examples.get_path("columbus.shp"))
+    >>> spread = pseudo_p_spread(columbus, "CRIME", seeds=[0, 1], permutations=99)
+    >>> bool((spread["spread"] >= 0).all()), int(spread["significant_seeds"].max())
+    (True, 2)
+    """
+    seeds = list(seeds)
+    if not seeds:
+        raise ConfigError("pseudo_p_spread: give at least one seed")
+    runs = np.column_stack(
+        [
+            local_moran(gdf, column, weights=weights, permutations=permutations, seed=s,
+                        alpha=alpha)["p_sim"].to_numpy()
+            for s in seeds
+        ]
+    )  # fmt: skip
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        significant = (runs < alpha).sum(axis=1)
+        out = pd.DataFrame(
+            {
+                "p_min": np.nanmin(runs, axis=1),
+                "p_max": np.nanmax(runs, axis=1),
+                "significant_seeds": significant,
+            },
+            index=gdf.index,
+        )
+    out.insert(2, "spread", out["p_max"] - out["p_min"])
+    out["flips"] = (significant > 0) & (significant < len(seeds))
+    out.attrs = {"seeds": seeds, "permutations": permutations, "alpha": alpha}
+    return out
 
 
 def _multiple_testing(p: np.ndarray, island: np.ndarray, alpha: float) -> dict[str, np.ndarray]:
@@ -338,7 +524,10 @@ def local_moran(
     """Local Moran's I (LISA) with cluster labels, FDR and Bonferroni control.
 
     esda's ``Moran_Local`` on row-standardised weights with conditional permutation;
-    ``p_sim`` is esda's one-sided ("directed") pseudo p-value, as GeoDa reports it.
+    ``p_sim`` is esda's "directed" pseudo p-value, as GeoDa reports it: the smaller of
+    the two tails, picked after seeing the data, so it rejects a true null about twice
+    as often as ``alpha`` (:func:`.exact.null_rejection_rates`); the exact two-sided
+    p-value is :func:`.exact.exact_local_moran`.
     Islands enter the mean, variance and permutation pool but get no local statistic:
     their ``Ii`` and p-values are NaN and their cluster is ``"island"``. A unit is
     significant when ``p_sim < alpha`` (strictly, as esda's cluster labels); the FDR is
@@ -523,11 +712,11 @@ def getis_ord(
     -------
     pandas.DataFrame
         Aligned with ``gdf``: ``n_neighbours``, ``island``, ``G``, ``EG``, ``z_norm``,
-        ``p_norm`` (one-sided, normal approximation), ``p_sim`` (one-sided pseudo
-        p-value), ``min_p``, ``can_reach_alpha``, ``p_fdr``, ``significant``,
-        ``significant_fdr``, ``significant_bonferroni``, ``spot`` (``"hot spot"`` or
-        ``"cold spot"`` when significant by ``p_sim``, else ``"not significant"`` or
-        ``"island"``).
+        ``p_norm`` (one-sided, normal approximation), ``p_sim`` (esda's directed pseudo
+        p-value, as :func:`local_moran`), ``min_p``, ``can_reach_alpha``, ``p_fdr``,
+        ``significant``, ``significant_fdr``, ``significant_bonferroni``, ``spot``
+        (``"hot spot"`` or ``"cold spot"`` when significant by ``p_sim``, else
+        ``"not significant"`` or ``"island"``).
 
     Examples
     --------

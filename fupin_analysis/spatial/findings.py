@@ -15,7 +15,16 @@ that they are tested like the results themselves:
     what that table can and cannot say (clusters, FDR survivors, villages that cannot
     reach ``alpha``, islands);
 :func:`village_names`
-    the names of some villages of the village frame (e.g. ``MoranResult.islands``).
+    the names of some villages of the village frame (e.g. ``MoranResult.islands``);
+:func:`seed_facts`
+    how far another seed moves esda's pseudo p-values (:func:`.autocorrelation.
+    pseudo_p_spread`), and which villages change decision;
+:func:`false_positive_facts`
+    how many villages a p-value declares significant when there is no pattern at all
+    (:func:`.exact.null_rejection_rates`), for the directed and the two-sided p-value;
+:func:`detector_summary`
+    what the geographical detector found, with the spread of ``q`` over the
+    discretisation choices.
 """
 
 from __future__ import annotations
@@ -23,9 +32,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
+from .autocorrelation import reachability
 
 __all__ = [
     "AGREEMENTS",
@@ -36,6 +47,12 @@ __all__ = [
     "exit_line_summary",
     "local_results",
     "cluster_summary",
+    "SeedFacts",
+    "seed_facts",
+    "FalsePositiveFacts",
+    "false_positive_facts",
+    "DetectorSummary",
+    "detector_summary",
 ]
 
 #: The values of ``designation_overlap``'s ``agreement``, in the order reports use.
@@ -163,7 +180,11 @@ def local_results(
     pandas.DataFrame
         Indexed as ``rates``: ``name``, ``designated``, ``column``, every column of
         ``lisa``, then Gi*'s ``G``, ``gi_z`` (its ``z_norm``), ``gi_p_sim`` (its
-        ``p_sim``) and ``spot``.
+        ``p_sim``, or ``p_value`` for an exact Gi*) and ``spot``, then
+        ``can_reach_fdr`` and ``can_reach_bonferroni`` of the LISA
+        (:func:`.autocorrelation.reachability`): whether the village could pass the FDR
+        and Bonferroni decisions at all (``can_reach_alpha`` is the uncorrected one).
+        ``lisa`` and ``gi`` may be exact results (:mod:`.exact`).
 
     Examples
     --------
@@ -177,16 +198,21 @@ def local_results(
     >>> lisa = local_moran(grid, "incidence", weights="rook", permutations=99)
     >>> gi = getis_ord(grid, "incidence", weights="rook", permutations=99)
     >>> table = local_results(grid, "incidence", lisa, gi)
-    >>> table.columns[:4].tolist(), table.columns[-4:].tolist()
-    (['name', 'designated', 'incidence', 'n_neighbours'], ['G', 'gi_z', 'gi_p_sim', 'spot'])
+    >>> table.columns[:4].tolist()
+    ['name', 'designated', 'incidence', 'n_neighbours']
+    >>> table.columns[-3:].tolist()
+    ['spot', 'can_reach_fdr', 'can_reach_bonferroni']
     """
     _require(rates, ("name", "designated", column), "local_results")
-    _require(gi, ("G", "z_norm", "p_sim", "spot"), "local_results (Gi*)")
-    gi_columns = {"z_norm": "gi_z", "p_sim": "gi_p_sim"}
+    gi_p = "p_sim" if "p_sim" in gi.columns else "p_value"
+    _require(gi, ("G", "z_norm", gi_p, "spot"), "local_results (Gi*)")
+    gi_columns = {"z_norm": "gi_z", gi_p: "gi_p_sim"}
+    reach = reachability(lisa)[["can_reach_fdr", "can_reach_bonferroni"]]
     return (
         rates[["name", "designated", column]]
         .join(lisa)
-        .join(gi[["G", "z_norm", "p_sim", "spot"]].rename(columns=gi_columns))
+        .join(gi[["G", "z_norm", gi_p, "spot"]].rename(columns=gi_columns))
+        .join(reach)
     )
 
 
@@ -213,6 +239,11 @@ class ClusterSummary:
         Names of the villages without neighbours (no local statistic).
     largest_min_p : float
         The largest smallest-reachable p-value (``min_p``) over the villages.
+    cannot_reach_fdr, cannot_reach_bonferroni : tuple of str or None
+        Names of the villages (not islands) that could not pass the FDR or the
+        Bonferroni decision whatever their own data (None when ``local`` lacks the
+        columns of :func:`local_results`): the FDR and Bonferroni counts say nothing
+        about them.
     """
 
     villages: int
@@ -227,6 +258,8 @@ class ClusterSummary:
     cannot_reach_alpha: tuple[str, ...]
     islands: tuple[str, ...]
     largest_min_p: float
+    cannot_reach_fdr: tuple[str, ...] | None = None
+    cannot_reach_bonferroni: tuple[str, ...] | None = None
 
 
 def cluster_summary(local: pd.DataFrame) -> ClusterSummary:
@@ -294,4 +327,226 @@ def cluster_summary(local: pd.DataFrame) -> ClusterSummary:
         cannot_reach_alpha=names(~local["can_reach_alpha"].astype(bool) & ~island),
         islands=names(island),
         largest_min_p=float(local["min_p"].max()),
+        cannot_reach_fdr=(
+            names(~local["can_reach_fdr"].astype(bool) & ~island)
+            if "can_reach_fdr" in local.columns
+            else None
+        ),
+        cannot_reach_bonferroni=(
+            names(~local["can_reach_bonferroni"].astype(bool) & ~island)
+            if "can_reach_bonferroni" in local.columns
+            else None
+        ),
     )
+
+
+@dataclass(frozen=True)
+class SeedFacts:
+    """How much another seed changes esda's LISA (:func:`seed_facts`).
+
+    Attributes
+    ----------
+    seeds : int
+        Seeds compared.
+    largest_change : float
+        The largest difference between two seeds' pseudo p-values of one village.
+    largest_change_village : str
+        Whose.
+    flips : tuple of str
+        Villages significant with some seeds and not with others.
+    permutations : int
+        Permutations of each run.
+    """
+
+    seeds: int
+    largest_change: float
+    largest_change_village: str
+    flips: tuple[str, ...]
+    permutations: int
+
+
+def seed_facts(rates: pd.DataFrame, spread: pd.DataFrame) -> SeedFacts:
+    """The facts of :func:`.autocorrelation.pseudo_p_spread` a report states.
+
+    Examples
+    --------
+    >>> rates = pd.DataFrame({"name": ["A", "B"]}, index=["a", "b"])
+    >>> spread = pd.DataFrame({"spread": [0.004, 0.017], "flips": [False, True]},
+    ...                       index=["a", "b"])
+    >>> spread.attrs = {"seeds": [0, 1, 2], "permutations": 9999}
+    >>> facts = seed_facts(rates, spread)
+    >>> facts.largest_change, facts.largest_change_village, facts.flips
+    (0.017, 'B', ('B',))
+    """
+    _require(spread, ("spread", "flips"), "seed_facts")
+    worst = spread["spread"].idxmax()
+    return SeedFacts(
+        seeds=len(spread.attrs.get("seeds", ())),
+        largest_change=float(spread["spread"].max()),
+        largest_change_village=str(rates.loc[worst, "name"]),
+        flips=tuple(rates.loc[spread.index[spread["flips"].astype(bool)], "name"].astype(str)),
+        permutations=int(spread.attrs.get("permutations", 0)),
+    )
+
+
+@dataclass(frozen=True)
+class FalsePositiveFacts:
+    """Villages found "significant" when there is no pattern (:func:`false_positive_facts`).
+
+    Attributes
+    ----------
+    villages : int
+        Villages tested (islands excluded).
+    alpha : float
+        Level.
+    expected_directed, expected_two_sided : float
+        Expected number of villages with p < alpha under random relabelling, with the
+        directed (esda/GeoDa) and the two-sided p-value.
+    rate_directed, rate_two_sided : float
+        The same per village.
+    """
+
+    villages: int
+    alpha: float
+    expected_directed: float
+    expected_two_sided: float
+    rate_directed: float
+    rate_two_sided: float
+
+
+def false_positive_facts(directed: pd.DataFrame, two_sided: pd.DataFrame) -> FalsePositiveFacts:
+    """Expected false positives of the two p-values, from two
+    :func:`.exact.null_rejection_rates` frames.
+
+    Examples
+    --------
+    >>> directed = pd.DataFrame({"rejection_rate": [0.0996, 0.0996, np.nan]})
+    >>> directed.attrs = {"alpha": 0.05, "alternative": "directed"}
+    >>> two_sided = pd.DataFrame({"rejection_rate": [0.0498, 0.0498, np.nan]})
+    >>> two_sided.attrs = {"alpha": 0.05, "alternative": "two-sided"}
+    >>> facts = false_positive_facts(directed, two_sided)
+    >>> facts.villages, round(facts.expected_directed, 4), round(facts.rate_two_sided, 4)
+    (2, 0.1992, 0.0498)
+    """
+    if directed.attrs.get("alternative") != "directed" or two_sided.attrs.get(
+        "alternative"
+    ) != "two-sided":
+        raise ConfigError("false_positive_facts: give the directed, then the two-sided rates")
+    tested = int(directed["rejection_rate"].notna().sum())
+    return FalsePositiveFacts(
+        villages=tested,
+        alpha=float(directed.attrs["alpha"]),
+        expected_directed=float(directed["rejection_rate"].sum()),
+        expected_two_sided=float(two_sided["rejection_rate"].sum()),
+        rate_directed=float(directed["rejection_rate"].sum() / tested) if tested else np.nan,
+        rate_two_sided=float(two_sided["rejection_rate"].sum() / tested) if tested else np.nan,
+    )
+
+
+@dataclass(frozen=True)
+class DetectorSummary:
+    """What the geographical detector says (:func:`detector_summary`).
+
+    Attributes
+    ----------
+    strongest : str
+        The factor with the highest ``q`` under the chosen rule.
+    q : float
+        Its ``q``.
+    p_value : float
+        Its Wang & Xu p-value.
+    significant : tuple of str
+        Factors significant at the detector's level.
+    q_range : dict
+        Continuous factor → ``(lowest q, highest q, rule and k of the highest)`` over the
+        discretisation choices tried.
+    singleton_factors : tuple of str
+        Factors (under the chosen rule) with a stratum of one village: their ``q`` is
+        inflated by it.
+    interactions : dict
+        Interaction class → how many pairs of factors have it.
+    """
+
+    strongest: str
+    q: float
+    p_value: float
+    significant: tuple[str, ...]
+    q_range: dict
+    singleton_factors: tuple[str, ...]
+    interactions: dict
+
+    def q_range_lines(self) -> list[str]:
+        """``q`` of each continuous factor over the cuts tried, as text.
+
+        Examples
+        --------
+        >>> DetectorSummary("a", 0.8, 0.01, ("a",), {"a": (0.7, 0.8, "quantile k=4")}, (),
+        ...                 {}).q_range_lines()
+        ['a: q 0.700–0.800 (highest with quantile k=4)']
+        """
+        return [
+            f"{factor}: q {low:.3f}–{high:.3f} (highest with {how})"
+            for factor, (low, high, how) in self.q_range.items()
+        ]
+
+    def interaction_lines(self) -> list[str]:
+        """How many pairs of factors have each interaction class, as text.
+
+        Examples
+        --------
+        >>> DetectorSummary("a", 0.8, 0.01, (), {}, (), {"bi-enhance": 2}).interaction_lines()
+        ['2 bi-enhance']
+        """
+        return [f"{n} {kind}" for kind, n in self.interactions.items()]
+
+
+def detector_summary(
+    factors: pd.DataFrame, choices: pd.DataFrame | None, interactions: pd.DataFrame
+) -> DetectorSummary:
+    """The facts of the geographical detector's tables.
+
+    Parameters
+    ----------
+    factors : pandas.DataFrame
+        :func:`.detector.factor_detector` under the chosen rule.
+    choices : pandas.DataFrame or None
+        :func:`.detector.discretisation_table` (None: no continuous factor).
+    interactions : pandas.DataFrame
+        :func:`.detector.interaction_detector`.
+
+    Examples
+    --------
+    >>> factors = pd.DataFrame({"factor": ["a", "b"], "q": [0.8, 0.3],
+    ...     "p_value": [0.001, 0.2], "significant": [True, False],
+    ...     "smallest_stratum": [3, 1]})
+    >>> choices = pd.DataFrame({"factor": ["a", "a"], "rule": ["equal", "quantile"],
+    ...     "k": [4, 4], "q": [0.7, 0.8]})
+    >>> interactions = pd.DataFrame({"interaction": ["bi-enhance"]})
+    >>> s = detector_summary(factors, choices, interactions)
+    >>> s.strongest, s.q_range, s.singleton_factors, s.interactions
+    ('a', {'a': (0.7, 0.8, 'quantile k=4')}, ('b',), {'bi-enhance': 1})
+    """
+    _require(factors, ("factor", "q", "p_value", "significant", "smallest_stratum"),
+             "detector_summary")  # fmt: skip
+    if factors.empty:
+        raise ConfigError("detector_summary: no factor")
+    top = factors.loc[factors["q"].idxmax()]
+    q_range = {}
+    choices = choices if choices is not None else pd.DataFrame(columns=["factor", "q"])
+    for factor, rows in choices.groupby("factor", sort=False):
+        best = rows.loc[rows["q"].idxmax()]
+        q_range[str(factor)] = (
+            float(rows["q"].min()),
+            float(rows["q"].max()),
+            f"{best['rule']} k={int(best['k'])}",
+        )
+    return DetectorSummary(
+        strongest=str(top["factor"]),
+        q=float(top["q"]),
+        p_value=float(top["p_value"]),
+        significant=tuple(factors.loc[factors["significant"].astype(bool), "factor"]),
+        q_range=q_range,
+        singleton_factors=tuple(factors.loc[factors["smallest_stratum"] < 2, "factor"]),
+        interactions={str(k): int(v) for k, v in
+                      interactions["interaction"].value_counts(sort=False).items()},
+    )  # fmt: skip
