@@ -79,7 +79,7 @@ NOT_COUNTS: frozenset[str] = frozenset(
         "radius_m", "exit_year", "year", "capacity_households", "max_poor_below_line",
         "still_to_exit", "published", "difference", "k", "weight", "villages", "value",
         "quarantined", "value_with_quarantined",
-        # spatial inference (notebook 06): units, strata, neighbour sets, test settings
+        # spatial inference (notebook 07): units, strata, neighbour sets, test settings
         "arrangements", "strata", "smallest_stratum", "overlay_strata", "n_1", "n_2",
         "stratum_1", "stratum_2", "n", "islands", "permutations", "significant_seeds",
         "significant", "significant_fdr", "significant_bonferroni", "df",

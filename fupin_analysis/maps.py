@@ -14,7 +14,7 @@ map with :func:`fupin_analysis.plots.save_figure`.
 :func:`relocation_map`
     relocation origins, flows to the chosen site, scattered moves and candidate sites;
 :func:`exact_cluster_maps`
-    LISA clusters by exact conditional p-values, one panel per variable (notebook 06),
+    LISA clusters by exact conditional p-values, one panel per variable (notebook 07),
     villages surviving the FDR dotted.
 
 Examples

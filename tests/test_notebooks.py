@@ -196,7 +196,7 @@ def _check_outputs_04_relocation_sites(out: Path, job_id: str) -> None:
     assert len(criteria) == len(gpd.read_file(geography, layer="sites"))
 
 
-def _check_outputs_06_spatial_inference(out: Path, job_id: str) -> None:
+def _check_outputs_07_spatial_inference(out: Path, job_id: str) -> None:
     assert _outputs(out, job_id) == {
         "figures": ["exact_cluster_maps.png", "rate_bivariate_maps.png"],
         "tables": _tables(
@@ -215,7 +215,7 @@ OUTPUT_CHECKS = {
     "00_overview": _check_outputs_00_overview,
     "03_spatial_concentration": _check_outputs_03_spatial_concentration,
     "04_relocation_sites": _check_outputs_04_relocation_sites,
-    "06_spatial_inference": _check_outputs_06_spatial_inference,
+    "07_spatial_inference": _check_outputs_07_spatial_inference,
 }
 
 

@@ -24,7 +24,7 @@ PLANNED = [
     "03_spatial_concentration",
     "04_relocation_sites",
     "05_two_assurances",
-    "06_spatial_inference",
+    "07_spatial_inference",
     "village_profile",
 ]
 

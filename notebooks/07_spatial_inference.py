@@ -40,7 +40,7 @@ join_permutations: int = 999  # permutations of the join counts (esda's are slow
 rule: str = "natural"  # discretisation of the detector: equal, quantile or natural
 strata: int = 4  # strata per continuous factor in the detector
 output_dir: str = ""  # report run folder; empty: write nothing
-figure_prefix: str = "06_spatial_inference"  # prefix of figure and table file names
+figure_prefix: str = "07_spatial_inference"  # prefix of figure and table file names
 lang: str = "zh"  # labels: zh or en
 
 # %%
