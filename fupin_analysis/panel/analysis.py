@@ -143,8 +143,11 @@ def designated_share(incidence: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> inc = pd.DataFrame({"year": [2016] * 2 + [2017] * 2, "designated": [True, False] * 2,
     ...                     "population": [100, 300] * 2, "poor": [30, 30, 20, 10]})
-    >>> designated_share(inc).round(3).values.tolist()
-    [[2016, 60, 30, 0.5, 0.25, 2.0], [2017, 30, 20, 0.667, 0.25, 2.667]]
+    >>> share = designated_share(inc)
+    >>> share[["year", "poor", "designated_poor"]].values.tolist()
+    [[2016, 60, 30], [2017, 30, 20]]
+    >>> share["designated_share"].round(3).tolist(), share["concentration_ratio"].round(3).tolist()
+    ([0.5, 0.667], [2.0, 2.667])
     """
     by = incidence.assign(
         designated_poor=incidence["poor"].where(incidence["designated"].astype(bool), 0),

@@ -239,12 +239,12 @@ def median_time(curves: pd.DataFrame) -> pd.DataFrame:
     --------
     >>> curves = pd.DataFrame({"designated": [True, True, False], "years": [0, 2, 1],
     ...                        "survival": [1.0, 0.4, 0.8]})
-    >>> median_time(curves).values.tolist()
-    [[False, <NA>], [True, 2]]
+    >>> median_time(curves)["median_years"].tolist()
+    [<NA>, 2]
     """
     reached = curves[curves["survival"] <= 0.5]
     median = reached.groupby("designated")["years"].min()
     groups = sorted(curves["designated"].unique())
     return pd.DataFrame(
-        {"designated": groups, "median_years": median.reindex(groups).astype("Int64").to_numpy()}
+        {"designated": groups, "median_years": median.reindex(groups).astype("Int64").array}
     )
