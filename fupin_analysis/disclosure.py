@@ -70,7 +70,7 @@ NOT_COUNTS: frozenset[str] = frozenset(
         "code", "village_code", "urban_rural", "population", "rank", "n_neighbours", "p",
         "radius_m", "exit_year", "year", "capacity_households", "max_poor_below_line",
         "still_to_exit", "published", "difference", "k", "weight", "villages", "value",
-        "quarantined", "value_with_quarantined",
+        "quarantined", "value_with_quarantined", "years", "median_years", "line_yuan",
     }
 )  # fmt: skip
 
@@ -108,6 +108,11 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
     "new_road_m": ("households", "people"),
     "nearer_road": ("households", "people"),
     "elevation_change_m": ("households", "people"),
+    "incidence_below_line": ("below_line",),
+    "designated_share": ("designated_poor",),
+    "concentration_ratio": ("designated_poor",),
+    "return_rate": ("exited_households", "returned_households"),
+    "survival": ("exited_households",),
 }
 
 #: Measures of long tables (``measure``/``item``/``figure`` and ``value``) that count people.
