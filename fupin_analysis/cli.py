@@ -123,17 +123,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 
 def _cmd_panel(args: argparse.Namespace) -> int:
-    from .panel import link_panel
+    from .panel import link_panel, parse_rosters
     from .panel.outputs import format_panel_summary, write_panel
 
-    rosters: dict[int, list[Path]] = {}
-    for given in args.rosters:
-        year, sep, path = given.partition("=")
-        if not sep or not year.strip().isdigit() or not path:
-            raise FupinError(
-                f"{given!r}: give each roster as YEAR=FILE (e.g. 2016=roster_2016.xlsx)"
-            )
-        rosters.setdefault(int(year), []).append(Path(path))
+    rosters = parse_rosters(args.rosters)
     panel = link_panel(rosters, salt=args.salt, reference=args.reference)
     written = write_panel(panel, args.out)
     print(format_panel_summary(panel, written))
@@ -218,7 +211,8 @@ def build_parser() -> argparse.ArgumentParser:
         "rosters",
         nargs="+",
         metavar="YEAR=FILE",
-        help="a roster per year (repeat a year for a roster in several files)",
+        help="a roster per year, YEAR=FILE or YEAR:FILE (repeat a year for a roster in "
+        "several files)",
     )
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--salt", default=None, help="salt of the pseudonymous keys (every year)")

@@ -59,6 +59,13 @@ COUNT_COLUMNS: frozenset[str] = frozenset(
         "concentrated_households", "concentrated_people", "layer_households",
         "layer_people", "demand_households", "units", "poor_units", "rows",
         "real_persons",
+        # yearly rosters linked (fupin_analysis.panel)
+        "poor_start", "poor_end", "stayed", "entered", "left", "new", "returned",
+        "born_or_married_in", "removed", "died_or_married_out", "household_gone",
+        "unobserved_in", "unobserved_out", "below_line", "designated_poor",
+        "at_risk_households", "censored_households", "returned_households", "returned_people",
+        "linked_persons", "new_households", "split_households", "renumbered_households",
+        "merged_households", "gone_households", "unobserved_persons", "refused_persons",
     }
 )  # fmt: skip
 

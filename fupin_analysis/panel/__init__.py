@@ -40,6 +40,9 @@ from .link import (
     RosterInput,
     clean_years,
     follow_households,
+    parse_rosters,
+    rosters_by_year,
+    rosters_in_folder,
     year_rows,
 )
 from .transitions import GROUPS, STATES, TRANSITIONS, person_states, transitions
@@ -58,6 +61,9 @@ __all__ = [
     "link_panel",
     "link_rosters",
     "clean_years",
+    "parse_rosters",
+    "rosters_by_year",
+    "rosters_in_folder",
     "follow_households",
     "HOUSEHOLD_FIELDS",
 ]

@@ -41,6 +41,7 @@ Examples
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,6 +58,9 @@ __all__ = [
     "ENDS",
     "RosterInput",
     "YearRows",
+    "parse_rosters",
+    "rosters_by_year",
+    "rosters_in_folder",
     "clean_years",
     "year_rows",
     "follow_households",
@@ -77,6 +81,107 @@ _PERSON_FIELDS = ("person_key", "household_key", "relation", "sex", "birth_date"
 
 #: A year's roster: a clean roster, a roster file, or several of them (one per file).
 RosterInput = CleanRoster | str | Path | Sequence[CleanRoster | str | Path]
+
+
+def parse_rosters(
+    given: str | Sequence[str], base: str | Path | None = None
+) -> dict[int, list[Path]]:
+    """Rosters by year from ``YEAR:FILE`` (or ``YEAR=FILE``) items.
+
+    Parameters
+    ----------
+    given : str or sequence of str
+        Items, or one text of items separated by commas. A year given twice has two
+        files (a roster exported in several files).
+    base : str or Path, optional
+        Folder that relative file names are relative to (default: as given).
+
+    Returns
+    -------
+    dict of int to list of Path
+        Years in order.
+
+    Raises
+    ------
+    FupinError
+        When an item is not a year, a colon (or equals sign) and a file.
+
+    Examples
+    --------
+    >>> parse_rosters("2015:a.xlsx, 2014:b.csv,2015=c.xlsx", base="/data")
+    {2014: [PosixPath('/data/b.csv')], 2015: [PosixPath('/data/a.xlsx'), PosixPath('/data/c.xlsx')]}
+    """
+    items = given.split(",") if isinstance(given, str) else list(given)
+    out: dict[int, list[Path]] = {}
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        cut = min((item.find(sep) for sep in ":=" if sep in item), default=-1)
+        year, path = item[:cut].strip(), item[cut + 1 :].strip()
+        if cut < 0 or not year.isdigit() or not path:
+            raise FupinError(
+                f"{item!r}: give each roster as YEAR:FILE (e.g. 2016:roster_2016.xlsx)"
+            )
+        file = Path(path).expanduser()
+        if base is not None and not file.is_absolute():
+            file = Path(base) / file
+        out.setdefault(int(year), []).append(file)
+    return dict(sorted(out.items()))
+
+
+_ROSTER_SUFFIXES = (".xlsx", ".xls", ".csv", ".parquet")
+_YEAR_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)(?!\d)")
+
+
+def rosters_in_folder(folder: str | Path) -> dict[int, list[Path]]:
+    """The roster files of a folder whose names hold a year (``roster_2015.xlsx``).
+
+    Files of other types, or without a year in their name, are left out; two files of
+    one year are two parts of that year's roster.
+
+    Examples
+    --------
+    >>> from fupin_analysis.reference import data_dir
+    >>> found = rosters_in_folder(data_dir() / "raw" / "panel")
+    >>> list(found), found[2018][0].name
+    ([2014, 2015, 2017, 2018, 2019], 'zhaishi_roster_2018.csv')
+    """
+    out: dict[int, list[Path]] = {}
+    for path in sorted(Path(folder).iterdir()):
+        year = _YEAR_IN_NAME.search(path.stem)
+        if path.is_file() and path.suffix.lower() in _ROSTER_SUFFIXES and year:
+            out.setdefault(int(year.group(1)), []).append(path)
+    return dict(sorted(out.items()))
+
+
+def rosters_by_year(
+    roster: str | Path, roster_year: int, others: str | Sequence[str]
+) -> dict[int, list[Path]]:
+    """One roster with its year, and the other years' rosters, found from its folder.
+
+    What notebook ``06_dynamics`` takes: its ``roster`` parameter (the shared roster of
+    the report), ``roster_year`` and ``other_rosters``: a folder (relative to the
+    roster's folder) of rosters named with their year (:func:`rosters_in_folder`), or
+    ``YEAR:FILE`` items (:func:`parse_rosters`, relative to the roster's folder).
+
+    Raises
+    ------
+    FupinError
+        When ``others`` is neither a folder nor ``YEAR:FILE`` items.
+
+    Examples
+    --------
+    >>> rosters_by_year("/data/r2016.xlsx", 2016, "2015:r2015.xlsx")
+    {2015: [PosixPath('/data/r2015.xlsx')], 2016: [PosixPath('/data/r2016.xlsx')]}
+    """
+    base = Path(roster).parent
+    folder = base / others if isinstance(others, str) else None
+    if folder is not None and others.strip() and folder.is_dir():
+        out = rosters_in_folder(folder)
+    else:
+        out = parse_rosters(others, base=base)
+    out.setdefault(int(roster_year), []).insert(0, Path(roster))
+    return dict(sorted(out.items()))
 
 
 def clean_years(
