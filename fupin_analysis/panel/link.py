@@ -226,10 +226,11 @@ def clean_years(
     """
     if len(rosters) < 2:
         raise FupinError(f"panel: give the rosters of at least two years (got {len(rosters)})")
-    out = {}
-    for year in sorted(rosters):
+    for year in rosters:
         if not isinstance(year, int | np.integer) or not 1900 < int(year) < 2100:
             raise FupinError(f"panel: {year!r} is not a year; give rosters as YEAR=FILE")
+    out = {}
+    for year in sorted(rosters):
         given = rosters[year]
         parts = [given] if isinstance(given, CleanRoster | str | Path) else list(given)
         if not parts:
