@@ -61,6 +61,7 @@ __all__ = [
     "panel_file",
     "true_panel",
     "panel_truth",
+    "scale_panel",
 ]
 
 #: The years of the embedded panel; 2016 is the calibrated roster of ``data/raw/``.
@@ -728,3 +729,88 @@ def _expected(from_state, state, event, exit_status, exit_year, year):
     if state == "exited":
         return "still_exited", "field"
     return "returned", "field" if exit_status == "返贫" else "inferred"
+
+
+def scale_panel(households: int, seed: int = DEFAULT_SEED) -> dict:
+    """Yearly rosters of many townships for benchmarks: :data:`PANEL_YEARS`, vectorised.
+
+    Start from :func:`~fupin_analysis.synth.mess.scale_roster` of about 1.1 × ``households``
+    households (its light mess included) and let them change: 88% of households are
+    there from 2014, the others enter in a later year (first identified then); 3% are
+    removed in a random later year; 4% of people leave (die or marry out) and 2% arrive
+    (born or married in) in a random year; households exit in a random year (5% never);
+    3% get a new household number from 2017 on. Ages advance with the year.
+
+    Parameters
+    ----------
+    households : int
+        Households of the 2014 roster (about 3.3 people each).
+    seed : int
+        Random seed.
+
+    Returns
+    -------
+    dict of int to pyarrow.Table
+        Year → its roster (canonical column names, every value text).
+
+    Examples
+    --------
+    >>> tables = scale_panel(40)
+    >>> sorted(tables) == list(PANEL_YEARS), tables[2014].num_rows < tables[2019].num_rows + 80
+    (True, True)
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .mess import scale_roster
+
+    rng = np.random.default_rng([seed, 30])
+    base = scale_roster(int(households * 1.1) + 1, seed)
+    hh_codes, hh_ids = pd.factorize(base["household_id"].to_numpy(zero_copy_only=False))
+    n_hh, n = len(hh_ids), base.num_rows
+    later = rng.random(n_hh) >= 0.88
+    enters = np.where(later, rng.integers(2015, 2020, n_hh), 2014)
+    leaves = np.where(rng.random(n_hh) < 0.03, rng.integers(2015, 2021, n_hh), 9999)
+    leaves = np.maximum(leaves, enters + 1)
+    exits = np.where(rng.random(n_hh) < 0.95, rng.integers(2015, 2020, n_hh), 9999)
+    exits = np.maximum(exits, enters)
+    renumbered = rng.random(n_hh) < 0.03
+    person_leaves = np.where(rng.random(n) < 0.04, rng.integers(2015, 2020, n), 9999)
+    person_enters = np.where(rng.random(n) < 0.02, rng.integers(2015, 2020, n), 0)
+    age = pd.to_numeric(
+        pd.Series(base["age"].to_numpy(zero_copy_only=False)).str.translate(
+            str.maketrans("０１２３４５６７８９", "0123456789")
+        ),
+        errors="coerce",
+    ).to_numpy()
+    household_id = base["household_id"].to_numpy(zero_copy_only=False).astype(str)
+    new_id = np.char.replace(household_id, "4305", "4395", count=1)
+    out = {}
+    for year in PANEL_YEARS:
+        h = hh_codes
+        rows = (
+            (enters[h] <= year) & (leaves[h] > year) & (person_leaves > year)
+            & (person_enters <= year)
+        )  # fmt: skip
+        exited = exits[h] <= year
+        table = base.filter(pa.array(rows))
+        take = np.flatnonzero(rows)
+        columns = {
+            "age": pa.array(np.where(np.isnan(age[take]), "", (age[take] + year - 2016)
+                                     .astype("int64").astype(str))),
+            "exit_status": pa.array(np.where(exited[take], "已脱贫(享受政策)", "未脱贫")),
+            "exit_year": pa.array(np.where(exited[take], exits[h][take].astype(str), "")),
+            "household_id": pa.array(
+                np.where(renumbered[h][take] & (year >= 2017), new_id[take], household_id[take])
+            ),
+            "first_identified": pa.array(np.char.add(enters[h][take].astype(str), "-05-01")),
+        }  # fmt: skip
+        for name, values in columns.items():
+            table = table.set_column(table.schema.get_field_index(name), name, values)
+        table = table.set_column(
+            table.schema.get_field_index("person_id"), "person_id",
+            pc.binary_join_element_wise(table["household_id"], pa.array(
+                np.char.zfill((np.arange(len(take)) % 100).astype(str), 2)), ""),
+        )  # fmt: skip
+        out[year] = table
+    return out
