@@ -161,8 +161,8 @@ display(
 flow = analysis.flows(linked.transitions, village_registry)
 _ = outputs.save_table(flow, "flows", output_dir=output_dir, prefix=figure_prefix)
 display(flow[flow["name"] == "全乡"].set_index("year"))
-sources = linked.transitions.groupby(["transition", "source"]).size().unstack(fill_value=0)
-display(sources)
+sources = linked.transitions.groupby(["transition", "source"], observed=True).size()
+display(sources.unstack(fill_value=0))
 
 # %% [markdown]
 # ## Time to exit

@@ -390,7 +390,8 @@ def follow_households(persons: pd.DataFrame) -> pd.DataFrame:
     linked = p[p["prev_node"] >= 0]
     edges = linked.groupby(["prev_node", "node"]).size().rename("weight").reset_index()
     edges = edges.rename(columns={"prev_node": "predecessor", "node": "successor"})
-    year, key = nodes["year"].to_numpy(), nodes["household_key"].to_numpy()
+    year = nodes["year"].to_numpy()
+    key = pd.factorize(nodes["household_key"], sort=True)[0]  # ranks: ties broken by key
     edges["pred_year"], edges["pred_key"] = year[edges["predecessor"]], key[edges["predecessor"]]
     edges["succ_year"], edges["succ_key"] = year[edges["successor"]], key[edges["successor"]]
     edges["head_goes"] = head_next[edges["predecessor"]] == edges["successor"]

@@ -47,6 +47,7 @@ __all__ = [
     "STATES",
     "TRANSITIONS",
     "GROUPS",
+    "SOURCES",
     "HOUSEHOLD_GONE_AGE",
     "person_states",
     "transitions",
@@ -60,6 +61,8 @@ TRANSITIONS: tuple[str, ...] = (
     "died_or_married_out", "removed", "household_gone", "unobserved",
 )  # fmt: skip
 GROUPS: tuple[str, ...] = ("entered", "left", "stayed", "outside", "unobserved")
+#: Where a transition's category comes from.
+SOURCES: tuple[str, ...] = ("field", "inferred")
 #: A household leaving whole is taken to have died out when all were at least this old.
 HOUSEHOLD_GONE_AGE = 65
 _ABSENT, _POOR, _EXITED, _UNOBSERVED = range(4)
@@ -156,21 +159,24 @@ def transitions(
     pandas.DataFrame
         ``year`` (the later year), ``from_year``, ``person_key``, ``panel_household``
         (the later year's, else the earlier's), ``village_code``, ``designated`` (of that
-        household), ``from_state``, ``state``, ``transition``, ``group``, ``source``.
+        household), ``from_state``, ``state`` (categoricals of :data:`STATES`),
+        ``transition`` (of :data:`TRANSITIONS`), ``group`` (of :data:`GROUPS`),
+        ``source`` (of :data:`SOURCES`).
     """
     p = persons.set_index(["person_key", "year"])
-    lineage = nodes["panel_household"].to_numpy()
+    lineage, lineages = pd.factorize(nodes["panel_household"])  # codes, one per node
     link = nodes["link"].to_numpy()
     end = nodes["end"].to_numpy(dtype=object)
-    lineage_years = pd.MultiIndex.from_frame(nodes[["panel_household", "year"]])
+    lineage_years = pd.MultiIndex.from_arrays([lineage, nodes["year"].to_numpy()])
     household = persons.drop_duplicates(["year", "household_key"]).set_index(
         ["year", "household_key"]
     )
     at_node = pd.MultiIndex.from_frame(nodes[["year", "household_key"]])
-    village = household["village_code"].reindex(at_node).to_numpy()
+    village, villages = pd.factorize(household["village_code"].reindex(at_node))
     designated = household["designated"].reindex(at_node).to_numpy()
     all_old = _all_old(persons, nodes)
     ever = np.maximum.accumulate(state > 0, axis=1)
+    code = {name: i for i, name in enumerate(TRANSITIONS)}
     out = []
     for j in range(1, len(years)):
         y0, y1 = years[j - 1], years[j]
@@ -180,20 +186,15 @@ def transitions(
         here = np.maximum(np.where(n1 >= 0, n1, n0), 0)
         person = keys[rows]
         later = p.reindex(pd.MultiIndex.from_arrays([person, np.full(len(rows), y1)]))
-        frame = pd.DataFrame(
-            {"year": y1, "from_year": y0, "person_key": person, "panel_household": lineage[here],
-             "village_code": village[here], "designated": designated[here]}
-        )  # fmt: skip
         exit_now = later["exit_year"].to_numpy(dtype="float", na_value=np.nan) == y1
-        marked = later["exit_status"].astype("str").to_numpy() == "返贫"
+        marked = (later["exit_status"] == "返贫").to_numpy(dtype=bool, na_value=False)
         born = (later["birth_date"] > pd.Timestamp(f"{y0}-12-31")).fillna(False).to_numpy()
         first = pd.to_datetime(later["first_identified"]).dt.year.to_numpy(na_value=0) == y1
         seen_before = ever[rows, max(j - 2, 0)] & (j >= 2) & (s0 == _ABSENT)
         household_before = np.isin(link[np.maximum(n1, 0)], ["continued", "renumbered", "split"])
-        lineage_then = lineage[np.maximum(n0, 0)]
-        household_here = pd.MultiIndex.from_arrays([lineage_then, np.full(len(rows), y1)]).isin(
-            lineage_years
-        )
+        household_here = pd.MultiIndex.from_arrays(
+            [lineage[np.maximum(n0, 0)], np.full(len(rows), y1)]
+        ).isin(lineage_years)
         merged = end[np.maximum(n0, 0)] == "merged"
         old = all_old[np.maximum(n0, 0)]
         unobserved = (s0 == _UNOBSERVED) | (s1 == _UNOBSERVED)
@@ -213,26 +214,29 @@ def transitions(
             (entering, "new", first),
         ]
         conditions = [c for c, _, _ in cases]
-        frame["transition"] = np.select(conditions, [n for _, n, _ in cases], "")
+        transition = np.select(conditions, [code[n] for _, n, _ in cases], -1)
         field = np.select(conditions, [np.broadcast_to(f, len(rows)) for _, _, f in cases], False)
-        frame["source"] = np.where(field, "field", "inferred")
-        frame["from_state"] = np.asarray(STATES)[s0]
-        frame["state"] = np.asarray(STATES)[s1]
-        frame["group"] = np.select(
+        group = np.select(
             [unobserved, (s0 == _POOR) & (s1 == _POOR), s1 == _POOR, s0 == _POOR],
-            ["unobserved", "stayed", "entered", "left"],
-            "outside",
+            [GROUPS.index(g) for g in ("unobserved", "stayed", "entered", "left")],
+            GROUPS.index("outside"),
         )
-        out.append(frame)
+        out.append(
+            pd.DataFrame(
+                {"year": y1, "from_year": y0, "person_key": person,
+                 "panel_household": pd.Categorical.from_codes(lineage[here], lineages),
+                 "village_code": pd.Categorical.from_codes(village[here], villages),
+                 "designated": designated[here],
+                 "from_state": pd.Categorical.from_codes(s0, STATES),
+                 "state": pd.Categorical.from_codes(s1, STATES),
+                 "transition": pd.Categorical.from_codes(transition, TRANSITIONS),
+                 "group": pd.Categorical.from_codes(group, GROUPS),
+                 "source": pd.Categorical.from_codes(field.astype(int), SOURCES[::-1])}
+            )  # fmt: skip
+        )
     result = pd.concat(out, ignore_index=True)
-    for col in ("person_key", "panel_household", "village_code", "from_state", "state",
-                "transition", "group", "source"):  # fmt: skip
-        result[col] = result[col].astype("str")
     result["designated"] = result["designated"].astype("boolean")
-    return result[
-        ["year", "from_year", "person_key", "panel_household", "village_code", "designated",
-         "from_state", "state", "transition", "group", "source"]
-    ]  # fmt: skip
+    return result
 
 
 def _all_old(persons: pd.DataFrame, nodes: pd.DataFrame) -> np.ndarray:
