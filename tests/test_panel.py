@@ -7,6 +7,8 @@ import stat
 import pandas as pd
 import pytest
 from conftest import PANEL_SALT
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fupin_analysis import cli, panel, synth
 from fupin_analysis.clean import CleanRoster, clean_roster
@@ -335,3 +337,61 @@ def test_linkage_summary_counts_the_embedded_panel(embedded_panel):
     assert set(report["kind"]) >= {"split", "merged", "renumbered", "new", "gone", "unobserved"}
     counts = panel_outputs.check_counts(embedded_panel)
     assert counts.set_index(["check", "year"]).loc[("exit_reversed", 2016), "households"] == 2
+
+
+# --- properties on random panels ----------------------------------------------------------
+
+
+@st.composite
+def random_panels(draw):
+    """Three yearly rosters of up to 12 people moving between up to 5 households."""
+    years = {}
+    for year in (2015, 2016, 2017):
+        rows = []
+        for person in range(draw(st.integers(2, 12))):
+            if draw(st.booleans()) and person:
+                continue  # absent this year
+            household = draw(st.integers(0, 4))
+            status = draw(st.sampled_from([POOR, OUT, "返贫"]))
+            rows.append((f"p{person}", f"h{household}", "之子", 30 + year - 2015, status, None))
+        heads = {}
+        for i, row in enumerate(rows):  # the first person of a household heads it
+            if row[1] not in heads:
+                heads[row[1]] = i
+                rows[i] = (row[0], row[1], "户主", *row[3:])
+        statuses = {r[1]: r[4] for r in rows}
+        rows = [(*r[:4], statuses[r[1]], 2015 if statuses[r[1]] == OUT else None) for r in rows]
+        years[year] = [_roster(rows)]
+    return years
+
+
+@settings(max_examples=20, deadline=None)
+@given(random_panels(), st.sampled_from(["x", "y"]))
+def test_linking_invariants(years, prefix):
+    p = panel.link_rosters(years)
+    h = p.household_years
+    assert not h.duplicated(["panel_household", "year"]).any()  # one node a year at most
+    assert set(h["link"]) <= set(panel.LINKS) and set(h["end"].dropna()) <= set(panel.ENDS)
+    t = p.transitions
+    assert not t.duplicated(["person_key", "year"]).any()
+    assert set(t["transition"]) <= set(panel.TRANSITIONS)
+    poor = p.person_years[p.person_years["state"] == "poor"].groupby("year").size()
+    for year in (2016, 2017):
+        y = t[t["year"] == year]
+        change = (y["group"] == "entered").sum() - (y["group"] == "left").sum()
+        assert poor.get(year, 0) == poor.get(year - 1, 0) + change
+    # renumbering every household of the last year changes nothing but the links
+    renamed = dict(years)
+    last = years[2017][0]
+    renamed[2017] = [CleanRoster(
+        last.members.assign(household_key=prefix + last.members["household_key"]),
+        last.households.assign(household_key=prefix + last.households["household_key"]),
+        last.quarantine, last.quality,
+    )]  # fmt: skip
+    again = panel.link_rosters(renamed)
+    assert again.transitions[["person_key", "year", "transition", "source"]].equals(
+        t[["person_key", "year", "transition", "source"]]
+    )
+    same = again.person_years.groupby("panel_household")["person_key"].apply(frozenset)
+    before = p.person_years.groupby("panel_household")["person_key"].apply(frozenset)
+    assert sorted(map(sorted, same)) == sorted(map(sorted, before))
