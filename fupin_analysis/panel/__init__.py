@@ -38,7 +38,6 @@ from .link import (
     HOUSEHOLD_FIELDS,
     LINKS,
     RosterInput,
-    YearRows,
     clean_years,
     follow_households,
     parse_rosters,
@@ -120,30 +119,8 @@ class Panel:
     refused: pd.DataFrame
 
 
-def _categorical_keys(rows: YearRows) -> YearRows:
-    """The rows with their keys as categoricals sharing one dtype per kind of key: the
-    same values, but joins, sorts and groups work on integer codes (many times faster
-    than on text for a county's million people)."""
-    person = pd.CategoricalDtype(
-        pd.Index(pd.concat([rows.persons["person_key"], rows.repeats["person_key"]]).unique(),
-                 dtype="str")
-    )  # fmt: skip
-    household = pd.CategoricalDtype(
-        pd.Index(pd.concat([rows.persons["household_key"], rows.households["household_key"],
-                            rows.refused["household_key"], rows.repeats["household_key"],
-                            rows.repeats["kept_household_key"]]).dropna().unique(), dtype="str")
-    )  # fmt: skip
-
-    def cast(frame: pd.DataFrame) -> pd.DataFrame:
-        kinds = {"person_key": person, "household_key": household,
-                 "kept_household_key": household}  # fmt: skip
-        return frame.astype({c: kinds[c] for c in kinds if c in frame.columns})
-
-    return YearRows(*(cast(f) for f in (rows.persons, rows.households, rows.repeats,
-                                        rows.refused)))  # fmt: skip
-
-
-_KEYS = ("person_key", "household_key", "panel_household", "village_code")
+_KEYS = ("person_key", "household_key", "panel_household", "village_code", "parent",
+         "merged_into")  # fmt: skip
 
 
 def _text(frame: pd.DataFrame) -> pd.DataFrame:
@@ -159,7 +136,7 @@ def _text(frame: pd.DataFrame) -> pd.DataFrame:
 
 def link_rosters(years: Mapping[int, list]) -> Panel:
     """Link clean rosters, already one list per year (see :func:`link_panel`)."""
-    rows = _categorical_keys(year_rows(years))
+    rows = year_rows(years)
     nodes = follow_households(rows.persons)
     lineage = nodes[["year", "household_key", "panel_household"]]
     persons = rows.persons.merge(lineage, on=["year", "household_key"], how="left")

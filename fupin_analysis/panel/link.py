@@ -260,6 +260,9 @@ class YearRows:
     repeats : pandas.DataFrame
         The rows left out of ``persons``: ``year``, ``person_key``, ``household_key``
         (of the row left out), ``kept_household_key``.
+
+    Keys (``person_key``, ``household_key``) are categoricals sharing one dtype per kind
+    of key, so that joins, sorts and groups work on integer codes.
     refused : pandas.DataFrame
         Real persons the cleaner refused, per year and household: ``year``,
         ``household_key``, ``persons``.
@@ -308,6 +311,23 @@ def year_rows(years: Mapping[int, Sequence[CleanRoster]]) -> YearRows:
                 )
     persons = pd.concat(persons, ignore_index=True)
     households = pd.concat(households, ignore_index=True)
+    refused = (
+        pd.concat(refused, ignore_index=True)
+        if refused
+        else pd.DataFrame({"year": pd.Series([], dtype="int64"),
+                           "household_key": pd.Series([], dtype="str")})
+    )  # fmt: skip
+    # keys as categoricals of one dtype per kind: the same values, but joins, sorts and
+    # groups work on integer codes (many times faster, and smaller, for a county)
+    persons["person_key"] = _categorical(persons["person_key"])
+    keys = _categorical(
+        pd.concat([persons["household_key"], households["household_key"],
+                   refused["household_key"]], ignore_index=True)
+    )  # fmt: skip
+    sizes = np.cumsum([0, len(persons), len(households), len(refused)])
+    persons["household_key"] = keys[sizes[0] : sizes[1]].to_numpy()
+    households["household_key"] = keys[sizes[1] : sizes[2]].to_numpy()
+    refused["household_key"] = keys[sizes[2] : sizes[3]].to_numpy()
     households = households.drop_duplicates(["year", "household_key"]).reset_index(drop=True)
     repeated = persons.duplicated(["year", "person_key"])
     kept = persons[~repeated]
@@ -324,25 +344,21 @@ def year_rows(years: Mapping[int, Sequence[CleanRoster]]) -> YearRows:
         how="left", validate="many_to_one",
     ).drop(columns="members", errors="ignore")  # fmt: skip
     refused = (
-        pd.concat(refused, ignore_index=True)
-        if refused
-        else pd.DataFrame({"year": [], "household_key": []})
+        refused.groupby(["year", "household_key"], observed=True)
+        .size()
+        .rename("persons")
+        .reset_index()
     )
-    refused = refused.groupby(["year", "household_key"]).size().rename("persons").reset_index()
     refused["year"] = refused["year"].astype("int64")
     return YearRows(persons, households[["year", "household_key", *fields]], repeats, refused)
 
 
-def _choice(edges: pd.DataFrame, by: str, prefer: str, order: list[tuple[str, bool]]) -> pd.Series:
-    """Per node ``by``: the other end of its chosen edge (preferred edge, then ``order``)."""
-    keys = ["_preferred", "weight", *(c for c, _ in order)]
-    ascending = [False, False, *(a for _, a in order)]
-    ranked = edges.assign(_preferred=edges[prefer]).sort_values(
-        [by, *keys], ascending=[True, *ascending], kind="stable"
-    )
-    first = ranked.drop_duplicates(by)
-    other = "successor" if by == "predecessor" else "predecessor"
-    return pd.Series(first[other].to_numpy(), index=first[by].to_numpy())
+def _categorical(values: pd.Series) -> pd.Series:
+    """``values`` as a categorical of text, built from one factorisation (no look-up of
+    every value in the categories)."""
+    codes, uniques = pd.factorize(values)
+    dtype = pd.CategoricalDtype(pd.Index(uniques, dtype="str"))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), index=values.index)
 
 
 def follow_households(persons: pd.DataFrame) -> pd.DataFrame:
@@ -365,82 +381,84 @@ def follow_households(persons: pd.DataFrame) -> pd.DataFrame:
         ``merged_into``, ``head_key`` (the person heading it), ``predecessor`` and
         ``successor`` (the node chosen, -1 when none).
     """
-    p = persons[["person_key", "year", "household_key", "relation", "source_row"]]
-    nodes = (
-        p[["year", "household_key"]].drop_duplicates().sort_values(["year", "household_key"])
-    ).reset_index(drop=True)
-    nodes["node"] = np.arange(len(nodes))
-    p = p.merge(nodes, on=["year", "household_key"], how="left", validate="many_to_one")
-    person, _ = pd.factorize(p["person_key"])
-    p = p.assign(_person=person).sort_values(["_person", "year"], kind="stable")
-    same = p["_person"].to_numpy()
-    node = p["node"].to_numpy()
-    before = np.r_[False, same[1:] == same[:-1]]
-    after = np.r_[same[:-1] == same[1:], False]
-    p["prev_node"] = np.where(before, np.r_[-1, node[:-1]], -1)
-    p["next_node"] = np.where(after, np.r_[node[1:], -1], -1)
-    heads = p.assign(_not_head=p["relation"].astype("str") != "户主").sort_values(
-        ["node", "_not_head", "source_row"], kind="stable"
-    )
-    heads = heads.drop_duplicates("node").set_index("node")
-    head_prev = heads["prev_node"].reindex(nodes["node"]).to_numpy()
-    head_next = heads["next_node"].reindex(nodes["node"]).to_numpy()
-    nodes["head_key"] = heads["person_key"].reindex(nodes["node"]).to_numpy()
+    person = pd.factorize(persons["person_key"])[0]
+    household, households = pd.factorize(persons["household_key"])
+    text = pd.Index(households).astype("str")
+    rank = np.empty(len(text), dtype=np.int64)
+    rank[text.argsort()] = np.arange(len(text))  # households in key order
+    year = persons["year"].to_numpy(dtype=np.int64)
+    first_year = int(year.min())
+    # nodes: the distinct (year, household), ordered by year then key
+    pairs, node = np.unique((year - first_year) * len(text) + rank[household],
+                            return_inverse=True)  # fmt: skip
+    node_year, node_rank = pairs // len(text) + first_year, pairs % len(text)
+    node_household = np.argsort(rank)[node_rank]
+    n = len(pairs)
+    # each person's previous and next node
+    order = np.lexsort((year, person))
+    same = person[order][1:] == person[order][:-1]
+    prev_node, next_node = np.full(len(node), -1), np.full(len(node), -1)
+    prev_node[order[1:][same]] = node[order[:-1][same]]
+    next_node[order[:-1][same]] = node[order[1:][same]]
+    # each node's head: its 户主 (the first by row when several), else its first row
+    is_head = (persons["relation"] == "户主").to_numpy(dtype=bool, na_value=False)
+    source_row = pd.to_numeric(persons["source_row"]).to_numpy(dtype=float, na_value=np.inf)
+    by_node = np.lexsort((source_row, ~is_head, node))
+    head_row = by_node[np.r_[True, node[by_node][1:] != node[by_node][:-1]]]
+    head_prev, head_next = prev_node[head_row], next_node[head_row]
+    # edges between a node and the next node of its members, weighted by members shared
+    linked = prev_node >= 0
+    edges, weight = np.unique(prev_node[linked].astype(np.int64) * n + node[linked],
+                              return_counts=True)  # fmt: skip
+    a, b = edges // n, edges % n
+    choose = np.lexsort((node_rank[b], node_year[b], -weight, head_next[a] != b, a))
+    first = choose[np.r_[True, a[choose][1:] != a[choose][:-1]]]
+    successor = np.full(n, -1)
+    successor[a[first]] = b[first]
+    choose = np.lexsort((node_rank[a], -node_year[a], -weight, head_prev[b] != a, b))
+    first = choose[np.r_[True, b[choose][1:] != b[choose][:-1]]]
+    predecessor = np.full(n, -1)
+    predecessor[b[first]] = a[first]
+    pred = predecessor
+    continues = (pred >= 0) & (successor[np.maximum(pred, 0)] == np.arange(n))
 
-    linked = p[p["prev_node"] >= 0]
-    edges = linked.groupby(["prev_node", "node"]).size().rename("weight").reset_index()
-    edges = edges.rename(columns={"prev_node": "predecessor", "node": "successor"})
-    year = nodes["year"].to_numpy()
-    key = pd.factorize(nodes["household_key"], sort=True)[0]  # ranks: ties broken by key
-    edges["pred_year"], edges["pred_key"] = year[edges["predecessor"]], key[edges["predecessor"]]
-    edges["succ_year"], edges["succ_key"] = year[edges["successor"]], key[edges["successor"]]
-    edges["head_goes"] = head_next[edges["predecessor"]] == edges["successor"]
-    edges["head_came"] = head_prev[edges["successor"]] == edges["predecessor"]
-    successor = _choice(
-        edges, "predecessor", "head_goes", [("succ_year", True), ("succ_key", True)]
+    lineage = np.arange(n)  # the first node of each node's household
+    for y in np.unique(node_year):  # predecessors are of earlier years
+        at = np.flatnonzero((node_year == y) & continues)
+        lineage[at] = lineage[pred[at]]
+    starts = np.unique(lineage)
+    labels = pd.Index(
+        pd.Series(node_year[starts]).astype("str") + "-" + text[node_household[starts]].to_numpy()
     )
-    predecessor = _choice(
-        edges, "successor", "head_came", [("pred_year", False), ("pred_key", True)]
-    )
-    nodes["successor"] = successor.reindex(nodes["node"], fill_value=-1).to_numpy()
-    nodes["predecessor"] = predecessor.reindex(nodes["node"], fill_value=-1).to_numpy()
-    pred = nodes["predecessor"].to_numpy()
-    succ = nodes["successor"].to_numpy()
-    continues = (pred >= 0) & (succ[np.maximum(pred, 0)] == nodes["node"].to_numpy())
+    label_dtype = pd.CategoricalDtype(labels)
+    code_of = np.full(n, -1)
+    code_of[starts] = np.arange(len(starts))
 
-    lineage = np.empty(len(nodes), dtype=object)
-    own = (
-        nodes["year"].astype("str").to_numpy()
-        + "-"
-        + nodes["household_key"].astype("str").to_numpy()
+    def label(nodes_: np.ndarray) -> pd.Categorical:
+        codes = np.where(nodes_ >= 0, code_of[lineage[np.maximum(nodes_, 0)]], -1)
+        return pd.Categorical.from_codes(codes, dtype=label_dtype)
+
+    renumbered = continues & (node_rank[np.maximum(pred, 0)] != node_rank)
+    link = np.select(
+        [node_year == first_year, continues & ~renumbered, renumbered, pred >= 0], [0, 1, 2, 3], 4
     )
-    for y in sorted(nodes["year"].unique()):  # predecessors are of earlier years
-        at = np.flatnonzero(year == y)
-        cont = continues[at]
-        lineage[at[cont]] = lineage[pred[at[cont]]]
-        lineage[at[~cont]] = own[at[~cont]]
-    nodes["panel_household"] = pd.Series(lineage, dtype="str")
-    first_year = year.min() if len(year) else 0
-    renumbered = continues & (key[np.maximum(pred, 0)] != key)
-    nodes["link"] = np.select(
-        [year == first_year, continues & ~renumbered, renumbered, pred >= 0],
-        ["first", "continued", "renumbered", "split"],
-        "new",
-    )
-    nodes["parent"] = pd.Series(
-        np.where(
-            ~continues & (pred >= 0) & (year != first_year), lineage[np.maximum(pred, 0)], None
-        ),
-        dtype="str",
-    )
-    continued = np.zeros(len(nodes), dtype=bool)
+    continued = np.zeros(n, dtype=bool)
     continued[pred[continues]] = True
-    last = year == year.max()
-    nodes["end"] = pd.Series(
-        np.where(continued | last, None, np.where(succ >= 0, "merged", "gone")), dtype="str"
+    open_end = ~continued & (node_year < node_year.max())
+    end = np.where(open_end, np.where(successor >= 0, 0, 1), -1)
+    split = ~continues & (pred >= 0) & (node_year != first_year)
+    return pd.DataFrame(
+        {
+            "year": node_year,
+            "household_key": pd.Series(households).take(node_household).reset_index(drop=True),
+            "node": np.arange(n),
+            "panel_household": label(np.arange(n)),
+            "link": pd.Categorical.from_codes(link, LINKS),
+            "parent": label(np.where(split, pred, -1)),
+            "end": pd.Categorical.from_codes(end, ENDS),
+            "merged_into": label(np.where(end == 0, successor, -1)),
+            "head_key": persons["person_key"].take(head_row).reset_index(drop=True),
+            "predecessor": predecessor,
+            "successor": successor,
+        }
     )
-    nodes["merged_into"] = pd.Series(
-        np.where(nodes["end"].eq("merged").to_numpy(), lineage[np.maximum(succ, 0)], None),
-        dtype="str",
-    )
-    return nodes

@@ -163,13 +163,16 @@ def transitions(
         ``transition`` (of :data:`TRANSITIONS`), ``group`` (of :data:`GROUPS`),
         ``source`` (of :data:`SOURCES`).
     """
-    p = persons.set_index(["person_key", "year"])
+    p = persons[["person_key", "year", "exit_year", "exit_status", "birth_date",
+                 "first_identified"]].set_index(["person_key", "year"])  # fmt: skip
     lineage, lineages = pd.factorize(nodes["panel_household"])  # codes, one per node
-    link = nodes["link"].to_numpy()
-    end = nodes["end"].to_numpy(dtype=object)
+    came_before = nodes["link"].isin(["continued", "renumbered", "split"]).to_numpy()
+    ended_merged = (nodes["end"] == "merged").to_numpy(dtype=bool, na_value=False)
     lineage_years = pd.MultiIndex.from_arrays([lineage, nodes["year"].to_numpy()])
-    household = persons.drop_duplicates(["year", "household_key"]).set_index(
-        ["year", "household_key"]
+    household = (
+        persons[["year", "household_key", "village_code", "designated"]]
+        .drop_duplicates(["year", "household_key"])
+        .set_index(["year", "household_key"])
     )
     at_node = pd.MultiIndex.from_frame(nodes[["year", "household_key"]])
     village, villages = pd.factorize(household["village_code"].reindex(at_node))
@@ -191,11 +194,11 @@ def transitions(
         born = (later["birth_date"] > pd.Timestamp(f"{y0}-12-31")).fillna(False).to_numpy()
         first = pd.to_datetime(later["first_identified"]).dt.year.to_numpy(na_value=0) == y1
         seen_before = ever[rows, max(j - 2, 0)] & (j >= 2) & (s0 == _ABSENT)
-        household_before = np.isin(link[np.maximum(n1, 0)], ["continued", "renumbered", "split"])
+        household_before = came_before[np.maximum(n1, 0)]
         household_here = pd.MultiIndex.from_arrays(
             [lineage[np.maximum(n0, 0)], np.full(len(rows), y1)]
         ).isin(lineage_years)
-        merged = end[np.maximum(n0, 0)] == "merged"
+        merged = ended_merged[np.maximum(n0, 0)]
         old = all_old[np.maximum(n0, 0)]
         unobserved = (s0 == _UNOBSERVED) | (s1 == _UNOBSERVED)
         leaving = (s0 != _ABSENT) & (s1 == _ABSENT)
@@ -243,6 +246,6 @@ def _all_old(persons: pd.DataFrame, nodes: pd.DataFrame) -> np.ndarray:
     """Per node: every member at least :data:`HOUSEHOLD_GONE_AGE` (a missing age is not)."""
     age = pd.to_numeric(persons["age"], errors="coerce")
     young = (age < HOUSEHOLD_GONE_AGE) | age.isna()
-    by = persons.assign(_young=young).groupby(["year", "household_key"])["_young"].any()
+    by = young.groupby([persons["year"], persons["household_key"]], observed=True).any()
     young_node = by.reindex(pd.MultiIndex.from_frame(nodes[["year", "household_key"]]))
     return ~young_node.fillna(True).to_numpy(dtype=bool)
