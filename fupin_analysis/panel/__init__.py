@@ -45,7 +45,7 @@ from .link import (
     rosters_in_folder,
     year_rows,
 )
-from .transitions import GROUPS, STATES, TRANSITIONS, person_states, transitions
+from .transitions import GROUPS, STATES, TRANSITIONS, person_states, person_transitions
 
 __all__ = [
     "CHECKS",
@@ -102,7 +102,7 @@ class Panel:
         ``parent``, ``end``, ``merged_into``: see :mod:`.link`; ``members``: people in
         ``person_years``).
     transitions : pandas.DataFrame
-        :func:`.transitions.transitions`: one row per person and pair of consecutive
+        :func:`.transitions.person_transitions`: one row per person and pair of consecutive
         years.
     checks : pandas.DataFrame
         :func:`.checks.impossible_histories`.
@@ -143,7 +143,7 @@ def link_rosters(years: Mapping[int, list]) -> Panel:
     persons["state"] = persons["exited"].astype(bool).map({True: "exited", False: "poor"})
     order = list(years)
     state, node, keys = person_states(persons, nodes, rows.refused, order)
-    moves = transitions(persons, nodes, state, node, keys, order)
+    moves = person_transitions(persons, nodes, state, node, keys, order)
     households = rows.households.merge(
         nodes.drop(columns=["node", "head_key", "predecessor", "successor"]),
         on=["year", "household_key"], how="inner", validate="one_to_one",
@@ -154,7 +154,7 @@ def link_rosters(years: Mapping[int, list]) -> Panel:
     ).to_numpy()
     households["state"] = households["exited"].astype(bool).map({True: "exited", False: "poor"})
     checks = impossible_histories(households, persons, rows.repeats)
-    persons = persons.sort_values(["year", "panel_household", "person_key"], kind="stable")
+    persons = persons.sort_values(["year", "panel_household"], kind="stable")
     households = households.sort_values(["year", "panel_household"], kind="stable")
     return Panel(
         years=tuple(order),

@@ -41,7 +41,9 @@ CHECK_COLUMNS: tuple[str, ...] = (
 
 def _households_in_order(households: pd.DataFrame) -> pd.DataFrame:
     """Household-years by household followed, then year, with the previous year's values."""
-    h = households.sort_values(["panel_household", "year"], kind="stable").reset_index(drop=True)
+    columns = ["panel_household", "year", "household_key", "exited", "exit_year", "exit_status"]
+    h = households[columns].sort_values(["panel_household", "year"], kind="stable")
+    h = h.reset_index(drop=True)
     same = h["panel_household"].eq(h["panel_household"].shift())
     for col in ("year", "exited", "exit_year", "exit_status"):
         h[f"prev_{col}"] = h[col].shift().where(same)
@@ -142,7 +144,8 @@ def impossible_histories(
             "detail": np.where(other, "also in household " + repeats["kept_household_key"]
                                .astype("str"), "listed again in the same household"),
         }))  # fmt: skip
-    p = persons.sort_values(["person_key", "year"], kind="stable")
+    p = persons[["person_key", "year", "household_key", "panel_household", "age"]]
+    p = p.sort_values(["person_key", "year"], kind="stable")
     same = p["person_key"].eq(p["person_key"].shift())
     age = pd.to_numeric(p["age"], errors="coerce")
     grew = age - age.shift()

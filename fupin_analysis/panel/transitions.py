@@ -50,7 +50,7 @@ __all__ = [
     "SOURCES",
     "HOUSEHOLD_GONE_AGE",
     "person_states",
-    "transitions",
+    "person_transitions",
 ]
 
 #: States of a person in a year, in the order of their codes (0 … 3).
@@ -131,7 +131,7 @@ def _mark_unobserved(state, node, nodes, refused, years) -> None:
     state[r[hit], c[hit]] = _UNOBSERVED
 
 
-def transitions(
+def person_transitions(
     persons: pd.DataFrame,
     nodes: pd.DataFrame,
     state: np.ndarray,
