@@ -76,6 +76,9 @@ HOUSEHOLD_FIELDS: tuple[str, ...] = (
     "income_per_capita", "first_identified", "identification_standard", "exit_status",
     "exit_year", "exited", "relocation_mode",
 )  # fmt: skip
+#: Household fields carried into the person-years.
+_CARRIED = ("village_code", "designated", "income_per_capita", "first_identified",
+            "exit_status", "exit_year", "exited")  # fmt: skip
 _PERSON_FIELDS = ("person_key", "household_key", "relation", "sex", "birth_date", "age",
                   "source_row")  # fmt: skip
 
@@ -252,8 +255,9 @@ class YearRows:
     ----------
     persons : pandas.DataFrame
         One row per person and year (``year``, ``part``, the member columns and the
-        household fields of :data:`HOUSEHOLD_FIELDS`), a person's first row in a year
-        when listed more than once.
+        household's ``village_code``, ``designated``, ``income_per_capita``,
+        ``first_identified``, ``exit_status``, ``exit_year``, ``exited``), a person's
+        first row in a year when listed more than once.
     households : pandas.DataFrame
         One row per household and year (``year``, ``household_key`` and
         :data:`HOUSEHOLD_FIELDS`; ``members`` as listed by the roster).
@@ -339,10 +343,11 @@ def year_rows(years: Mapping[int, Sequence[CleanRoster]]) -> YearRows:
         how="left",
     )
     fields = [c for c in HOUSEHOLD_FIELDS if c in households]
+    carried = [c for c in _CARRIED if c in households]
     persons = kept.merge(
-        households[["year", "household_key", *fields]], on=["year", "household_key"],
+        households[["year", "household_key", *carried]], on=["year", "household_key"],
         how="left", validate="many_to_one",
-    ).drop(columns="members", errors="ignore")  # fmt: skip
+    )  # fmt: skip
     refused = (
         refused.groupby(["year", "household_key"], observed=True)
         .size()
