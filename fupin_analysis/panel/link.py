@@ -176,11 +176,20 @@ def rosters_by_year(
     --------
     >>> rosters_by_year("/data/r2016.xlsx", 2016, "2015:r2015.xlsx")
     {2015: [PosixPath('/data/r2015.xlsx')], 2016: [PosixPath('/data/r2016.xlsx')]}
+    >>> rosters_by_year("/data/r2016.xlsx", 2016, "yearly")
+    Traceback (most recent call last):
+    ...
+    fupin_analysis.errors.FupinError: other rosters 'yearly': no such folder beside ...
     """
     base = Path(roster).parent
     folder = base / others if isinstance(others, str) else None
     if folder is not None and others.strip() and folder.is_dir():
         out = rosters_in_folder(folder)
+    elif isinstance(others, str) and others.strip() and not any(c in others for c in ":="):
+        raise FupinError(
+            f"other rosters {others!r}: no such folder beside {roster} ({folder}); give a "
+            "folder of rosters named by year, or YEAR:FILE items separated by commas"
+        )
     else:
         out = parse_rosters(others, base=base)
     out.setdefault(int(roster_year), []).insert(0, Path(roster))
