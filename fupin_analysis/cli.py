@@ -1,4 +1,4 @@
-"""The ``fupin`` command: ``synth``, ``clean``, ``report``, ``check``, ``init``.
+"""The ``fupin`` command: ``synth``, ``clean``, ``report``, ``check``, ``init``, ``panel``.
 
 Errors of the :class:`~fupin_analysis.errors.FupinError` family are printed as one line
 on stderr and exit with status 2; ``--debug`` shows the traceback instead.
@@ -122,6 +122,17 @@ def _cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_panel(args: argparse.Namespace) -> int:
+    from .panel import link_panel, parse_rosters
+    from .panel.outputs import format_panel_summary, write_panel
+
+    rosters = parse_rosters(args.rosters)
+    panel = link_panel(rosters, salt=args.salt, reference=args.reference)
+    written = write_panel(panel, args.out)
+    print(format_panel_summary(panel, written))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``fupin`` command."""
     parser = argparse.ArgumentParser(
@@ -190,6 +201,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--out", type=Path, required=True, help="project folder to write")
     p.set_defaults(func=_cmd_init)
+
+    p = sub.add_parser(
+        "panel",
+        help="link yearly rosters into person-year and household-year tables (and a private "
+        "linkage report beside --out)",
+    )
+    p.add_argument(
+        "rosters",
+        nargs="+",
+        metavar="YEAR=FILE",
+        help="a roster per year, YEAR=FILE or YEAR:FILE (repeat a year for a roster in "
+        "several files)",
+    )
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--salt", default=None, help="salt of the pseudonymous keys (every year)")
+    p.add_argument("--reference", type=Path, default=None, help="reference folder (fupin init)")
+    p.set_defaults(func=_cmd_panel)
     return parser
 
 

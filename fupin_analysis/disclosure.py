@@ -67,6 +67,13 @@ COUNT_COLUMNS: frozenset[str] = frozenset(
         "concentrated_households", "concentrated_people", "layer_households",
         "layer_people", "demand_households", "units", "poor_units", "rows",
         "real_persons",
+        # yearly rosters linked (fupin_analysis.panel)
+        "poor_start", "poor_end", "stayed", "entered", "left", "new", "returned",
+        "born_or_married_in", "removed", "died_or_married_out", "household_gone",
+        "unobserved_in", "unobserved_out", "below_line", "designated_poor",
+        "at_risk_households", "censored_households", "returned_households", "returned_people",
+        "linked_persons", "new_households", "split_households", "renumbered_households",
+        "merged_households", "gone_households", "unobserved_persons", "refused_persons",
     }
 )  # fmt: skip
 
@@ -78,7 +85,7 @@ NOT_COUNTS: frozenset[str] = frozenset(
         "code", "village_code", "urban_rural", "population", "rank", "n_neighbours", "p",
         "radius_m", "exit_year", "year", "capacity_households", "max_poor_below_line",
         "still_to_exit", "published", "difference", "k", "weight", "villages", "value",
-        "quarantined", "value_with_quarantined",
+        "quarantined", "value_with_quarantined", "years", "median_years", "line_yuan",
         # spatial inference (notebook 07): units, strata, neighbour sets, test settings
         "arrangements", "strata", "smallest_stratum", "overlay_strata", "n_1", "n_2",
         "stratum_1", "stratum_2", "n", "islands", "permutations", "significant_seeds",
@@ -120,6 +127,11 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
     "new_road_m": ("households", "people"),
     "nearer_road": ("households", "people"),
     "elevation_change_m": ("households", "people"),
+    "incidence_below_line": ("below_line",),
+    "designated_share": ("designated_poor",),
+    "concentration_ratio": ("designated_poor",),
+    "return_rate": ("exited_households", "returned_households"),
+    "survival": ("exited_households",),
 }
 
 #: Measures of long tables (``measure``/``item``/``figure`` and ``value``) that count people.

@@ -199,3 +199,42 @@ def small_counts_shown(page: Path, threshold: int) -> list[str]:
                 if row[measure] in disclosure.COUNT_MEASURES and small(row[value]):
                     found.append(f"{page.name}: {row[measure]} = {row[value]}")
     return found
+
+
+#: Salt of the keys of the embedded panel in the tests (the truth is hashed with it).
+PANEL_SALT = "test-panel"
+
+
+@pytest.fixture(scope="session")
+def embedded_panel_years():
+    """The six yearly rosters of the embedded panel, cleaned once (``PANEL_SALT``)."""
+    from fupin_analysis import panel, synth
+
+    raw = ROOT / "data" / "raw"
+    rosters = {year: raw / synth.panel_file(year) for year in synth.PANEL_YEARS}
+    if not all(path.exists() for path in rosters.values()):
+        pytest.skip("embedded panel missing: run `fupin synth --out data/raw`")
+    return panel.clean_years(rosters, salt=PANEL_SALT)
+
+
+@pytest.fixture(scope="session")
+def embedded_panel(embedded_panel_years):
+    """The embedded panel linked (shared, do not mutate)."""
+    from fupin_analysis import panel
+
+    return panel.link_rosters(embedded_panel_years)
+
+
+@pytest.fixture(scope="session")
+def panel_truth() -> pd.DataFrame:
+    """The panel's ground truth, with the person keys of ``PANEL_SALT``."""
+    from fupin_analysis import synth
+    from fupin_analysis.clean import keyed_hash
+
+    path = ROOT / "data" / "raw" / synth.PANEL_FOLDER / synth.PANEL_TRUTH_FILE
+    if not path.exists():
+        pytest.skip("panel truth missing: run `fupin synth --out data/raw`")
+    truth = pd.read_parquet(path)
+    truth["person_key"] = keyed_hash(truth["true_id_number"], PANEL_SALT, "person")
+    truth["household_key"] = keyed_hash(truth["true_household_id"], PANEL_SALT, "household")
+    return truth

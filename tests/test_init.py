@@ -249,7 +249,8 @@ def test_missing_template_is_a_config_error(tmp_path):
 def test_reports_yml_is_plain_yaml(zhaishi):
     data = yaml.safe_load((zhaishi / "reports.yml").read_text(encoding="utf-8"))
     assert data["run_name"] == "430527203"
-    assert data["notebooks"][-1] == {"name": "village_profile", "fan_out": "all"}
+    (profile,) = [e for e in data["notebooks"] if e["name"] == "village_profile"]
+    assert profile == {"name": "village_profile", "fan_out": "all"}
 
 
 def test_init_errors_are_fupin_errors(tmp_path):

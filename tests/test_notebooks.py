@@ -210,12 +210,32 @@ def _check_outputs_07_spatial_inference(out: Path, job_id: str) -> None:
     assert len(local) == 30 and (local["method"] == "exact").all()
 
 
+def _check_outputs_06_dynamics(out: Path, job_id: str) -> None:
+    assert _outputs(out, job_id) == {
+        "figures": [
+            f"{n}.png"
+            for n in ("clusters_by_year_maps", "designated_share", "incidence_by_year_maps",
+                      "returns_map", "time_to_exit")
+        ],
+        "tables": _tables(
+            "cluster_changes", "clusters_by_year", "designated_share", "flows",
+            "impossible_histories", "incidence_by_year", "linkage_summary", "moran_by_year",
+            "returns_by_village", "time_to_exit",
+        ),
+    }  # fmt: skip
+    summary = pd.read_csv(out / "tables" / f"{job_id}__linkage_summary.csv", encoding="utf-8-sig")
+    assert summary["year"].tolist() == [2015, 2016, 2017]  # the test run's three years
+    private = out.with_name(f"{out.name}.private") / f"{job_id}__linkage_report.csv"
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+
+
 #: Notebook → what its single execution below must have written, beyond the file names.
 OUTPUT_CHECKS = {
     "00_overview": _check_outputs_00_overview,
     "03_spatial_concentration": _check_outputs_03_spatial_concentration,
     "04_relocation_sites": _check_outputs_04_relocation_sites,
     "07_spatial_inference": _check_outputs_07_spatial_inference,
+    "06_dynamics": _check_outputs_06_dynamics,
 }
 
 

@@ -342,10 +342,17 @@ def test_other_files_are_not_synthetic(tmp_path):
     assert not is_synthetic(tmp_path / "bad.xlsx")
 
 
+@pytest.mark.slow
 def test_default_seed_regenerates_data_raw_byte_identically(tmp_path):
+    """`make synth` (`fupin synth --out data/raw`): every committed file, the yearly
+    rosters of data/raw/panel/ included, byte for byte."""
     assert cli.main(["synth", "--out", str(tmp_path)]) == 0
-    written = sorted(p.name for p in tmp_path.iterdir())
-    assert written == sorted(p.name for p in RAW.iterdir() if p.name.startswith("zhaishi_"))
+    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    committed = sorted(
+        p.relative_to(RAW) for p in RAW.rglob("*") if p.is_file() and p.name.startswith("zhaishi_")
+    )
+    assert written == committed
+    assert Path(synth.PANEL_FOLDER) / synth.PANEL_TRUTH_FILE in written
     for name in written:
         a = hashlib.sha256((tmp_path / name).read_bytes()).hexdigest()
         b = hashlib.sha256((RAW / name).read_bytes()).hexdigest()

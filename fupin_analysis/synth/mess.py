@@ -270,6 +270,8 @@ def _plant_household_mess(rng, rates: MessRates, m: _Mess, head_only: np.ndarray
         m.set(m.rows_of[h], "household_type", old_types[types[h]])
         m.mark(m.rows_of[h], "old_term")
     for h in _choose(rng, all_hh, rates.old_term):
+        if m.first("exit_status", h) == "返贫":  # no older term for it (yearly rosters only)
+            continue
         m.set(m.rows_of[h], "exit_status", "已脱贫" if m.first("exited", h) else "贫困")
         m.mark(m.rows_of[h], "old_term")
     for h in head_only:
