@@ -67,6 +67,7 @@ def reasons(rows: rules.Rows) -> list[str]:
 EXPECTED_ORDER = (
     "text_normalised",
     "empty_marker",
+    "summary_row",
     "duplicate_row",
     "id_missing",
     "id_mangled",
@@ -143,6 +144,7 @@ def test_text_normalised_counts_rows_not_cells():
 def test_empty_marker_only_in_optional_fields():
     rows = state(
         id_number=[HEAD, SPOUSE, CHILD],
+        village=["李家村", "无", "李家村"],
         relation=["户主", "无", "之子"],
         exit_year=["无", "——", "2016"],
         education=["小学", "/", "小学"],
@@ -150,7 +152,8 @@ def test_empty_marker_only_in_optional_fields():
     rules.empty_marker(rows)
     assert recorded(rows, "empty_marker") == (2, "")
     assert rows.work["exit_year"].isna().tolist() == [True, True, False]
-    assert rows.work["relation"].tolist()[1] == "无"  # required: left for the rules to see
+    assert rows.work["relation"].isna().tolist() == [False, True, False]  # optional
+    assert rows.work["village"].tolist()[1] == "无"  # required: left for the rules to see
 
 
 # --- refusing, in order of precedence -------------------------------------------------------
@@ -223,7 +226,11 @@ def test_unknown_village_resolves_and_refuses():
     )
     rules.unknown_village(rows)
     assert reasons(rows) == ["unknown_village"] * 3 + ["kept"]
-    assert recorded(rows, "unknown_village") == (3, "火星村: 2; (empty): 1")
+    mars = "closest: 三星桥村 430527106209 (瓦屋塘镇, not in the reference folder)"
+    assert recorded(rows, "unknown_village") == (
+        3, f"火星村: 2 ({mars}); (empty): 1 (no village name)"
+    )
+    assert rows.detail.tolist() == [mars, mars, "no village name", ""]
     assert list(rows.villages.codes) == ["430527203203"]
     assert rows.villages.code.tolist() == [-1, -1, -1, 0]
 
@@ -392,10 +399,19 @@ def test_public_names_importable_from_fupin_analysis_clean():
     assert callable(clean.CleanRoster.summary) and callable(clean.CleanRoster.quarantine_by_reason)
 
 
-@pytest.mark.parametrize("module", ["schema", "idcard", "ingest", "reference", "errors"])
-def test_imports_flow_one_way(module):
+@pytest.mark.parametrize(
+    "path",
+    [
+        *(f"{m}.py" for m in ("schema", "idcard", "reference", "errors", "divisions",
+                              "unit_names")),
+        *(f"ingest/{p.name}" for p in (Path(clean.__file__).parent.parent / "ingest").glob(
+            "*.py")),
+    ],
+)
+def test_imports_flow_one_way(path):
     """The modules clean uses never import it."""
-    path = Path(clean.__file__).parent.parent / f"{module}.py"
+    module = path
+    path = Path(clean.__file__).parent.parent / path
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             assert "clean" not in (node.module or "").split("."), (module, node.module)
