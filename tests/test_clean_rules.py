@@ -210,6 +210,47 @@ def test_household_fill_from_the_head_of_the_same_household_only():
     assert recorded(rows, "household_fill") == (1, "")
 
 
+def test_summary_row_narrowly_and_never_a_person_with_an_identity_number():
+    cases = [  # 序号, 村, 户编号, 姓名, 证件号码, 备注 → reason, detail
+        ("1", "李家村", "001", None, HEAD, None, "kept", ""),
+        ("合计", "李家村", "001", None, SPOUSE, None, "kept", ""),
+        ("合 计", None, None, None, None, None, "summary_row", "total"),
+        (None, "和团村小计", None, None, None, None, "summary_row", "total"),
+        (None, "李家村", None, "张合计", None, None, "id_missing", ""),
+        (None, "李家村", "002", "张三", None, "合计", "id_missing", ""),
+        (None, None, None, "填表人：李四", None, None, "summary_row", "signature"),
+        ("注：1. 本表以户为单位", None, None, None, None, None, "summary_row", "note"),
+        ("12", None, None, None, None, None, "summary_row", "blank"),
+        (None, " ", None, None, "  ", None, "summary_row", "blank"),
+        (None, None, None, None, "合计", "6人", "summary_row", "total"),
+        (None, None, "003", None, None, None, "id_missing", ""),
+        ("总计", None, None, None, "4.30527E+17", None, "id_mangled", ""),
+        (None, "Total:", None, None, None, None, "summary_row", "total"),
+        (None, None, None, None, None, "审核人", "summary_row", "signature"),
+    ]
+    frame = pd.DataFrame(
+        [c[:6] for c in cases],
+        columns=["serial", "village", "household_id", "name", "id_number", "备注"],
+        dtype="str",
+    )
+    frame["relation"] = ["户主", "配偶"] + [None] * (len(cases) - 2)
+    frame["source_row"] = np.arange(4, 4 + len(cases), dtype=np.int64)
+    rows = read_rows(frame)
+    for rule in ROW_RULES:
+        rule(rows)
+    assert reasons(rows) == [c[6] for c in cases]
+    assert [rows.detail[k] for k, c in enumerate(cases) if c[6] == "summary_row"] == [
+        c[7] for c in cases if c[6] == "summary_row"
+    ]
+    assert recorded(rows, "summary_row") == (
+        9, "total: 4; signature: 2; note: 1; blank: 2"
+    )
+    quarantine = clean.clean_roster(frame).quarantine.set_index("source_row")
+    summary = quarantine["reason"].eq("summary_row")
+    assert not quarantine.loc[summary, "counts_as_person"].any()
+    assert quarantine.loc[~summary, "counts_as_person"].all()
+
+
 def test_household_missing():
     rows = state(id_number=[HEAD, SPOUSE], household_id=["001", None])
     rules.household_missing(rows)

@@ -156,12 +156,45 @@ _SIGNATURE = re.compile(
 #: Notes under a table: 注：…, 注1., 备注：…, 说明：….
 _NOTE = re.compile(r"^(?:注|备注|说明|附注|注意)[:\d、.]|^注意事项")
 _SUMMARY_KINDS = (("total", _TOTAL), ("signature", _SIGNATURE), ("note", _NOTE))
+#: In the 姓名 cell, a marker must begin the cell: 张合计 could be a person's name.
+_TOTAL_IN_NAME = re.compile(r"^(?:合计|小计|总计|共计|累计|汇总|总数|total|subtotal)",
+                            re.IGNORECASE)
 
 
-def _cell_texts(values: pd.Series) -> pd.Series:
-    """Cells normalised as the codes are (NFKC, no whitespace), missing as ``""``."""
-    text = values.astype("str").reset_index(drop=True)
-    return normalize_values(text, remove_spaces=True).fillna("")
+def _marker(text: str, in_name: bool = False) -> int:
+    """Which summary marker a normalised cell begins with: its index in
+    :data:`_SUMMARY_KINDS` plus one, 0 for none (in the 姓名 cell, only at its start)."""
+    for k, (_, pattern) in enumerate(_SUMMARY_KINDS):
+        if (_TOTAL_IN_NAME if in_name and pattern is _TOTAL else pattern).search(text):
+            return k + 1
+    return 0
+
+
+def _summary_kinds(rows: Rows, candidates: np.ndarray) -> np.ndarray:
+    """Per candidate row, ``total``, ``signature``, ``note``, ``blank`` or ``""`` (see
+    :func:`summary_row`). Every cell of the candidates is normalised and matched once per
+    distinct text."""
+    names = [c for c in rows.raw.columns if c not in SOURCE_COLUMNS]
+    cells = pd.concat(
+        [rows.raw[name].iloc[candidates].astype("str").reset_index(drop=True) for name in names],
+        ignore_index=True,
+    )
+    text = normalize_values(cells, remove_spaces=True).fillna("")
+    codes, distinct = pd.factorize(text)
+    shape = (len(names), len(candidates))
+    marker = np.array([_marker(t) for t in distinct], dtype=np.int8)[codes].reshape(shape)
+    empty = text.eq("").to_numpy().reshape(shape)
+    found = np.where(marker > 0, marker, 127).min(axis=0)  # total before signature before note
+    labels = np.array(["", *(label for label, _ in _SUMMARY_KINDS)], dtype=object)
+    kind = labels[np.where(found == 127, 0, found)]
+    others = [k for k, name in enumerate(names) if name != "serial"]
+    kind[(kind == "") & empty[others].all(axis=0)] = "blank"
+    if "name" in names:
+        name = names.index("name")
+        in_name = np.array([_marker(t, in_name=True) for t in distinct], dtype=np.int8)
+        person = ~empty[name] & (in_name[codes.reshape(shape)[name]] == 0)
+        kind[person] = ""  # a name that is not a marker: a person, whatever else the row says
+    return kind
 
 
 def summary_row(rows: Rows) -> None:
@@ -170,13 +203,13 @@ def summary_row(rows: Rows) -> None:
     ``note``, ``blank``).
 
     Narrowly: a row is one only when its identity number cell holds no digit (empty or
-    text) and its name cell is empty or is the marker itself; then one of its cells
-    (序号, 村, 姓名, any column) begins with 合计, 小计, 总计, 共计, 累计 (after at most a
-    few words: 和团村小计) or is 汇总/总数/Total; or begins with 填表人, 审核人, 制表人,
-    负责人, 填表日期, (盖章) …; or with 注：, 备注：, 说明：; or every cell but the
-    序号 is empty (spaces only). A row with an identity number is never one: it goes
-    through the rules about persons. Such a row is not a person: ``counts_as_person``
-    is False.
+    text) and its 姓名 cell is empty or begins with a marker (张合计 may be a name);
+    then one of its cells (序号, 村, 姓名, any column) begins with 合计, 小计, 总计,
+    共计, 累计 (after at most a few words: 和团村小计) or is 汇总/总数/Total; or begins
+    with 填表人, 审核人, 制表人, 负责人, 填表日期, (盖章) …; or with 注：, 备注：, 说明：;
+    or every cell but the 序号 is empty (spaces only). A row with an identity number is
+    never one: it goes through the rules about persons. Such a row is not a person:
+    ``counts_as_person`` is False.
 
     Examples
     --------
@@ -190,31 +223,13 @@ def summary_row(rows: Rows) -> None:
     """
     candidates = np.flatnonzero(rows.identity.status("missing", "malformed"))
     if len(candidates):
-        ids = _cell_texts(rows.raw["id_number"].iloc[candidates])
-        candidates = candidates[~ids.str.contains(r"\d", regex=True).to_numpy(dtype=bool)]
-    kind = np.full(len(candidates), "", dtype=object)
-    if len(candidates):
-        names = [c for c in rows.raw.columns if c not in SOURCE_COLUMNS]
-        cells = {name: _cell_texts(rows.raw[name].iloc[candidates]) for name in names}
-        name_cell = cells.get("name", pd.Series("", index=range(len(candidates))))
-        name_is_marker = np.zeros(len(candidates), dtype=bool)
-        for label, pattern in _SUMMARY_KINDS:
-            hit = np.zeros(len(candidates), dtype=bool)
-            for text in cells.values():
-                hit |= text.str.contains(pattern).to_numpy(dtype=bool)
-            kind[(kind == "") & hit] = label
-            name_is_marker |= name_cell.str.contains(pattern).to_numpy(dtype=bool)
-        blank = np.ones(len(candidates), dtype=bool)
-        for name, text in cells.items():
-            if name != "serial":
-                blank &= text.eq("").to_numpy()
-        kind[(kind == "") & blank] = "blank"
-        kind[~(name_cell.eq("").to_numpy() | name_is_marker)] = ""
-    mask = np.zeros(len(rows.reason), dtype=bool)
-    mask[candidates[kind != ""]] = True
+        ids = rows.raw["id_number"].iloc[candidates].astype("str").reset_index(drop=True)
+        digits = normalize_values(ids).str.contains(r"\d", regex=True).fillna(False)
+        candidates = candidates[~digits.to_numpy(dtype=bool)]
     by_row = np.full(len(rows.reason), "", dtype=object)
-    by_row[candidates] = kind
-    refused = rows.refuse(mask, "summary_row", lambda new: by_row[new])
+    if len(candidates):
+        by_row[candidates] = _summary_kinds(rows, candidates)
+    refused = rows.refuse(by_row != "", "summary_row", lambda new: by_row[new])
     order = [label for label, _ in _SUMMARY_KINDS] + ["blank"]
     counts = pd.Series(by_row[refused]).value_counts()
     rows.quality.add(
@@ -223,7 +238,6 @@ def summary_row(rows: Rows) -> None:
         "quarantined (not a person: totals, signatures, notes, blank rows)",
         "; ".join(f"{k}: {counts[k]}" for k in order if k in counts),
     )
-
 
 
 def _first_occurrence(codes: np.ndarray) -> np.ndarray:

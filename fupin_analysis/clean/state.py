@@ -519,7 +519,9 @@ def read_rows(
     (default: :func:`~fupin_analysis.reference.reference_dir`).
     """
     ref_date = pd.Timestamp(reference_date)
-    raw = _with_sources(raw.reset_index(drop=True))
+    raw = raw.reset_index(drop=True)
+    raw.attrs = {}  # pandas deep-copies attrs at every operation: the sources stay outside
+    raw = _with_sources(raw)
     n = len(raw)
     identity = _identity(raw["id_number"], ref_date)
     work, changed = _normalise(raw)

@@ -178,8 +178,8 @@ def roster_frame(
     """
     if "sources" in frame.attrs and set(SOURCE_COLUMNS) <= set(frame.columns):
         missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-        if not missing:
-            return frame.copy()
+        if not missing:  # copy on write: the caller's frame is never changed
+            return frame.copy(deep=False)
     name = frame.attrs.get("source_file")
     label = Path(str(name)).name if name else ""
     part = frame_part(frame, label or "roster frame", load_columns(columns), categorical)
@@ -187,6 +187,15 @@ def roster_frame(
     out = combine([part])
     out.attrs = {**frame.attrs, **_attrs([part], [part])}
     return out
+
+
+def _union(pieces: list[pd.Categorical]) -> pd.Categorical:
+    """One categorical of the pieces, its categories in one contiguous text array (as a
+    single file's are: the cleaner hands them to arrow)."""
+    union = union_categoricals(pieces)
+    categories = pd.Index(np.asarray(union.categories, dtype=object), dtype="str")
+    dtype = distinct_categorical_dtype(categories)
+    return pd.Categorical.from_codes(union.codes, dtype=dtype, validate=False)
 
 
 def _source_column(parts: list[Part], name: str) -> pd.Categorical:
@@ -208,7 +217,7 @@ def _source_column(parts: list[Part], name: str) -> pd.Categorical:
             value = part.file if name == "source_file" else part.sheet
             carried = pd.Series([value] * part.rows, dtype="str")
         pieces.append(pd.Categorical(carried.astype("str")))
-    return union_categoricals(pieces)
+    return _union(pieces)
 
 
 def _stack(pieces: list[pd.Series | None], lengths: list[int]) -> pd.Series:
@@ -220,7 +229,7 @@ def _stack(pieces: list[pd.Series | None], lengths: list[int]) -> pd.Series:
                 np.full(n, -1, dtype=np.int8), categories=empty)
             for p, n in zip(pieces, lengths, strict=True)
         ]
-        return pd.Series(union_categoricals(cats))
+        return pd.Series(_union(cats))
     filled = [
         p.reset_index(drop=True)
         if p is not None

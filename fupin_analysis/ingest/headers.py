@@ -41,6 +41,7 @@ __all__ = [
     "header_uses",
     "missing_required",
     "name_columns",
+    "no_header",
 ]
 
 #: How many rows from the top are searched for the header row.
@@ -147,15 +148,20 @@ class Header:
         """Enough known headers, one of them about a person (姓名 or 证件号码)."""
         return len(self.known) >= MIN_KNOWN_HEADERS and bool(self.known & set(PERSON_COLUMNS))
 
-    def not_a_roster(self) -> str:
+    def not_a_roster(self, what: str = "rows") -> str:
         """Why this header is not a roster's (a sheet skipped), in a few words."""
-        found = ", ".join(t for t, n in zip(self.texts, self.names, strict=True) if n)
         if len(self.known) < MIN_KNOWN_HEADERS:
-            return (
-                f"not a roster: no row of the first {HEADER_SCAN_ROWS} names "
-                f"{MIN_KNOWN_HEADERS} roster columns ({HINT})"
-            )
+            return no_header(what)
+        found = ", ".join(t for t, n in zip(self.texts, self.names, strict=True) if n)
         return f"not a roster: headers {found} but no 证件号码 or 姓名 column"
+
+
+def no_header(what: str = "rows") -> str:
+    """Why a sheet or file without a roster header row is skipped."""
+    return (
+        f"not a roster: no roster header row found in the first {HEADER_SCAN_ROWS} {what} "
+        f"({HINT})"
+    )
 
 
 def _one_row(cells: list[str], columns: ColumnMap) -> Header:

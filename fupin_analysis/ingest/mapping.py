@@ -41,9 +41,9 @@ HOW: dict[str, str] = {
     "variant": "a known variant of it",
     "mapping": "your column mapping",
     "ignored": "not used (your column mapping says so)",
-    "unknown": "not a roster column: kept in the quarantine only, not used",
-    "merged": "same values as the column before: merged into it",
-    "empty": "no header and no values: left out",
+    "unknown": "not used: not a roster column (kept in the quarantine only)",
+    "merged": "same values as the column before it where both are filled: merged into it",
+    "empty": "left out: no header and no values",
 }
 _NATIONAL = {normalize_text(c.header): c.name for c in ROSTER_COLUMNS} | {
     normalize_text(c.name): c.name for c in ROSTER_COLUMNS

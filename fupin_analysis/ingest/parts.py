@@ -11,7 +11,7 @@ that holds no roster is an error; one found in a folder is skipped and reported.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ from .headers import (
     find_header,
     header_uses,
     name_columns,
+    no_header,
 )
 from .mapping import ColumnMap
 from .sources import CSV_SUFFIXES, EXCEL_SUFFIXES, Source
@@ -124,10 +125,13 @@ def _named(
 
 
 def _not_a_roster(header: Header | None, what: str) -> str:
-    """Why a sheet or file is not a roster."""
-    if header is not None and len(header.known) >= 3:
-        return header.not_a_roster()
-    return f"no roster header row found in the first {HEADER_SCAN_ROWS} {what} ({HINT})"
+    """Why a sheet or file is not a roster (``not a roster: …``)."""
+    return no_header(what) if header is None else header.not_a_roster(what)
+
+
+def _refusal(header: Header | None, what: str) -> str:
+    """The same, as the error of a sheet or file the user named."""
+    return _not_a_roster(header, what).removeprefix("not a roster: ")
 
 
 def _sheet_part(
@@ -143,7 +147,7 @@ def _sheet_part(
         if header is not None:
             part.uses = header_uses(header, letters=True)
         if picked:
-            raise RosterFormatError(f"{part.where}: {_not_a_roster(header, 'rows')}")
+            raise RosterFormatError(f"{part.where}: {_refusal(header, 'rows')}")
         return part
     grid = read(None)
     part.header_row = header.at + header.height
@@ -151,7 +155,7 @@ def _sheet_part(
     data = [
         (k + 1, r[:width] + [""] * (width - len(r)))
         for k, r in enumerate(grid)
-        if k >= header.at + header.height and any(c.strip() for c in r)
+        if k >= header.at + header.height and any(r)  # spaces are content: see summary_row
     ]
     if not data:
         part.uses = header_uses(header, letters=True)
@@ -200,10 +204,12 @@ def _explicit_problem(source: Source, parts: list[Part]) -> str | None:
     if len(parts) == 1:
         part = parts[0]
         what = "rows" if part.sheet else "lines"
-        why = part.status.removeprefix("skipped: ")
-        if why.startswith("not a roster: no row") or why == "empty sheet":
-            why = f"no roster header row found in the first {HEADER_SCAN_ROWS} {what} ({HINT})"
+        why = part.status.removeprefix("skipped: ").removeprefix("not a roster: ")
+        if why == "empty sheet":
+            why = no_header(what).removeprefix("not a roster: ")
         hint = "; name the sheet with --sheet" if part.sheet else ""
+        if "no roster header row" in why:
+            hint += "; `fupin inspect` shows how each header is understood, --columns maps others"
         return f"{part.where}: {why}{hint}"
     sheets = ", ".join(p.sheet for p in parts)
     return (
@@ -226,16 +232,16 @@ def _csv_part(
         why = _not_a_roster(table.header, "lines")
         part.status = f"skipped: {why}{guessed}"
         if table.header is not None:
-            part.uses = header_uses(table.header)
+            part.uses = header_uses(table.header, letters=True)
         return part
     part.header_row = table.header_row
     rows = table.rows
     if rows.empty:
-        part.uses = header_uses(table.header)
+        part.uses = header_uses(table.header, letters=True)
         part.status = "skipped: " + _NO_DATA
         return part
     source_row = rows.pop("source_row").to_numpy(dtype=np.int64)
-    return _named(part, rows, source_row, table.header, categorical, False, report)
+    return _named(part, rows, source_row, table.header, categorical, True, report)
 
 
 def frame_part(
@@ -250,21 +256,26 @@ def frame_part(
         part.uses = header_uses(table.header)
         part.status = f"skipped: {_not_a_roster(table.header, 'columns')}"
         return part
-    if table.rows.empty:
+    rows, source_row = table.rows, table.source_row
+    if source_row is None:
+        source_row = np.arange(1, len(rows) + 1, dtype=np.int64)
+    filled = rows.notna().any(axis=1).to_numpy()  # a row of empty cells is not a data row
+    if not filled.all():
+        rows, source_row = rows.loc[filled].reset_index(drop=True), source_row[filled]
+        if table.source_file is not None:
+            table = replace(table, source_file=table.source_file[filled].reset_index(drop=True))
+        if table.source_sheet is not None:
+            table = replace(table, source_sheet=table.source_sheet[filled].reset_index(drop=True))
+    if rows.empty:
         part.uses = header_uses(table.header)
         if not explicit:
             part.status = "skipped: " + _NO_DATA
             return part
         check_required(part.uses, part.where)
         raise RosterFormatError(f"{part.where}: {_NO_DATA}")
-    source_row = (
-        table.source_row
-        if table.source_row is not None
-        else np.arange(1, len(table.rows) + 1, dtype=np.int64)
-    )
     part.source_file, part.source_sheet = table.source_file, table.source_sheet
     categorical = frozenset(categorical)
-    return _named(part, table.rows, source_row, table.header, categorical, False, report)
+    return _named(part, rows, source_row, table.header, categorical, False, report)
 
 
 def read_parts(
