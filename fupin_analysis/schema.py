@@ -46,6 +46,7 @@ __all__ = [
     "Column",
     "Vocabulary",
     "ROSTER_COLUMNS",
+    "OTHER_COLUMNS",
     "VOCABULARIES",
     "VALUE_ALIASES",
     "HEADER_ALIASES",
@@ -290,7 +291,6 @@ class Column:
 
 
 ROSTER_COLUMNS: tuple[Column, ...] = (
-    Column("serial", "序号", "person", False, False, None, "Row number in the sheet"),
     Column("county", "县(市、区、旗)", "household", False, False, None, "County"),
     Column("township", "乡(镇)", "household", False, False, None, "Township"),
     Column("village", "行政村", "household", True, False, None, "Administrative village"),
@@ -298,7 +298,6 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("household_id", "户编号", "household", True, False, None, "Household number"),
     Column("person_id", "人编号", "person", False, False, None, "Person number"),
     Column("name", "姓名", "person", False, True, None, "Name"),
-    Column("head_name", "户主姓名", "household", False, True, None, "Name of the head"),
     Column("id_number", "证件号码", "person", True, True, None, "Identity number"),
     Column("sex", "性别", "person", False, False, "sex", "Sex"),
     Column("age", "年龄", "person", False, False, None, "Age"),
@@ -378,9 +377,17 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("credit_granted", "小额信贷授信", "household", False, False, "yes_no", "Credit granted"),
 )
 
-_BY_NAME = {c.name: c for c in ROSTER_COLUMNS}
+#: Columns recognised beside the national system's, so that neither is taken for an
+#: unknown column or for another field: 序号 (the sheet's row number) and 户主姓名 (the
+#: head's name, written on every member's row beside 姓名). No analysis uses them.
+OTHER_COLUMNS: tuple[Column, ...] = (
+    Column("serial", "序号", "person", False, False, None, "Row number in the sheet"),
+    Column("head_name", "户主姓名", "household", False, True, None, "Name of the head"),
+)
 
-PII_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.pii)
+_BY_NAME = {c.name: c for c in (*ROSTER_COLUMNS, *OTHER_COLUMNS)}
+
+PII_COLUMNS: tuple[str, ...] = tuple(c.name for c in (*ROSTER_COLUMNS, *OTHER_COLUMNS) if c.pii)
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.required)
 HOUSEHOLD_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.level == "household")
 PERSON_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.level == "person")
@@ -539,7 +546,7 @@ def _has_space(arr: pa.Array) -> bool:
 
 def _header_table() -> dict[str, str]:
     table: dict[str, str] = {}
-    for col in ROSTER_COLUMNS:
+    for col in (*ROSTER_COLUMNS, *OTHER_COLUMNS):
         table[normalize_text(col.header)] = col.name
         table[normalize_text(col.name)] = col.name
     for name, aliases in _EXTRA_HEADER_ALIASES.items():

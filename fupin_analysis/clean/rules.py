@@ -35,6 +35,7 @@ from ..ingest import SOURCE_COLUMNS
 from ..schema import (
     EMPTY_MARKERS,
     HOUSEHOLD_COLUMNS,
+    OTHER_COLUMNS,
     REQUIRED_COLUMNS,
     ROSTER_COLUMNS,
     normalize_text,
@@ -872,7 +873,7 @@ def value_unparsed(kept: Kept) -> None:
 
 # --- columns -----------------------------------------------------------------------------
 
-_KNOWN = {c.name for c in ROSTER_COLUMNS}
+_KNOWN = {c.name for c in (*ROSTER_COLUMNS, *OTHER_COLUMNS)}
 
 
 def unknown_column(rows: Rows) -> None:

@@ -24,7 +24,14 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RosterFormatError
-from ..schema import REQUIRED_COLUMNS, ROSTER_COLUMNS, column, normalize_text, normalize_values
+from ..schema import (
+    OTHER_COLUMNS,
+    REQUIRED_COLUMNS,
+    ROSTER_COLUMNS,
+    column,
+    normalize_text,
+    normalize_values,
+)
 from .mapping import ColumnMap
 
 __all__ = [
@@ -53,7 +60,7 @@ PERSON_COLUMNS = ("id_number", "name")
 #: The columns that say where each row was read (contract "Raw roster").
 SOURCE_COLUMNS = ("source_file", "source_sheet", "source_row")
 HINT = "expected headers such as 姓名, 证件号码, 行政村"
-_CANONICAL = frozenset(c.name for c in ROSTER_COLUMNS)
+_CANONICAL = frozenset(c.name for c in (*ROSTER_COLUMNS, *OTHER_COLUMNS))
 
 
 def cell_text(value: object) -> str:

@@ -43,6 +43,8 @@ def _understood(use: HeaderUse) -> str:
     """``id_number (证件号码; a known variant of it)`` and the like."""
     if use.how == "national":
         return use.name
+    if use.how == "other":
+        return f"{use.name}: {HOW['other']}"
     if use.how in ("variant", "mapping"):
         return f"{use.name} ({column(use.name).header}; {HOW[use.how]})"
     if use.how == "merged":

@@ -31,7 +31,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import RosterFormatError
-from ..schema import ROSTER_COLUMNS, canonical_header, normalize_text
+from ..schema import OTHER_COLUMNS, ROSTER_COLUMNS, canonical_header, normalize_text
 
 __all__ = ["ColumnMap", "HOW", "load_columns"]
 
@@ -39,12 +39,14 @@ __all__ = ["ColumnMap", "HOW", "load_columns"]
 HOW: dict[str, str] = {
     "national": "the national system's header",
     "variant": "a known variant of it",
+    "other": "recognised, not used by any analysis",
     "mapping": "your column mapping",
     "ignored": "not used (your column mapping says so)",
     "unknown": "not used: not a roster column (kept in the quarantine only)",
     "merged": "same values as the column before it where both are filled: merged into it",
     "empty": "left out: no header and no values",
 }
+_OTHER = frozenset(c.name for c in OTHER_COLUMNS)
 _NATIONAL = {normalize_text(c.header): c.name for c in ROSTER_COLUMNS} | {
     normalize_text(c.name): c.name for c in ROSTER_COLUMNS
 }
@@ -68,6 +70,8 @@ class ColumnMap:
         name = canonical_header(header) if key else None
         if name is None:
             return None, "unknown"
+        if name in _OTHER:
+            return name, "other"
         return name, "national" if key in _NATIONAL else "variant"
 
     def unused(self, headers: set[str]) -> list[str]:
