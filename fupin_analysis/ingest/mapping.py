@@ -9,14 +9,14 @@ or any header the package knows (``家庭人口``), or null for a column that is
 roster column (kept in the quarantine, never used)::
 
     # mapping.yml
-    家庭成员数: 人数            # household_size
+    户口人数: 人数              # household_size
     身份证号(新): 证件号码
     身份证号(旧): null          # a second identity column: not used
 
 Examples
 --------
->>> columns = load_columns({"家庭成员数": "人数", "身份证号(旧)": None})
->>> columns.understand("家庭成员数"), columns.understand("身份证号（旧）")
+>>> columns = load_columns({"户口人数": "人数", "身份证号(旧)": None})
+>>> columns.understand("户口人数"), columns.understand("身份证号（旧）")
 (('household_size', 'mapping'), (None, 'ignored'))
 >>> columns.understand("家庭人口数"), columns.understand("证件号码"), columns.understand("备注")
 (('household_size', 'variant'), ('id_number', 'national'), (None, 'unknown'))
