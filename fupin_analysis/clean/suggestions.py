@@ -59,6 +59,8 @@ def village_suggestions(names: list[str], folder: Path, n: int = 3) -> dict[str,
     <code>``."""
     known = set(load_villages(folder)["code"])
     counties = sorted({code[:6] for code in known})
+    if not counties:
+        return dict.fromkeys(names, "no close name: the reference folder lists no unit")
     units = pd.concat([_county_units(c) for c in counties], ignore_index=True)
     towns = units.set_index("code")["town_name"]
     out = {}
