@@ -867,3 +867,13 @@ def test_a_roster_split_over_files_and_sheets_cleans_as_the_whole(cuts, kinds):
     assert len(traced) == len(SPLIT_ROWS)
     for ours, theirs in zip(_comparable(whole), _comparable(split), strict=True):
         pd.testing.assert_frame_equal(ours, theirs)
+
+
+def test_a_reference_that_is_not_a_reference_folder_is_one_line(tmp_path, capsys):
+    path = write_csv(tmp_path / "r.csv", [OFFICE, *office_rows("和团村", "43052720322900")])
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(["clean", str(path), "--reference", str(tmp_path / "empty"), "--out",
+                        str(tmp_path / "o")], capsys)
+    assert code == 2
+    one_line(err)
+    assert "empty: not a reference folder (no villages.csv in it or in" in err
