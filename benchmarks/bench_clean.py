@@ -54,12 +54,13 @@ def _child(mode: str, path: str) -> dict:
     import pyarrow.csv as pacsv
 
     from fupin_analysis import clean_roster, ingest
+    from fupin_analysis.ingest import excel
 
     if mode == "xlsx-openpyxl":
         def refuse(path):
             raise RuntimeError("calamine disabled for the benchmark")
 
-        ingest._excel_sheets_calamine = refuse
+        excel.sheets_calamine = refuse
 
     def run(target) -> int:
         if mode == "pyarrow":

@@ -1,4 +1,5 @@
-"""The ``fupin`` command: ``synth``, ``clean``, ``report``, ``check``, ``init``, ``panel``.
+"""The ``fupin`` command: ``synth``, ``inspect``, ``clean``, ``report``, ``check``, ``init``,
+``panel``.
 
 Errors of the :class:`~fupin_analysis.errors.FupinError` family are printed as one line
 on stderr and exit with status 2; ``--debug`` shows the traceback instead.
@@ -30,13 +31,52 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     return 0
 
 
+def _sources_lines(sources: list[dict]) -> list[str]:
+    """One line per file or sheet read or skipped."""
+    lines = []
+    for entry in sources:
+        where = entry["file"] + (f", sheet {entry['sheet']}" if entry["sheet"] else "")
+        if entry["status"] == "read":
+            merged = entry.get("merged_columns") or []
+            note = f"; merged columns {', '.join(merged)}" if merged else ""
+            lines.append(f"read     {where}: {entry['rows']} rows{note}")
+        else:
+            lines.append(f"skipped  {where}: {entry['status'].removeprefix('skipped: ')}")
+    return lines
+
+
 def _cmd_clean(args: argparse.Namespace) -> int:
     from .clean import clean_roster, format_summary, write_outputs
+    from .clean.state import read_raw
+    from .project import reference_folder
 
+    reference = reference_folder(args.reference) if args.reference else None
+    raw = read_raw(args.input, args.sheet, args.encoding, args.columns)
     kwargs = {} if args.salt is None else {"salt": args.salt}
-    result = clean_roster(args.input, sheet=args.sheet, encoding=args.encoding, **kwargs)
+    result = clean_roster(raw, reference=reference, **kwargs)
     written = write_outputs(result, args.out)
-    print(format_summary(result, args.input, written))
+    print(format_summary(result, " ".join(str(i) for i in args.input), written))
+    print("\n".join(_sources_lines(raw.attrs.get("sources", []))))
+    unknown = result.quarantine["reason"].eq("unknown_village")
+    if unknown.any():
+        project = args.reference or "<project folder>"
+        print(
+            f"{int(unknown.sum())} rows of unknown villages: the closest names are in "
+            "quality.csv (unknown_village) and in the quarantine's detail; record a decision "
+            f"with `fupin init --add-name NAME=CODE --out {project}`, then clean again"
+        )
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    from .ingest.inspect import inspect_roster
+
+    found = inspect_roster(
+        args.input, sheet=args.sheet, encoding=args.encoding, columns=args.columns
+    )
+    print(found.report())
+    if not found.ready:
+        raise FupinError(f"cannot be cleaned: {found.problems[0]}")
     return 0
 
 
@@ -113,12 +153,21 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 def _cmd_init(args: argparse.Namespace) -> int:
     from .divisions import find_division
-    from .project import init_project
+    from .project import add_names, init_project, reference_folder
 
-    query = " ".join(args.township)
-    folder = init_project(query, args.out)
-    print(f"{find_division(query).label}: project folder {folder}")
-    print(f"next steps: {folder / 'README.md'}")
+    if not args.township and not args.add_name:
+        raise FupinError("name a township or county to write a project folder, or give --add-name")
+    if args.township:
+        query = " ".join(args.township)
+        folder = init_project(query, args.out)
+        print(f"{find_division(query).label}: project folder {folder}")
+        print(f"next steps: {folder / 'README.md'}")
+    if args.add_name:
+        decided = add_names(args.out, args.add_name)
+        crosswalk = reference_folder(args.out) / "crosswalk.csv"
+        for row in decided.itertuples():
+            what = "added" if row.added else "already there"
+            print(f"{what}: {row.name} → {row.code} ({row.unit}) in {crosswalk}")
     return 0
 
 
@@ -155,10 +204,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=_cmd_synth)
 
-    p = sub.add_parser("clean", help="clean a roster export into members/households tables")
-    p.add_argument("input", type=Path, help="roster file (.xlsx, .xls, .csv, .parquet)")
-    p.add_argument("--sheet", default=None, help="sheet name (default: found by its headers)")
-    p.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
+    def roster_arguments(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "input",
+            type=Path,
+            nargs="+",
+            help="roster files (.xlsx, .xls, .csv, .parquet) and folders of them, read together",
+        )
+        p.add_argument(
+            "--sheet", default=None, help="read only this sheet (default: every roster sheet)"
+        )
+        p.add_argument("--encoding", default=None, help="CSV encoding (default: detected)")
+        p.add_argument(
+            "--columns",
+            type=Path,
+            default=None,
+            metavar="MAPPING.yml",
+            help="YAML file of 'header: column' lines for headers not understood",
+        )
+
+    p = sub.add_parser(
+        "inspect",
+        help="show how a roster's sheets and headers are understood and what is missing "
+        "(writes nothing)",
+    )
+    roster_arguments(p)
+    p.set_defaults(func=_cmd_inspect)
+
+    p = sub.add_parser("clean", help="clean roster exports into members/households tables")
+    roster_arguments(p)
+    p.add_argument(
+        "--reference",
+        type=Path,
+        default=None,
+        help="reference folder (or project folder) of `fupin init` (default: the embedded "
+        "寨市乡 tables or FUPIN_DATA_DIR)",
+    )
     p.add_argument("--salt", default=None, help="salt of the pseudonymous keys")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.set_defaults(func=_cmd_clean)
@@ -195,11 +276,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="write a project folder for any township or county of China")
     p.add_argument(
         "township",
-        nargs="+",
+        nargs="*",
         help="code (9 or 12 digits; 6 for a county) or name, optionally with county, city or "
         "province words: 寨市乡, 西江镇 雷山县, 430527203",
     )
-    p.add_argument("--out", type=Path, required=True, help="project folder to write")
+    p.add_argument(
+        "--out", type=Path, required=True, help="project folder to write (or to add names to)"
+    )
+    p.add_argument(
+        "--add-name",
+        action="append",
+        default=[],
+        metavar="NAME=CODE",
+        help="record that a village name of your roster means this unit (code or known name) "
+        "in the folder's reference/crosswalk.csv (repeatable)",
+    )
     p.set_defaults(func=_cmd_init)
 
     p = sub.add_parser(

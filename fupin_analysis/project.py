@@ -14,7 +14,9 @@
         README.md               sources, licence, names left out and why
 
 ``reference/`` loads with the loaders of :mod:`fupin_analysis.reference` when
-``FUPIN_DATA_DIR`` points at ``DIR``.
+``FUPIN_DATA_DIR`` points at ``DIR`` (or ``fupin clean --reference DIR``).
+:func:`add_names` records a user's decision about a village name the crosswalk did not
+know (``fupin init --add-name OLD=CODE --out DIR``).
 
 Examples
 --------
@@ -27,19 +29,32 @@ Examples
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import re
 import shutil
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from . import __version__
+from . import reference as reference_tables
 from .divisions import Division, find_division, village_units
 from .errors import FupinError
 from .report import load_config
+from .schema import normalize_text
 from .unit_names import crosswalk_names, split_official
 
-__all__ = ["REPO_ROOT", "VILLAGE_COLUMNS", "init_project", "village_table"]
+__all__ = [
+    "REPO_ROOT",
+    "VILLAGE_COLUMNS",
+    "add_names",
+    "init_project",
+    "reference_folder",
+    "village_table",
+]
 
 #: The source checkout this package runs from (notebooks, reports.yml, data/reference).
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -340,3 +355,133 @@ def init_project(
     (out / "reports.yml").write_text(reports, encoding="utf-8")
     (out / "README.md").write_text(_project_readme(division, out, units), encoding="utf-8")
     return out
+
+
+def reference_folder(folder: str | Path) -> Path:
+    """The reference folder of ``folder``: itself when it holds ``villages.csv``, else
+    its ``reference/`` (a project folder ``fupin init`` wrote).
+
+    Raises
+    ------
+    FupinError
+        When neither holds ``villages.csv``.
+
+    Examples
+    --------
+    >>> reference_folder(REPO_ROOT / "data").name
+    'reference'
+    """
+    folder = Path(folder).expanduser()
+    for candidate in (folder, folder / "reference"):
+        if (candidate / "villages.csv").is_file():
+            return candidate.resolve()
+    raise FupinError(
+        f"{folder}: not a reference folder (no villages.csv in it or in {folder / 'reference'}); "
+        "`fupin init TOWNSHIP --out DIR` writes one"
+    )
+
+
+_CODE = re.compile(r"^\d{12}$")
+
+
+def _parse_pair(pair: str) -> tuple[str, str]:
+    name, sep, code = pair.partition("=")
+    if not sep or not name.strip() or not code.strip():
+        raise FupinError(f"--add-name {pair!r}: write it as NAME=CODE (e.g. 常溪村=430527203207)")
+    return name.strip(), code.strip()
+
+
+def add_names(
+    folder: str | Path, pairs: Iterable[str], *, today: dt.date | None = None
+) -> pd.DataFrame:
+    """Record village names a roster uses in the crosswalk of a reference folder.
+
+    Each ``NAME=CODE`` (CODE a 12-digit code of ``villages.csv``, or a name the
+    crosswalk already knows) becomes a row of ``crosswalk.csv``: evidence ``user``,
+    ``verified`` false, source ``added by the user on <date>``, appended to the file
+    (the rows there are left as they are). A name the crosswalk already links to the
+    same unit is left alone.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A reference folder, or a project folder holding one (:func:`reference_folder`).
+    pairs : iterable of str
+        ``NAME=CODE`` decisions.
+    today : datetime.date, optional
+        The date written in ``source`` (default: today).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``name``, ``code``, ``unit`` (the unit's name) and ``added`` (False when the
+        crosswalk already had it).
+
+    Raises
+    ------
+    FupinError
+        A malformed pair, a code not in ``villages.csv``, an unknown unit name, or a
+        name the crosswalk already links to another unit.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = shutil.copytree(REPO_ROOT / "data" / "reference", folder, dirs_exist_ok=True)
+    >>> add_names(folder, ["常溪村=430527203207"], today=dt.date(2026, 1, 2)).values.tolist()
+    [['常溪村', '430527203207', '长溪村', True]]
+    >>> open(folder / "crosswalk.csv", encoding="utf-8").read().splitlines()[-1]
+    '常溪村,430527203207,user,,false,added by the user on 2026-01-02,'
+    """
+    folder = reference_folder(folder)
+    villages = reference_tables.load_villages(folder).set_index("code")["name"]
+    crosswalk = reference_tables.load_crosswalk(folder)
+    known = dict(zip(crosswalk["name"].map(normalize_text), crosswalk["code"], strict=True))
+    date = (today or dt.date.today()).isoformat()
+    decided: list[tuple[str, str, str, bool]] = []
+    for pair in pairs:
+        name, target = _parse_pair(pair)
+        code = target if _CODE.match(target) else known.get(normalize_text(target))
+        if code is None:
+            raise FupinError(
+                f"--add-name {pair}: {target!r} is neither a 12-digit code nor a name in "
+                f"{folder / 'crosswalk.csv'}"
+            )
+        if code not in villages.index:
+            raise FupinError(
+                f"--add-name {pair}: {code} is not a unit of {folder / 'villages.csv'} (a unit "
+                "of another township must be added to villages.csv first)"
+            )
+        key = normalize_text(name)
+        if key in known and known[key] != code:
+            raise FupinError(
+                f"--add-name {pair}: {name} already means {known[key]} "
+                f"({villages.get(known[key], '?')}) in {folder / 'crosswalk.csv'}; edit that row "
+                "to change it"
+            )
+        decided.append((name, code, villages[code], key not in known))
+        known[key] = code
+    added = [d for d in decided if d[3]]
+    if added:
+        path = folder / "crosswalk.csv"
+        header = pd.read_csv(path, nrows=0, encoding="utf-8").columns.tolist()
+        text = path.read_bytes()
+        with path.open("a", encoding="utf-8", newline="") as handle:
+            if text and not text.endswith(b"\n"):
+                handle.write("\n")
+            writer = csv.DictWriter(handle, fieldnames=header, lineterminator="\n")
+            for name, code, _, _ in added:
+                writer.writerow(
+                    {
+                        **dict.fromkeys(header, ""),
+                        "name": name,
+                        "code": code,
+                        "evidence": "user",
+                        "verified": "false",
+                        "source": f"added by the user on {date}",
+                    }
+                )
+        for loader in (reference_tables._crosswalk, reference_tables._prefixes):
+            loader.cache_clear()  # the next resolution in this process reads the new rows
+        reference_tables.load_crosswalk(folder)  # still valid (names unique, codes known)
+    return pd.DataFrame(decided, columns=["name", "code", "unit", "added"])

@@ -46,6 +46,7 @@ __all__ = [
     "Column",
     "Vocabulary",
     "ROSTER_COLUMNS",
+    "OTHER_COLUMNS",
     "VOCABULARIES",
     "VALUE_ALIASES",
     "HEADER_ALIASES",
@@ -64,6 +65,7 @@ __all__ = [
     "quarantine_schema",
     "quality_schema",
     "validate_clean",
+    "distinct_rows",
 ]
 
 
@@ -267,7 +269,10 @@ class Column:
         ``household`` fields are repeated on every member row in system exports, or
         filled only on the head's row in hand-made sheets.
     required : bool
-        A roster without this column cannot be cleaned.
+        A roster without this column cannot be cleaned: the columns that identify a
+        person and place a household (行政村, 户编号, 证件号码; ``docs/cleaning.md``,
+        "Required and optional columns"). Every other column is optional: its absence
+        makes the field unknown, never empty or zero.
     pii : bool
         Personal data: never leaves the clean step except in quarantine.
     vocabulary : str or None
@@ -292,12 +297,12 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("natural_village", "自然村", "household", False, False, None, "Natural village"),
     Column("household_id", "户编号", "household", True, False, None, "Household number"),
     Column("person_id", "人编号", "person", False, False, None, "Person number"),
-    Column("name", "姓名", "person", True, True, None, "Name"),
+    Column("name", "姓名", "person", False, True, None, "Name"),
     Column("id_number", "证件号码", "person", True, True, None, "Identity number"),
     Column("sex", "性别", "person", False, False, "sex", "Sex"),
     Column("age", "年龄", "person", False, False, None, "Age"),
-    Column("household_size", "人数", "household", True, False, None, "Household size"),
-    Column("relation", "与户主关系", "person", True, False, "relation", "Relation to head"),
+    Column("household_size", "人数", "household", False, False, None, "Household size"),
+    Column("relation", "与户主关系", "person", False, False, "relation", "Relation to head"),
     Column("ethnicity", "民族", "person", False, False, "ethnicity", "Ethnicity"),
     Column("education", "文化程度", "person", False, False, "education", "Education"),
     Column("school_status", "在校生状况", "person", False, False, "school_status", "Schooling"),
@@ -351,7 +356,13 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("exit_status", "脱贫状态", "household", False, False, "exit_status", "Exit status"),
     Column("exit_year", "脱贫年度", "household", False, False, None, "Exit year"),
     Column(
-        "household_type", "贫困户属性", "household", True, False, "household_type", "Household type"
+        "household_type",
+        "贫困户属性",
+        "household",
+        False,
+        False,
+        "household_type",
+        "Household type",
     ),
     Column(
         "relocation_mode",
@@ -366,15 +377,24 @@ ROSTER_COLUMNS: tuple[Column, ...] = (
     Column("credit_granted", "小额信贷授信", "household", False, False, "yes_no", "Credit granted"),
 )
 
-_BY_NAME = {c.name: c for c in ROSTER_COLUMNS}
+#: Columns recognised beside the national system's, so that neither is taken for an
+#: unknown column or for another field: 序号 (the sheet's row number) and 户主姓名 (the
+#: head's name, written on every member's row beside 姓名). No analysis uses them.
+OTHER_COLUMNS: tuple[Column, ...] = (
+    Column("serial", "序号", "person", False, False, None, "Row number in the sheet"),
+    Column("head_name", "户主姓名", "household", False, True, None, "Name of the head"),
+)
 
-PII_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.pii)
+_BY_NAME = {c.name: c for c in (*ROSTER_COLUMNS, *OTHER_COLUMNS)}
+
+PII_COLUMNS: tuple[str, ...] = tuple(c.name for c in (*ROSTER_COLUMNS, *OTHER_COLUMNS) if c.pii)
 REQUIRED_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.required)
 HOUSEHOLD_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.level == "household")
 PERSON_COLUMNS: tuple[str, ...] = tuple(c.name for c in ROSTER_COLUMNS if c.level == "person")
 
 #: Quarantine reasons of the cleaner, in order of precedence (``docs/cleaning.md``).
 REASONS: tuple[str, ...] = (
+    "summary_row",
     "duplicate_row",
     "id_missing",
     "id_mangled",
@@ -384,33 +404,62 @@ REASONS: tuple[str, ...] = (
     "duplicate_person",
 )
 
+#: Header spellings of real exports and hand-made sheets, per canonical column (matched
+#: after :func:`normalize_text`, so full-width brackets and spaces do not matter). A
+#: spelling is listed only where it cannot mean another column: 户主 alone (a name? a 是/否
+#: flag?), 编号 (户编号 or 人编号?) and 计划脱贫年度 (a plan, not an exit) are not.
 _EXTRA_HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "county": ("县", "县(市、区)", "县（市、区、旗）", "县市区"),
-    "township": ("乡", "镇", "乡镇", "乡（镇）", "乡镇(街道)"),
-    "village": ("村", "村名", "行政村名称", "所在村", "村(社区)"),
-    "household_id": ("户号", "户编码", "家庭编号"),
-    "person_id": ("人员编号", "成员编号"),
-    "name": ("户主姓名/成员姓名", "成员姓名"),
-    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号", "身份证"),
-    "household_size": ("家庭人口", "家庭人数", "户人数", "人口数"),
-    "relation": ("与户主的关系", "关系"),
-    "months_worked": ("务工时间(月)", "务工时间", "务工月数"),
-    "medical_insurance": ("是否参加新农合", "是否参加新型农村合作医疗", "基本医疗保险"),
-    "critical_illness_insurance": ("大病保险",),
-    "main_cause": ("致贫原因1", "致贫原因", "主要致贫原因1"),
-    "other_causes": ("其他致贫原因1", "致贫原因2"),
-    "dilapidated_house": ("是否危房户", "危房"),
-    "safe_water": ("饮水安全", "是否饮水安全"),
-    "income_per_capita": ("人均收入", "人均纯收入(元)", "人均纯收入（元）", "家庭人均纯收入"),
-    "household_phone": ("联系电话", "户主电话"),
-    "person_phone": ("个人联系电话", "手机号码"),
+    "serial": ("序", "序列号", "No", "No.", "编号序号"),
+    "county": ("县", "县(市、区)", "县（市、区、旗）", "县市区", "县区", "县名", "所属县",
+               "县(市区)", "县(区)", "县(市)"),
+    "township": ("乡", "镇", "乡镇", "乡（镇）", "乡镇(街道)", "乡(镇、街道)", "乡镇街道",
+                 "乡镇名称", "所属乡镇", "乡(镇)名称"),
+    "village": ("村", "村名", "行政村名称", "所在村", "村(社区)", "村别", "村名称", "所属村",
+                "所属行政村", "行政村(社区)", "村(居)", "村居", "村委会", "行政村名"),
+    "natural_village": ("组", "村民小组", "小组", "组别", "所在组", "组名", "自然组", "自然村(组)",
+                        "村民组", "自然村名称"),
+    "household_id": ("户号", "户编码", "家庭编号", "户码", "户代码", "贫困户编号", "户ID",
+                     "家庭户编号"),
+    "person_id": ("人员编号", "成员编号", "人编码", "人口编号", "个人编号", "人员编码"),
+    "name": ("户主姓名/成员姓名", "成员姓名", "家庭成员姓名", "人员姓名", "贫困人口姓名",
+             "户成员姓名", "本人姓名"),
+    "head_name": ("户主名", "户主名字", "户主姓名(贫困户)"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号", "身份证", "身份证件号码",
+                  "身份证件号", "居民身份证号码", "身份号码", "证件编号", "身份证号(18位)",
+                  "公民身份证号码", "证件号码(身份证)"),
+    "age": ("周岁", "年龄(岁)"),
+    "household_size": ("家庭人口", "家庭人数", "户人数", "人口数", "家庭人口数", "家庭成员数",
+                       "家庭总人口", "户人口数", "家庭人口(人)", "人口", "户籍人口",
+                       "家庭人口数(人)", "人数(人)"),
+    "relation": ("与户主的关系", "关系", "家庭关系", "户主关系", "与户主关系(称谓)", "称谓",
+                 "成员关系"),
+    "ethnicity": ("族别",),
+    "education": ("学历", "文化", "受教育程度"),
+    "school_status": ("在校情况", "在校生情况", "在校状况"),
+    "health": ("身体状况", "健康情况"),
+    "labour_skill": ("劳动能力", "劳动力状况"),
+    "months_worked": ("务工时间(月)", "务工时间", "务工月数", "外出务工时间", "务工时长",
+                      "务工时间(月数)"),
+    "medical_insurance": ("是否参加新农合", "是否参加新型农村合作医疗", "基本医疗保险",
+                          "是否参加城乡居民医疗保险", "是否参加医保", "医保", "新农合", "是否参合",
+                          "参加城乡居民基本医疗保险"),
+    "critical_illness_insurance": ("大病保险", "是否参加大病医疗保险", "大病医疗保险"),
+    "main_cause": ("致贫原因1", "致贫原因", "主要致贫原因1", "致贫主因"),
+    "other_causes": ("其他致贫原因1", "致贫原因2", "次要致贫原因"),
+    "dilapidated_house": ("是否危房户", "危房", "是否危房"),
+    "safe_water": ("饮水安全", "是否饮水安全", "安全饮水", "是否安全饮水"),
+    "income_per_capita": ("人均收入", "人均纯收入(元)", "人均纯收入（元）", "家庭人均纯收入",
+                          "年人均纯收入", "家庭年人均纯收入", "家庭年人均纯收入(元)",
+                          "家庭人均纯收入(元)", "人均可支配收入"),
+    "household_phone": ("联系电话", "户主电话", "户主联系电话", "联系方式", "电话", "电话号码"),
+    "person_phone": ("个人联系电话", "手机号码", "手机号", "本人电话", "本人联系电话"),
     "first_identified": ("识别时间", "首次识别日期"),
     "person_identified": ("人员识别日期",),
-    "exit_status": ("脱贫属性", "贫困户状态", "脱贫情况"),
-    "exit_year": ("脱贫年份", "脱贫时间"),
-    "household_type": ("贫困户类型", "户属性"),
-    "relocation_mode": ("搬迁方式", "安置方式", "易地搬迁安置方式"),
-    "credit_rated": ("是否评级", "评级"),
+    "exit_status": ("脱贫属性", "贫困户状态", "脱贫情况", "贫困状态"),
+    "exit_year": ("脱贫年份", "脱贫时间", "脱贫年", "实际脱贫年度"),
+    "household_type": ("贫困户类型", "户属性", "贫困类型", "贫困户类别", "户类型"),
+    "relocation_mode": ("搬迁方式", "安置方式", "易地搬迁安置方式", "搬迁安置方式"),
+    "credit_rated": ("是否评级", "评级", "信用评级"),
     "credit_granted": ("是否授信", "授信"),
 }
 
@@ -448,6 +497,8 @@ def normalize_values(values: pd.Series, *, remove_spaces: bool = False) -> pd.Se
     ['12 3', 'a b', nan, nan]
     >>> normalize_values(pd.Series(["李 家\u3000村"]), remove_spaces=True).tolist()
     ['李家村']
+    >>> normalize_values(pd.Series(["a", ""])).tolist()  # an empty text is missing too
+    ['a', nan]
     """
     text = values if values.dtype == "str" else values.astype("str")
     arr = pa.array(text, type=pa.large_string(), from_pandas=True)
@@ -463,12 +514,20 @@ def normalize_values(values: pd.Series, *, remove_spaces: bool = False) -> pd.Se
         distinct = pc.replace_substring_regex(distinct, r"\s+", "")
     empty = pc.equal(pc.utf8_length(distinct), 0)
     distinct = pc.if_else(empty, pa.scalar(None, distinct.type), distinct)
-    if values.dtype == "str" and pc.all(pc.equal(before, distinct)).as_py() in (True, None):
+    if values.dtype == "str" and _unchanged(before, distinct):
         return values  # nothing to change (the common case): skip rebuilding the column
     out = (distinct if ascii_only else distinct.take(encoded.indices)).to_pandas()
     out.index = values.index
     out.name = values.name
     return out.astype("str")
+
+
+def _unchanged(before: pa.Array, after: pa.Array) -> bool:
+    """Every value of ``after`` equals ``before``'s, missing where it is missing (an empty
+    text that became missing is a change: ``pc.equal`` alone skips it)."""
+    if after.null_count != before.null_count:
+        return False
+    return pc.all(pc.equal(before, after)).as_py() in (True, None)
 
 
 _ASCII_SPACE = np.zeros(256, dtype=bool)
@@ -487,7 +546,7 @@ def _has_space(arr: pa.Array) -> bool:
 
 def _header_table() -> dict[str, str]:
     table: dict[str, str] = {}
-    for col in ROSTER_COLUMNS:
+    for col in (*ROSTER_COLUMNS, *OTHER_COLUMNS):
         table[normalize_text(col.header)] = col.name
         table[normalize_text(col.name)] = col.name
     for name, aliases in _EXTRA_HEADER_ALIASES.items():
@@ -598,6 +657,35 @@ def _are_village_codes(values: pd.Series) -> bool:
     return bool(((raw >= ord("0")) & (raw <= ord("9"))).all())
 
 
+def distinct_rows(frame: pd.DataFrame) -> bool:
+    """No two rows of ``frame`` share (``source_file``, ``source_sheet``,
+    ``source_row``), the identity of an input row (checked on integer codes: a roster of
+    one file and sheet costs one duplicate check of ``source_row``).
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"source_file": ["a.csv", "b.csv"], "source_sheet": ["", ""],
+    ...                       "source_row": [4, 4]})
+    >>> distinct_rows(frame), distinct_rows(frame.assign(source_file="a.csv"))
+    (True, False)
+    """
+    row = frame["source_row"].to_numpy(dtype=np.int64)
+    key = np.zeros(len(frame), dtype=np.int64)
+    for name in ("source_file", "source_sheet"):
+        codes, uniques = pd.factorize(frame[name])
+        if len(uniques) > 1:
+            key = key * len(uniques) + codes
+    if key.any():
+        return not pd.DataFrame({"key": key, "row": row}).duplicated().any()
+    return not pd.Series(row).duplicated().any()
+
+
+def _distinct_rows_check():
+    import pandera.pandas as pa
+
+    return pa.Check(distinct_rows, name="(source_file, source_sheet, source_row) distinct")
+
+
 def _key_check(unique: bool = False):
     import pandera.pandas as pa
 
@@ -647,8 +735,11 @@ def members_schema():
             "months_worked": pa.Column("float64", nullable=True),
             "medical_insurance": pa.Column("boolean", nullable=True),
             "critical_illness_insurance": pa.Column("boolean", nullable=True),
-            "source_row": pa.Column("int64", unique=True),
+            "source_file": pa.Column("category"),
+            "source_sheet": pa.Column("category"),
+            "source_row": pa.Column("int64"),
         },
+        checks=_distinct_rows_check(),
         strict=True,
         ordered=True,
         name="members",
@@ -700,13 +791,16 @@ def quarantine_schema():
 
     Examples
     --------
-    >>> sorted(quarantine_schema().columns)
-    ['counts_as_person', 'detail', 'household_key', 'reason', 'source_row']
+    >>> sorted(quarantine_schema().columns)  # doctest: +NORMALIZE_WHITESPACE
+    ['counts_as_person', 'detail', 'household_key', 'reason', 'source_file', 'source_row',
+     'source_sheet']
     """
     import pandera.pandas as pa
 
     return pa.DataFrameSchema(
         {
+            "source_file": pa.Column(str),
+            "source_sheet": pa.Column(str),
             "source_row": pa.Column("int64"),
             "reason": pa.Column(str, pa.Check.isin(REASONS)),
             "detail": pa.Column(str, nullable=True),

@@ -67,6 +67,7 @@ def reasons(rows: rules.Rows) -> list[str]:
 EXPECTED_ORDER = (
     "text_normalised",
     "empty_marker",
+    "summary_row",
     "duplicate_row",
     "id_missing",
     "id_mangled",
@@ -144,6 +145,7 @@ def test_text_normalised_counts_rows_not_cells():
 def test_empty_marker_only_in_optional_fields():
     rows = state(
         id_number=[HEAD, SPOUSE, CHILD],
+        village=["李家村", "无", "李家村"],
         relation=["户主", "无", "之子"],
         exit_year=["无", "——", "2016"],
         education=["小学", "/", "小学"],
@@ -151,7 +153,8 @@ def test_empty_marker_only_in_optional_fields():
     rules.empty_marker(rows)
     assert recorded(rows, "empty_marker") == (2, "")
     assert rows.work["exit_year"].isna().tolist() == [True, True, False]
-    assert rows.work["relation"].tolist()[1] == "无"  # required: left for the rules to see
+    assert rows.work["relation"].isna().tolist() == [False, True, False]  # optional
+    assert rows.work["village"].tolist()[1] == "无"  # required: left for the rules to see
 
 
 # --- refusing, in order of precedence -------------------------------------------------------
@@ -208,6 +211,47 @@ def test_household_fill_from_the_head_of_the_same_household_only():
     assert recorded(rows, "household_fill") == (1, "")
 
 
+def test_summary_row_narrowly_and_never_a_person_with_an_identity_number():
+    cases = [  # 序号, 村, 户编号, 姓名, 证件号码, 备注 → reason, detail
+        ("1", "李家村", "001", None, HEAD, None, "kept", ""),
+        ("合计", "李家村", "001", None, SPOUSE, None, "kept", ""),
+        ("合 计", None, None, None, None, None, "summary_row", "total"),
+        (None, "和团村小计", None, None, None, None, "summary_row", "total"),
+        (None, "李家村", None, "张合计", None, None, "id_missing", ""),
+        (None, "李家村", "002", "张三", None, "合计", "id_missing", ""),
+        (None, None, None, "填表人：李四", None, None, "summary_row", "signature"),
+        ("注：1. 本表以户为单位", None, None, None, None, None, "summary_row", "note"),
+        ("12", None, None, None, None, None, "summary_row", "blank"),
+        (None, " ", None, None, "  ", None, "summary_row", "blank"),
+        (None, None, None, None, "合计", "6人", "summary_row", "total"),
+        (None, None, "003", None, None, None, "id_missing", ""),
+        ("总计", None, None, None, "4.30527E+17", None, "id_mangled", ""),
+        (None, "Total:", None, None, None, None, "summary_row", "total"),
+        (None, None, None, None, None, "审核人", "summary_row", "signature"),
+    ]
+    frame = pd.DataFrame(
+        [c[:6] for c in cases],
+        columns=["serial", "village", "household_id", "name", "id_number", "备注"],
+        dtype="str",
+    )
+    frame["relation"] = ["户主", "配偶"] + [None] * (len(cases) - 2)
+    frame["source_row"] = np.arange(4, 4 + len(cases), dtype=np.int64)
+    rows = read_rows(frame)
+    for rule in ROW_RULES:
+        rule(rows)
+    assert reasons(rows) == [c[6] for c in cases]
+    assert [rows.detail[k] for k, c in enumerate(cases) if c[6] == "summary_row"] == [
+        c[7] for c in cases if c[6] == "summary_row"
+    ]
+    assert recorded(rows, "summary_row") == (
+        9, "total: 4; signature: 2; note: 1; blank: 2"
+    )
+    quarantine = clean.clean_roster(frame).quarantine.set_index("source_row")
+    summary = quarantine["reason"].eq("summary_row")
+    assert not quarantine.loc[summary, "counts_as_person"].any()
+    assert quarantine.loc[~summary, "counts_as_person"].all()
+
+
 def test_household_missing():
     rows = state(id_number=[HEAD, SPOUSE], household_id=["001", None])
     rules.household_missing(rows)
@@ -224,7 +268,11 @@ def test_unknown_village_resolves_and_refuses():
     )
     rules.unknown_village(rows)
     assert reasons(rows) == ["unknown_village"] * 3 + ["kept"]
-    assert recorded(rows, "unknown_village") == (3, "火星村: 2; (empty): 1")
+    mars = "closest: 三星桥村 430527106209 (瓦屋塘镇, not in the reference folder)"
+    assert recorded(rows, "unknown_village") == (
+        3, f"火星村: 2 ({mars}); (empty): 1 (no village name)"
+    )
+    assert rows.detail.tolist() == [mars, mars, "no village name", ""]
     assert list(rows.villages.codes) == ["430527203203"]
     assert rows.villages.code.tolist() == [-1, -1, -1, 0]
 
@@ -394,11 +442,18 @@ def test_public_names_importable_from_fupin_analysis_clean():
 
 
 @pytest.mark.parametrize(
-    "module", ["schema", "idcard", "ingest", "reference", "errors", "provenance", "salt", "excel"]
+    "path",
+    [
+        *(f"{m}.py" for m in ("schema", "idcard", "reference", "errors", "divisions",
+                              "unit_names", "provenance", "salt", "excel")),
+        *(f"ingest/{p.name}" for p in (Path(clean.__file__).parent.parent / "ingest").glob(
+            "*.py")),
+    ],
 )
-def test_imports_flow_one_way(module):
+def test_imports_flow_one_way(path):
     """The modules clean uses never import it."""
-    path = Path(clean.__file__).parent.parent / f"{module}.py"
+    module = path
+    path = Path(clean.__file__).parent.parent / path
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom):
             assert "clean" not in (node.module or "").split("."), (module, node.module)

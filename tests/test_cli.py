@@ -20,7 +20,7 @@ def test_help_lists_every_command(capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     out = capsys.readouterr().out
-    for command in ("synth", "clean", "report", "check"):
+    for command in ("synth", "inspect", "clean", "report", "check", "init"):
         assert command in out
 
 

@@ -20,7 +20,11 @@ def test_xlsx_title_rows_headers_and_excel_row_numbers(make_roster):
     assert raw.attrs["source_sheet"] == "贫困人口"
     assert raw.attrs["header_row"] == 3
     assert raw["village"].iloc[0] == "李家村"
-    assert (raw.drop(columns="source_row").dtypes == "str").all()
+    text = raw.drop(columns=["source_file", "source_sheet", "source_row"])
+    assert (text.dtypes == "str").all()
+    assert raw.columns[-3:].tolist() == ["source_file", "source_sheet", "source_row"]
+    assert raw["source_file"].tolist() == ["r.xlsx"] * 5
+    assert raw["source_sheet"].tolist() == ["贫困人口"] * 5
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "gbk"])
@@ -42,7 +46,9 @@ def test_explicit_encoding_wins(make_roster):
 def test_csv_and_xlsx_agree(make_roster):
     a = read_roster(make_roster("r.xlsx"))
     b = read_roster(make_roster("r.csv"))
-    pd.testing.assert_frame_equal(a, b, check_like=True)
+    assert b["source_sheet"].tolist() == [""] * 5
+    where = ["source_file", "source_sheet"]
+    pd.testing.assert_frame_equal(a.drop(columns=where), b.drop(columns=where), check_like=True)
 
 
 @pytest.mark.parametrize("name", ["r.csv", "r.xlsx", "r.parquet"])
@@ -271,10 +277,11 @@ def test_csv_mis_decoded_says_which_encoding_was_guessed(tmp_path):
 
 
 def test_missing_required_column_names_file_headers_and_closest(tmp_path):
-    headers = [h if h != "证件号码" else "身份证件号" for h in HEADERS]
+    headers = [h if h != "证件号码" else "证件号码(旧系统)" for h in HEADERS]
     message = _error(write_roster(tmp_path / "m.xlsx", small_rows(), headers=headers))
     assert message.startswith("m.xlsx, sheet 贫困人口: missing required column(s) 证件号码")
-    assert "closest found: 身份证件号" in message
+    assert "closest found: 证件号码(旧系统)" in message
+    assert "--columns" in message
 
 
 def test_legacy_xls_reads_like_the_same_xlsx(make_roster):
@@ -283,5 +290,8 @@ def test_legacy_xls_reads_like_the_same_xlsx(make_roster):
     xls = read_roster(Path(__file__).parent / "data" / "small_roster.xls")
     xlsx = read_roster(make_roster("roster.xlsx"))
     assert xls.attrs["source_sheet"] == "贫困人口"
-    pd.testing.assert_frame_equal(xls, xlsx, check_dtype=False)
+    assert xls["source_file"].tolist() == ["small_roster.xls"] * 5
+    pd.testing.assert_frame_equal(
+        xls.drop(columns="source_file"), xlsx.drop(columns="source_file"), check_dtype=False
+    )
     assert xls["source_row"].tolist() == [4, 5, 6, 7, 8]

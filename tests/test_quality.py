@@ -46,7 +46,7 @@ def test_roster_columns_present_and_missing(small):
     columns = quality.roster_columns(raw)
     assert columns["column"].tolist() == [c.name for c in ROSTER_COLUMNS]
     present = set(columns.loc[columns["present"], "column"])
-    assert present == set(raw.columns) - {"source_row"}
+    assert present == set(raw.columns) - {"source_file", "source_sheet", "source_row"}
     assert {"village", "household_id", "name", "id_number"} <= present
     missing = quality.missing_columns(raw)
     assert set(missing["column"]) == {c.name for c in ROSTER_COLUMNS} - present

@@ -107,4 +107,6 @@ def test_labels_are_display_only():
 
 
 def test_pii_columns():
-    assert set(schema.PII_COLUMNS) == {"name", "id_number", "household_phone", "person_phone"}
+    assert set(schema.PII_COLUMNS) == {
+        "name", "head_name", "id_number", "household_phone", "person_phone"
+    }

@@ -8,6 +8,9 @@ not padded.
 
 Quarantine reasons, in order of precedence (a row gets the first that applies):
 
+``summary_row``
+    not a person: a totals or subtotal row (合计, 小计 …), a signature line, a note under
+    the table or a blank separator row, without an identity number.
 ``duplicate_row``
     an exact repeat (every cell equal after text normalisation) of an earlier row.
 ``id_missing`` / ``id_mangled`` / ``id_invalid``
@@ -20,8 +23,9 @@ Quarantine reasons, in order of precedence (a row gets the first that applies):
 ``duplicate_person``
     the identity number of a person already kept (in this or another household).
 
-``counts_as_person`` is False for ``duplicate_row`` and ``duplicate_person`` (a repeat of
-someone already counted) and True otherwise (a real person refused for a defect).
+``counts_as_person`` is False for ``summary_row`` (not a person), ``duplicate_row`` and
+``duplicate_person`` (a repeat of someone already counted) and True otherwise (a real
+person refused for a defect).
 
 Examples
 --------
@@ -39,6 +43,8 @@ Examples
 >>> result = clean_roster(raw, salt="doc")
 >>> len(result.members), result.quarantine["reason"].tolist()
 (1, ['id_mangled', 'unknown_village'])
+>>> result.quarantine["detail"].tolist()[1]  # the closest names of the county
+'closest: 三星桥村 430527106209 (瓦屋塘镇, not in the reference folder)'
 >>> cols = ["village_name", "household_type", "household_size", "members"]
 >>> result.households[cols].values.tolist()
 [['李家村', '特困供养贫困户', 2, 1]]
@@ -46,6 +52,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -110,23 +117,29 @@ def _same_cleaning(
 
 
 def clean_roster(
-    raw_or_path: pd.DataFrame | str | Path,
+    raw_or_path: pd.DataFrame | str | Path | Sequence[str | Path],
     *,
     salt: str | None = None,
     reference_date: str | pd.Timestamp | None = None,
     sheet: str | None = None,
     encoding: str | None = None,
     reference: str | Path | Reference | None = None,
+    columns: str | Path | Mapping | None = None,
 ) -> CleanRoster:
     """Clean a roster: members, households, quarantine and the quality report.
 
     Parameters
     ----------
-    raw_or_path : pandas.DataFrame or str or pathlib.Path
-        A frame as :func:`~fupin_analysis.ingest.read_roster` returns it, a roster
-        file (read with ``sheet`` and ``encoding``), or a clean output folder of
-        ``fupin clean`` (or one of its tables): that folder is read back as it was
-        written (:func:`read_clean`), not cleaned again.
+    raw_or_path : pandas.DataFrame, str, pathlib.Path or a list of them
+        Roster files and folders (read together with ``sheet``, ``encoding`` and
+        ``columns`` by :func:`~fupin_analysis.ingest.read_roster`: duplicates across
+        files are found), a frame ``read_roster`` returned, any DataFrame of a roster
+        (its headers understood and values read as from a file), or a clean output
+        folder of ``fupin clean`` (or one of its tables): that folder is read back as it
+        was written (:func:`read_clean`), not cleaned again.
+    columns : str, Path or dict, optional
+        The column mapping (a YAML file or a dict ``header: column``) for headers the
+        package does not know (:func:`~fupin_analysis.ingest.load_columns`).
     salt : str, optional
         Salt of the pseudonymous ``person_key`` and ``household_key``. Default: this
         installation's secret (:func:`fupin_analysis.salt.default_salt`), the same in
@@ -169,7 +182,8 @@ def clean_roster(
     if made is not None:
         return _same_cleaning(read_clean(made), made, salt, folder, reference_date)
     reference_date = "2016-12-31" if reference_date is None else reference_date
-    rows = read_rows(read_raw(raw_or_path, sheet, encoding), reference_date, folder)
+    raw = read_raw(raw_or_path, sheet, encoding, columns)
+    rows = read_rows(raw, reference_date, folder)
     for rule in ROW_RULES:  # normalise; refuse, in order of precedence; count matches
         rule(rows)
     kept = keep(rows)  # the kept rows, their fields parsed once per distinct text
@@ -187,7 +201,7 @@ def clean_roster(
         rows.quality.frame(),
         **describe(
             raw_or_path,
-            rows.raw,
+            raw,  # with its sources in attrs, which rows.raw does not carry
             rows.work,
             salt=salt,
             salt_given=salt_given,

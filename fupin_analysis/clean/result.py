@@ -53,6 +53,8 @@ MEMBER_COLUMNS: tuple[str, ...] = (
     "months_worked",
     "medical_insurance",
     "critical_illness_insurance",
+    "source_file",
+    "source_sheet",
     "source_row",
 )
 

@@ -19,26 +19,31 @@ Examples
 ...     "relation": ["户主", "户主"], "source_row": [4, 5]}))
 >>> duplicate_row(rows)
 >>> rows.reason.tolist(), rows.quality.frame()[["rule", "rows"]].values.tolist()
-([0, 1], [['duplicate_row', 1]])
+([0, 2], [['duplicate_row', 1]])
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from .. import idcard
+from ..ingest import SOURCE_COLUMNS
 from ..schema import (
     EMPTY_MARKERS,
     HOUSEHOLD_COLUMNS,
+    OTHER_COLUMNS,
     REQUIRED_COLUMNS,
     ROSTER_COLUMNS,
     normalize_text,
+    normalize_values,
 )
 from .exits import exit_flags
 from .state import CODE_COLUMNS, Kept, Rows, encode, heads, keep, read_rows, resolve_villages
+from .suggestions import village_suggestions
 from .values import codes_uniques, optional_column, parse_numbers, to_vocabulary
 
 __all__ = [
@@ -63,6 +68,7 @@ __all__ = [
     "keep",
     "read_rows",
     "sex_mismatch",
+    "summary_row",
     "text_normalised",
     "unknown_column",
     "unknown_village",
@@ -111,8 +117,8 @@ def empty_marker(rows: Rows) -> None:
     """Set 无, /, -, ——, 空, null … to missing in optional fields.
 
     Hand-made sheets write a marker where there is nothing to say; read as a value it
-    would be an unmapped term or an unreadable number. Required fields are left as
-    written: a marker there is not taken for an empty cell.
+    would be an unmapped term or an unreadable number. Required fields (行政村, 户编号,
+    证件号码) are left as written: a marker there is not taken for an empty cell.
 
     Examples
     --------
@@ -139,6 +145,102 @@ def empty_marker(rows: Rows) -> None:
 
 
 # --- refusing rows, in order of precedence -----------------------------------------------
+
+#: Totals and subtotals: 合计, 小计, 总计, 共计, 累计, after at most a few words (和团村小计,
+#: 本页合计, 全乡总计), or a cell that is only 汇总/总数/Total.
+_TOTAL = re.compile(r"^\D{0,12}?(?:合计|小计|总计|共计|累计)|^(?:汇总|总数|total|subtotal)\b",
+                    re.IGNORECASE)
+#: Signature lines under a table: who filled, checked, approved it; dates; stamps.
+_SIGNATURE = re.compile(
+    r"^(?:填表人|填报人|制表人|审核人|审批人|复核人|核对人|负责人|统计人|经办人|填表日期|填报日期|"
+    r"制表日期|审核日期|报送日期|单位负责人|单位\(盖章\)|\(盖章\)|盖章|签字|签名|村支书|村主任|"
+    r"第一书记|驻村干部|包村干部)"
+)
+#: Notes under a table: 注：…, 注1., 备注：…, 说明：….
+_NOTE = re.compile(r"^(?:注|备注|说明|附注|注意)[:\d、.]|^注意事项")
+_SUMMARY_KINDS = (("total", _TOTAL), ("signature", _SIGNATURE), ("note", _NOTE))
+#: In the 姓名 cell, a marker must begin the cell: 张合计 could be a person's name.
+_TOTAL_IN_NAME = re.compile(r"^(?:合计|小计|总计|共计|累计|汇总|总数|total|subtotal)",
+                            re.IGNORECASE)
+
+
+def _marker(text: str, in_name: bool = False) -> int:
+    """Which summary marker a normalised cell begins with: its index in
+    :data:`_SUMMARY_KINDS` plus one, 0 for none (in the 姓名 cell, only at its start)."""
+    for k, (_, pattern) in enumerate(_SUMMARY_KINDS):
+        if (_TOTAL_IN_NAME if in_name and pattern is _TOTAL else pattern).search(text):
+            return k + 1
+    return 0
+
+
+def _summary_kinds(rows: Rows, candidates: np.ndarray) -> np.ndarray:
+    """Per candidate row, ``total``, ``signature``, ``note``, ``blank`` or ``""`` (see
+    :func:`summary_row`). Every cell of the candidates is normalised and matched once per
+    distinct text."""
+    names = [c for c in rows.raw.columns if c not in SOURCE_COLUMNS]
+    cells = pd.concat(
+        [rows.raw[name].iloc[candidates].astype("str").reset_index(drop=True) for name in names],
+        ignore_index=True,
+    )
+    text = normalize_values(cells, remove_spaces=True).fillna("")
+    codes, distinct = pd.factorize(text)
+    shape = (len(names), len(candidates))
+    marker = np.array([_marker(t) for t in distinct], dtype=np.int8)[codes].reshape(shape)
+    empty = text.eq("").to_numpy().reshape(shape)
+    found = np.where(marker > 0, marker, 127).min(axis=0)  # total before signature before note
+    labels = np.array(["", *(label for label, _ in _SUMMARY_KINDS)], dtype=object)
+    kind = labels[np.where(found == 127, 0, found)]
+    others = [k for k, name in enumerate(names) if name != "serial"]
+    kind[(kind == "") & empty[others].all(axis=0)] = "blank"
+    if "name" in names:
+        name = names.index("name")
+        in_name = np.array([_marker(t, in_name=True) for t in distinct], dtype=np.int8)
+        person = ~empty[name] & (in_name[codes.reshape(shape)[name]] == 0)
+        kind[person] = ""  # a name that is not a marker: a person, whatever else the row says
+    return kind
+
+
+def summary_row(rows: Rows) -> None:
+    """Quarantine rows that are not a person: totals and subtotals, signature lines,
+    notes under the table, blank separator rows (``detail``: ``total``, ``signature``,
+    ``note``, ``blank``).
+
+    Narrowly: a row is one only when its identity number cell holds no digit (empty or
+    text) and its 姓名 cell is empty or begins with a marker (张合计 may be a name);
+    then one of its cells (序号, 村, 姓名, any column) begins with 合计, 小计, 总计,
+    共计, 累计 (after at most a few words: 和团村小计) or is 汇总/总数/Total; or begins
+    with 填表人, 审核人, 制表人, 负责人, 填表日期, (盖章) …; or with 注：, 备注：, 说明：;
+    or every cell but the 序号 is empty (spaces only). A row with an identity number is
+    never one: it goes through the rules about persons. Such a row is not a person:
+    ``counts_as_person`` is False.
+
+    Examples
+    --------
+    >>> rows = read_rows(pd.DataFrame({"village": ["李家村", "合 计", None],
+    ...     "household_id": ["001", None, None], "name": ["张三", None, "填表人：李四"],
+    ...     "id_number": ["430527199001011237", None, None], "relation": ["户主", None, None],
+    ...     "source_row": [4, 5, 6]}))
+    >>> summary_row(rows)
+    >>> rows.reason.tolist(), rows.detail.tolist(), rows.quality.row("summary_row")["detail"]
+    ([0, 1, 1], ['', 'total', 'signature'], 'total: 1; signature: 1')
+    """
+    candidates = np.flatnonzero(rows.identity.status("missing", "malformed"))
+    if len(candidates):
+        ids = rows.raw["id_number"].iloc[candidates].astype("str").reset_index(drop=True)
+        digits = normalize_values(ids).str.contains(r"\d", regex=True).fillna(False)
+        candidates = candidates[~digits.to_numpy(dtype=bool)]
+    by_row = np.full(len(rows.reason), "", dtype=object)
+    if len(candidates):
+        by_row[candidates] = _summary_kinds(rows, candidates)
+    refused = rows.refuse(by_row != "", "summary_row", lambda new: by_row[new])
+    order = [label for label, _ in _SUMMARY_KINDS] + ["blank"]
+    counts = pd.Series(by_row[refused]).value_counts()
+    rows.quality.add(
+        "summary_row",
+        refused.sum(),
+        "quarantined (not a person: totals, signatures, notes, blank rows)",
+        "; ".join(f"{k}: {counts[k]}" for k in order if k in counts),
+    )
 
 
 def _first_occurrence(codes: np.ndarray) -> np.ndarray:
@@ -167,7 +269,9 @@ def _repeats(rows: Rows, maybe: np.ndarray) -> np.ndarray:
         return dup
     cells = [pd.factorize(rows.identity.cell[maybe])[0]]
     cells += [codes_uniques(work[c].iloc[maybe])[0] for c in work.columns]
-    others = raw.columns.difference(work.columns).drop(["source_row", "id_number"], errors="ignore")
+    # where a row was read, and its 序号, are not cells of the row's data
+    not_cells = [*SOURCE_COLUMNS, "serial", "id_number"]
+    others = raw.columns.difference(work.columns).drop(not_cells, errors="ignore")
     for name in others:
         column, _ = encode(raw[name].iloc[maybe], remove_spaces=name in CODE_COLUMNS)
         cells.append(column.cat.codes.to_numpy())
@@ -191,8 +295,9 @@ def duplicate_row(rows: Rows) -> None:
     """Quarantine exact repeats of an earlier row; the first copy stays.
 
     A repeat has every cell equal to an earlier row once normalised (a name typed with a
-    space, an identity number in full-width digits), unknown columns included: a row
-    pasted twice. Only rows sharing a person (or without a valid number) can be repeats,
+    space, an identity number in full-width digits), unknown columns included, where it
+    was read (file, sheet, row) and its 序号 not: a row pasted twice, or given in two
+    files. Only rows sharing a person (or without a valid number) can be repeats,
     so only those are compared. A repeat is not a person: ``counts_as_person`` is False.
     Rows that differ in any cell are never merged here (see ``duplicate_person``).
 
@@ -203,7 +308,7 @@ def duplicate_row(rows: Rows) -> None:
     ...     "name": ["张三", "张 三"], "source_row": [4, 5]}))
     >>> duplicate_row(rows)
     >>> rows.reason.tolist()
-    [0, 1]
+    [0, 2]
     """
     maybe = rows.shared | (rows.identity.cell < 0)
     refused = rows.refuse(_repeats(rows, maybe), "duplicate_row")
@@ -222,7 +327,7 @@ def id_missing(rows: Rows) -> None:
     ...     "id_number": [None], "relation": ["户主"], "source_row": [4]}))
     >>> id_missing(rows)
     >>> rows.reason.tolist(), rows.quality.frame()["rows"].tolist()
-    ([2], [1])
+    ([3], [1])
     """
     refused = rows.refuse(rows.identity.status("missing"), "id_missing")
     rows.quality.add("id_missing", refused.sum(), "quarantined")
@@ -334,26 +439,47 @@ def household_missing(rows: Rows) -> None:
 
 
 def unknown_village(rows: Rows) -> None:
-    """Quarantine rows whose village resolves to no unit (``detail``: the names).
+    """Quarantine rows whose village resolves to no unit (``detail``: the closest names
+    of the county; in ``quality``, the names, their rows and those suggestions).
 
     Names are resolved here (once per distinct name, after ``household_fill`` has given
-    a member's empty cell the head's village), through ``data/reference/crosswalk.csv``:
-    with or without 村, county and township prefixes, variant and old names, or a
+    a member's empty cell the head's village), through the reference folder's
+    ``crosswalk.csv``: county and township prefixes, variant and old names, or a
     12-digit code. The result (``rows.villages``) serves the later rules and the tables.
-    A name the crosswalk does not know is not matched to the nearest spelling.
+    A name the crosswalk does not know is not matched to the nearest spelling: the
+    closest names of the same county (national division table) are only suggested,
+    for a person to decide (``fupin init --add-name NAME=CODE`` records the decision).
 
     Examples
     --------
-    >>> rows = read_rows(pd.DataFrame({"village": ["火星村"], "household_id": ["001"],
+    >>> rows = read_rows(pd.DataFrame({"village": ["火星X"], "household_id": ["001"],
     ...     "id_number": ["430527199001011237"], "relation": ["户主"], "source_row": [4]}))
     >>> unknown_village(rows)
     >>> rows.quality.frame()[["rows", "detail"]].values.tolist()
-    [[1, '火星村: 1']]
+    [[1, '火星X: 1 (no close name in county 430527)']]
     """
     rows.villages = resolve_villages(rows.work["village"], rows.reference)
-    refused = rows.refuse(rows.villages.code < 0, "unknown_village")
-    names = rows.work["village"][refused].astype("str").fillna("(empty)")
-    rows.quality.add("unknown_village", refused.sum(), "quarantined", _counts(names))
+    unknown = rows.villages.code < 0
+    suggestions = np.full(len(rows.reason), "", dtype=object)
+    names = rows.work["village"]
+    if (unknown & (rows.reason == 0)).any():
+        distinct = names.cat.categories
+        found = np.unique(rows.villages.name[unknown & (rows.reason == 0)])
+        wanted = [str(distinct[k]) for k in found if k >= 0]
+        close = village_suggestions(wanted, rows.reference) if wanted else {}
+        per_name = np.array([close.get(str(n), "") for n in distinct] + ["no village name"],
+                            dtype=object)
+        suggestions = per_name[rows.villages.name]
+    refused = rows.refuse(unknown, "unknown_village", lambda new: suggestions[new])
+    counts = names[refused].astype("str").fillna("(empty)").value_counts()
+    by_name = dict(zip(names[refused].astype("str").fillna("(empty)"), suggestions[refused],
+                       strict=True))
+    rows.quality.add(
+        "unknown_village",
+        refused.sum(),
+        "quarantined",
+        "; ".join(f"{name}: {count} ({by_name[name]})" for name, count in counts.items()),
+    )
 
 
 def duplicate_person(rows: Rows) -> None:
@@ -688,7 +814,9 @@ def head_count(kept: Kept) -> None:
     (``detail``: households with none, with several).
 
     The household's values then come from its first head, or its first member; no
-    member is made head.
+    member is made head. A roster without 与户主关系 is read all the same: no head is
+    known, each household's values come from its first row (in the order read), and
+    the detail says so.
 
     Examples
     --------
@@ -707,11 +835,13 @@ def head_count(kept: Kept) -> None:
     n_heads = np.bincount(kept.household[kept.is_head], minlength=len(kept.head_of))
     n_heads = n_heads[kept.households]
     wrong = n_heads != 1
+    unknown = " (no 与户主关系 values: heads unknown)" if kept.relation.isna().all() else ""
     kept.quality.add(
         "head_count",
         int(kept.members_found[wrong].sum()),
         "kept; households without exactly one head (户主)",
-        f"no head: {int((n_heads == 0).sum())} households; several: {int((n_heads > 1).sum())}",
+        f"no head: {int((n_heads == 0).sum())} households{unknown}; "
+        f"several: {int((n_heads > 1).sum())}",
     )
 
 
@@ -781,7 +911,7 @@ def value_unparsed(kept: Kept) -> None:
 
 # --- columns -----------------------------------------------------------------------------
 
-_KNOWN = {c.name for c in ROSTER_COLUMNS}
+_KNOWN = {c.name for c in (*ROSTER_COLUMNS, *OTHER_COLUMNS)}
 
 
 def unknown_column(rows: Rows) -> None:
@@ -800,7 +930,7 @@ def unknown_column(rows: Rows) -> None:
     >>> rows.quality.frame()[["rows", "detail"]].values.tolist()
     [[1, '备注']]
     """
-    unknown = [c for c in rows.raw.columns if c not in _KNOWN and c != "source_row"]
+    unknown = [c for c in rows.raw.columns if c not in _KNOWN and c not in SOURCE_COLUMNS]
     rows.quality.add(
         "unknown_column",
         int(rows.raw[unknown].notna().any(axis=1).sum()) if unknown else 0,
@@ -814,6 +944,7 @@ def unknown_column(rows: Rows) -> None:
 ROW_RULES: tuple[Callable[[Rows], None], ...] = (
     text_normalised,
     empty_marker,
+    summary_row,
     duplicate_row,
     id_missing,
     id_mangled,

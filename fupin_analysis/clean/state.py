@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,21 +37,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import idcard
-from ..errors import RosterFormatError
-from ..ingest import read_roster
+from ..ingest import SOURCE_COLUMNS, read_roster, roster_frame
 from ..reference import reference_dir, resolve_village_names
-from ..schema import (
-    REASONS,
-    REQUIRED_COLUMNS,
-    column,
-    distinct_categorical_dtype,
-    normalize_values,
-)
+from ..schema import REASONS, distinct_categorical_dtype, normalize_values
 from .values import (
     HOUSEHOLD_FIELDS,
     MEMBER_FIELDS,
     Parsed,
     codes_uniques,
+    optional_column,
     parse_fields,
     to_vocabulary,
 )
@@ -73,8 +67,9 @@ __all__ = [
     "resolve_villages",
 ]
 
-#: Reasons of rows that repeat someone already kept (``counts_as_person`` False).
-NOT_A_PERSON = ("duplicate_row", "duplicate_person")
+#: Reasons of rows that are not a person of their own (``counts_as_person`` False): a
+#: totals, signature, note or blank row, or a repeat of someone already kept.
+NOT_A_PERSON = ("summary_row", "duplicate_row", "duplicate_person")
 
 #: Codes and names: every inner space is noise. Other text keeps inner spaces.
 CODE_COLUMNS = (
@@ -199,7 +194,8 @@ class Rows:
     Attributes
     ----------
     raw : pandas.DataFrame
-        The roster as read (index ``0..n-1``), ``source_row`` included.
+        The roster as read (index ``0..n-1``), ``source_file``, ``source_sheet`` and
+        ``source_row`` included (the first two categorical).
     work : pandas.DataFrame
         The fields of :data:`USED_COLUMNS` except the identity number, normalised (NFKC,
         trimmed, spaces removed in codes) and categorical.
@@ -216,7 +212,7 @@ class Rows:
         bool: another row has the same ``person`` label.
     relation : pandas.Series
         The relation to the head, as an official term (``work`` keeps the text, for
-        ``duplicate_row``).
+        ``duplicate_row``); all missing when the roster has no 与户主关系 column.
     is_head : numpy.ndarray
         bool: ``relation`` is 户主.
     household : numpy.ndarray
@@ -332,8 +328,10 @@ class Kept:
         ``datetime64[s]``, from the identity number.
     birth_year, age : numpy.ndarray
         int64; age in completed years at the reference date.
+    source_file, source_sheet : pandas.Series
+        Categorical, the file and sheet each row was read from.
     source_row : numpy.ndarray
-        int64, the row number in the input file.
+        int64, the row number in its file or sheet.
     quality : Quality
         The quality table (the same recorder as the input rows').
     """
@@ -359,6 +357,8 @@ class Kept:
     birth_date: np.ndarray
     birth_year: np.ndarray
     age: np.ndarray
+    source_file: pd.Series
+    source_sheet: pd.Series
     source_row: np.ndarray
     reference: Path
     quality: Quality
@@ -368,33 +368,30 @@ class Kept:
 
 
 def read_raw(
-    raw_or_path: pd.DataFrame | str | Path, sheet: str | None, encoding: str | None
+    raw_or_path: pd.DataFrame | str | Path | Sequence[str | Path],
+    sheet: str | None,
+    encoding: str | None,
+    columns: str | Path | Mapping | None = None,
 ) -> pd.DataFrame:
-    """The raw roster: a file read with ``read_roster`` (the fields normalised through
-    their distinct values dictionary-encoded while reading), or a copy of a frame it
-    returned, with ``source_row`` (row position from 1 when the frame has none).
+    """The raw roster: files and folders read with ``read_roster`` (the fields
+    normalised through their distinct values dictionary-encoded while reading), or a
+    DataFrame as a raw roster (:func:`~fupin_analysis.ingest.roster_frame`: a copy of a
+    frame ``read_roster`` returned; any other frame's headers understood and values
+    read as text, as from a file). ``columns`` is the user's column mapping.
 
     Raises
     ------
     RosterFormatError
-        When a frame lacks a required column (a file is checked by ``read_roster``).
+        When the input cannot be read as a roster or lacks a required column.
     """
-    if isinstance(raw_or_path, str | Path):
+    if isinstance(raw_or_path, pd.DataFrame):
+        return roster_frame(raw_or_path, columns=columns)
+    if isinstance(raw_or_path, str | Path | list | tuple):
         encoded = USED_COLUMNS - {"id_number"}
-        return read_roster(raw_or_path, sheet=sheet, encoding=encoding, categorical=encoded)
-    if not isinstance(raw_or_path, pd.DataFrame):
-        raise TypeError("clean_roster takes a path or the DataFrame read_roster returns")
-    raw = raw_or_path.copy()
-    missing = [c for c in REQUIRED_COLUMNS if c not in raw.columns]
-    if missing:
-        headers = ", ".join(column(c).header for c in missing)
-        raise RosterFormatError(
-            f"{raw.attrs.get('source_file', 'roster frame')}: missing required column(s) "
-            f"{headers} ({', '.join(missing)}); read the file with read_roster"
+        return read_roster(
+            raw_or_path, sheet=sheet, encoding=encoding, categorical=encoded, columns=columns
         )
-    if "source_row" not in raw.columns:
-        raw["source_row"] = np.arange(1, len(raw) + 1, dtype=np.int64)
-    return raw
+    raise TypeError("clean_roster takes files or folders, or a DataFrame of a roster")
 
 
 def encode(values: pd.Series, remove_spaces: bool) -> tuple[pd.Series, np.ndarray | None]:
@@ -523,13 +520,15 @@ def read_rows(
     """
     ref_date = pd.Timestamp(reference_date)
     raw = raw.reset_index(drop=True)
+    raw.attrs = {}  # pandas deep-copies attrs at every operation: the sources stay outside
+    raw = _with_sources(raw)
     n = len(raw)
     identity = _identity(raw["id_number"], ref_date)
     work, changed = _normalise(raw)
     checked = identity.checked
     # a valid number stands for its person, whatever its spelling; other cells for their text
     person = pd.factorize(np.where(checked.number >= 0, checked.number, identity.cell))[0]
-    relation = to_vocabulary(work["relation"], "relation")
+    relation = to_vocabulary(optional_column(work, "relation"), "relation")
     return Rows(
         raw=raw,
         work=work,
@@ -545,6 +544,21 @@ def read_rows(
         reason=np.zeros(n, dtype=np.int8),
         detail=np.full(n, "", dtype=object),
     )
+
+
+def _with_sources(raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` with categorical ``source_file`` and ``source_sheet`` (``""`` where the
+    frame has none) and ``source_row`` (position from 1 where it has none)."""
+    for name in SOURCE_COLUMNS[:2]:
+        if name not in raw.columns:
+            codes = np.zeros(len(raw), dtype=np.int8)
+            dtype = distinct_categorical_dtype([""])
+            raw[name] = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+        elif not isinstance(raw[name].dtype, pd.CategoricalDtype):
+            raw[name] = raw[name].astype("str").fillna("").astype("category")
+    if "source_row" not in raw.columns:
+        raw["source_row"] = np.arange(1, len(raw) + 1, dtype=np.int64)
+    return raw
 
 
 # --- households and the kept rows --------------------------------------------------------
@@ -616,6 +630,8 @@ def keep(rows: Rows) -> Kept:
         birth_date=checked.birth_date[mask],
         birth_year=birth_year,
         age=ref_date.year - birth_year - (~had_birthday).astype(np.int64),
+        source_file=rows.raw["source_file"][mask].reset_index(drop=True),
+        source_sheet=rows.raw["source_sheet"][mask].reset_index(drop=True),
         source_row=rows.raw["source_row"].to_numpy(dtype=np.int64)[mask],
         reference=rows.reference,
         quality=rows.quality,

@@ -62,6 +62,8 @@ def _members(kept: Kept, household_hash: np.ndarray, salt: str) -> pd.DataFrame:
     for name in MEMBER_COLUMNS:
         if name in kept.person_fields:
             members[name] = kept.person_fields[name].take()
+    members["source_file"] = kept.source_file
+    members["source_sheet"] = kept.source_sheet
     members["source_row"] = kept.source_row
     return members[list(MEMBER_COLUMNS)]
 
@@ -100,8 +102,9 @@ def _raw_rows(values: pd.Series, rows: np.ndarray) -> np.ndarray | pd.api.extens
 
 
 def quarantine_table(rows: Rows, salt: str) -> pd.DataFrame:
-    """The refused rows as read, with ``reason``, ``detail``, ``household_key`` and
-    ``counts_as_person``, in input order."""
+    """The refused rows as read (``source_file``, ``source_sheet``, ``source_row``
+    included), with ``reason``, ``detail``, ``household_key`` and ``counts_as_person``,
+    in input order (files in the order read, then sheets, then rows)."""
     raw, reason = rows.raw, rows.reason
     refused = reason != 0
     refused_rows = np.flatnonzero(refused)  # few: take them, not filter every column by mask
@@ -116,4 +119,4 @@ def quarantine_table(rows: Rows, salt: str) -> pd.DataFrame:
         rows.work["household_id"].iloc[refused_rows], salt, "household"
     ).set_axis(quarantine.index)
     quarantine["counts_as_person"] = ~rows.refused_for(*NOT_A_PERSON)[refused]
-    return quarantine.sort_values("source_row", kind="stable").reset_index(drop=True)
+    return quarantine.reset_index(drop=True)
