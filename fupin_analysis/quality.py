@@ -18,13 +18,23 @@ Examples
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
 
+from .disclosure import DEFAULT_THRESHOLD, shown_count
 from .schema import ROSTER_COLUMNS
 
+#: Rules whose ``detail`` repeats cell values as typed in the roster (``NAME: COUNT``).
+ECHOING_RULES = ("unknown_village",)
+_ECHOED_ITEM = re.compile(
+    r"(?P<name>[^;\s][^;]*?): (?P<count>\d+)(?P<rest> \(.*?\))?(?=; [^;]+?: \d+|$)"
+)
+WITHHELD = "(values withheld: see the cleaning's quality.csv)"
+
 __all__ = [
+    "published",
     "intake",
     "roster_columns",
     "missing_columns",
@@ -32,6 +42,48 @@ __all__ = [
     "village_evidence",
     "assumed_links",
 ]
+
+
+def published(quality: pd.DataFrame, min_count: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """The quality table as a report may show it: no cell value of the roster repeated.
+
+    The ``detail`` of a rule that lists what the roster wrote (an unknown village name:
+    someone may have typed a person's name there) shows each value by its first
+    character only (``火**``), and a count of rows below ``min_count`` as ``<3``. The
+    full table stays in the cleaning's own ``quality.csv``, beside the quarantine.
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"rule": ["unknown_village", "id_invalid"], "rows": [4, 2],
+    ...                   "action": ["quarantined"] * 2,
+    ...                   "detail": ["张三丰: 1 (closest: 三星桥村 430527106209 (瓦屋塘镇, "
+    ...                              "not in the reference folder)); 火星村: 3",
+    ...                              "bad_check: 2"]})
+    >>> published(q)["detail"].tolist()  # doctest: +NORMALIZE_WHITESPACE
+    ['张**: <3 (closest: 三星桥村 430527106209 (瓦屋塘镇, not in the reference folder));
+      火**: 3', 'bad_check: 2']
+
+    A detail that does not read as ``NAME: COUNT (…)`` items is withheld whole:
+
+    >>> q.loc[0, "detail"] = "typed; without counts"
+    >>> published(q)["detail"].iloc[0]
+    "(values withheld: see the cleaning's quality.csv)"
+    """
+
+    def masked(detail: str) -> str:
+        items = list(_ECHOED_ITEM.finditer(detail))
+        if "; ".join(item.group(0) for item in items) != detail:
+            return WITHHELD
+        return "; ".join(
+            f"{item.group('name')[:1]}{'*' * (len(item.group('name')) - 1)}: "
+            f"{shown_count(int(item.group('count')), min_count)}{item.group('rest') or ''}"
+            for item in items
+        )
+
+    out = quality.copy()
+    echoing = out["rule"].isin(ECHOING_RULES) & out["detail"].notna()
+    out.loc[echoing, "detail"] = out.loc[echoing, "detail"].astype("str").map(masked)
+    return out
 
 
 def intake(raw: pd.DataFrame) -> pd.DataFrame:

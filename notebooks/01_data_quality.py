@@ -88,8 +88,9 @@ display(Markdown(findings.cleaning_outcome(summary, min_count=min_count)))
 # ## Every rule, how many rows it touched, and what was done
 
 # %%
-display(outputs.shown(clean.quality, "en", min_count=min_count))
-_ = outputs.save_table(clean.quality, "quality", output_dir=output_dir, prefix=figure_prefix,
+published_quality = quality.published(clean.quality, min_count)  # no roster cell repeated
+display(outputs.shown(published_quality, "en", min_count=min_count))
+_ = outputs.save_table(published_quality, "quality", output_dir=output_dir, prefix=figure_prefix,
                        headers_zh={"rule": "规则", "rows": "行数", "action": "处理",
                                    "detail": "说明"}, min_count=min_count)
 

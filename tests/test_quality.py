@@ -144,3 +144,22 @@ def test_quality_tables_and_sentences_hold_no_personal_data(make_roster):
     for row in rows:  # names, identity numbers, phone numbers
         for value in (row[4], row[5], row[17]):
             assert value not in text
+
+
+def test_published_quality_masks_names_typed_in_the_village_column(make_roster):
+    rows = small_rows()
+    for row in rows[:3]:
+        row[2] = "王秀英"  # a person's name typed where the village belongs
+    for row in rows[3:]:
+        row[2] = "张三"
+    clean = clean_roster(read_roster(make_roster("typed.xlsx", rows)))
+    full = clean.quality.set_index("rule").loc["unknown_village", "detail"]
+    assert "王秀英" in full and "张三" in full  # the cleaning's own table keeps them
+
+    shown = quality.published(clean.quality, min_count=3)
+    text = shown.to_csv()
+    assert "王秀英" not in text and "张三" not in text
+    detail = shown.set_index("rule").loc["unknown_village", "detail"]
+    assert "王**: 3" in detail and "张*: <3" in detail
+    other = shown["rule"] != "unknown_village"
+    assert shown[other].equals(clean.quality[other])
