@@ -14,6 +14,8 @@ missing: "the roster has no 易地扶贫搬迁安置方式 column", "no geograph
     the 两不愁三保障 dimensions whose roster columns are absent;
 :func:`registry`, :func:`geography`
     the village registry and the geography, or ``None`` and the reason;
+:func:`yearly_rosters`
+    the rosters of every year the dynamics link, or the reason there is only one;
 :func:`village_rows`
     the reason when the roster has no rows of a village;
 :func:`available_tables`
@@ -53,6 +55,7 @@ __all__ = [
     "REGISTRY_COLUMNS",
     "registry",
     "geography",
+    "yearly_rosters",
     "village_rows",
     "available_tables",
 ]
@@ -232,6 +235,42 @@ def geography(path: str | Path | None, **read: Any) -> tuple[Geography | None, s
     from .geo import read_geography
 
     return read_geography(path, **read), None
+
+
+def yearly_rosters(
+    roster: str | Path, roster_year: int, others: str
+) -> tuple[dict[int, list[Path]], str | None]:
+    """The rosters by year (:func:`fupin_analysis.panel.link.rosters_by_year`) and
+    ``None``, or the rosters found and why there are not two years to link.
+
+    ``others`` names a folder beside the roster (rosters named by year) or gives
+    ``YEAR:FILE`` items. A folder that is not there is a missing input, not an error: a
+    township with one roster has no dynamics to show.
+
+    Examples
+    --------
+    >>> found, reason = yearly_rosters("/data/roster_2016.xlsx", 2016, "")
+    >>> sorted(found), reason
+    ([2016], 'only the 2016 roster was given: linking needs rosters of two or more years')
+    >>> yearly_rosters("/data/roster_2016.xlsx", 2016, "panel")[1]
+    "no rosters of other years: no folder 'panel' beside the roster"
+    >>> sorted(yearly_rosters("/data/r.xlsx", 2016, "2015:r2015.xlsx")[0])
+    [2015, 2016]
+    """
+    from .panel.link import rosters_by_year
+
+    named_folder = others.strip() and not any(c in others for c in ":=")
+    if named_folder and not (Path(roster).parent / others.strip()).is_dir():
+        return {int(roster_year): [Path(roster)]}, (
+            f"no rosters of other years: no folder {others.strip()!r} beside the roster"
+        )
+    found = rosters_by_year(roster, roster_year, others)
+    if len(found) < 2:
+        return found, (
+            f"only the {roster_year} roster was given: linking needs rosters of two or more "
+            "years"
+        )
+    return found, None
 
 
 def village_rows(households: pd.DataFrame, code: str, name: str) -> str | None:

@@ -639,13 +639,18 @@ def lorenz_plot(
 
 
 def moran_scatter_plot(
-    local: pd.DataFrame, *, moran_i: float, title: str, lang: str = "zh"
+    local: pd.DataFrame,
+    *,
+    moran_i: float,
+    line: tuple[float, float],
+    title: str,
+    lang: str = "zh",
 ) -> Figure:
     """The Moran scatter plot: each village's standardised rate against its spatial lag.
 
     Points are coloured by LISA cluster, designated villages edged in black, significant
-    villages named; the line through the origin has slope Moran's I. Islands (no lag)
-    are left out.
+    villages named; the line is the least-squares line of the points drawn, whose slope is
+    Moran's I only without islands (the legend gives both). Islands (no lag) are left out.
 
     Parameters
     ----------
@@ -655,6 +660,9 @@ def moran_scatter_plot(
         ``cluster``, ``significant``, ``name``, ``designated``.
     moran_i : float
         The global Moran's I of the same variable and weights.
+    line : tuple of float
+        ``(slope, intercept)`` of the points drawn
+        (:func:`fupin_analysis.spatial.scatter_line`).
     title : str
         What and when, in the notebook's language.
     lang : {"zh", "en"}
@@ -670,7 +678,7 @@ def moran_scatter_plot(
     >>> local = pd.DataFrame({"name": ["表田村", "李家村"], "designated": [True, False],
     ...     "z": [1.0, -1.0], "lag": [0.8, -0.6], "island": [False, False],
     ...     "cluster": ["High-High", "not significant"], "significant": [True, False]})
-    >>> fig = moran_scatter_plot(local, moran_i=0.7, title="Moran", lang="en")
+    >>> fig = moran_scatter_plot(local, moran_i=0.7, line=(0.7, 0.1), title="Moran", lang="en")
     >>> [t.get_text() for t in fig.axes[0].texts]
     ['Biao Tian']
     >>> plt.close(fig)
@@ -691,8 +699,11 @@ def moran_scatter_plot(
         linewidth=np.where(designated, 1.5, 0.5),
         s=45,
     )
-    xs = np.array([local["z"].min(), local["z"].max()])
-    ax.plot(xs, moran_i * xs, color="black", lw=1, label=f"I = {moran_i:.3f}")
+    slope, intercept = line
+    xs = np.array([local.loc[ok, "z"].min(), local.loc[ok, "z"].max()])
+    fitted = t(f"最小二乘线，斜率 {slope:.3f}（I = {moran_i:.3f}）",
+               f"least squares, slope {slope:.3f} (I = {moran_i:.3f})")  # fmt: skip
+    ax.plot(xs, intercept + slope * xs, color="black", lw=1)
     ax.axhline(0, color="grey", lw=0.6)
     ax.axvline(0, color="grey", lw=0.6)
     significant = local[local["significant"].astype(bool)]
@@ -713,7 +724,7 @@ def moran_scatter_plot(
             for key, colour in CLUSTER_COLOURS.items()
             if key != "island"
         ]
-        + [Line2D([], [], color="black", lw=1, label=f"I = {moran_i:.3f}")],
+        + [Line2D([], [], color="black", lw=1, label=fitted)],
         loc="upper left",
         fontsize=7,
     )

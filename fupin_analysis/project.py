@@ -293,6 +293,10 @@ def _project_readme(division: Division, out: Path, units: pd.DataFrame) -> str:
             f"   {env} fupin report --config {out / 'reports.yml'}",
             "   ```",
             "",
+            "6. For the dynamics (notebook `06_dynamics`), put the rosters of other years in "
+            "a folder `panel/` here, each named with its year (`roster_2015.xlsx`); with "
+            "one roster that page says \"not available\".",
+            "",
             "`FUPIN_DATA_DIR` makes the package read `reference/` from this folder.",
             "",
         ]

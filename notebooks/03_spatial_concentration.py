@@ -33,6 +33,7 @@ rate: str = "incidence"  # variable of Moran/LISA/Gi*: "incidence" or "eb" (neve
 weights: str = "queen"  # spatial weights: queen, rook, knn:K or distance:METRES
 permutations: int = 9999  # permutations of the pseudo p-values (at least 9,999)
 seed: int = 20161231  # seed of the permutations (as in reports.yml)
+seeds: int = 10  # how many seeds (0, 1, …) the caveat on pseudo p-values compares
 alpha: float = 0.05  # significance level
 min_count: int = 3  # disclosure threshold: smaller counts of people or households read <3
 output_dir: str = ""  # report run folder; empty: write nothing
@@ -235,7 +236,10 @@ else:
 #
 # Moran's I of the village rate on row-standardised weights: positive when neighbouring
 # villages have similar rates. `p_norm` is the analytical (normal) p-value, `p_sim` the
-# pseudo p-value of random permutations of the rates over the villages. Who neighbours
+# pseudo p-value of random permutations of the rates over the villages (esda's *directed*
+# p-value: it takes the tail the observed value falls in, chosen after seeing the data, so
+# at a level α it rejects a true null about 2α of the time; notebook 07 gives exact
+# two-sided p-values). Who neighbours
 # whom comes from the villages' polygons: without a geography there is nothing to test.
 
 # %%
@@ -267,10 +271,11 @@ display(
 # ## Local clusters
 #
 # Local Moran's I (LISA) labels each village High-High, Low-Low (a cluster of high or low
-# rates), High-Low or Low-High (an outlier) when its conditional-permutation p-value is below
-# alpha. With about thirty villages this is many tests at once, so the table also gives the
-# Benjamini–Hochberg FDR and Bonferroni decisions; and a village with few neighbours cannot
-# reach a small p-value at all (`min_p`, the smallest p-value its neighbourhood allows).
+# rates), High-Low or Low-High (an outlier) when its conditional-permutation p-value
+# (esda's *directed* one, as above) is below alpha. With about thirty villages this is many
+# tests at once, so the table also gives the Benjamini–Hochberg FDR and Bonferroni
+# decisions; and a village with few neighbours cannot reach a small p-value at all
+# (`min_p`, the smallest p-value its neighbourhood allows).
 
 # %%
 inference = {"weights": weights, "permutations": permutations, "seed": seed, "alpha": alpha}
@@ -306,6 +311,7 @@ _ = plots.save_figure(fig, "local_cluster_maps", output_dir=output_dir, prefix=f
 fig = plots.moran_scatter_plot(
     local,
     moran_i=moran.I,
+    line=spatial.scatter_line(local),
     title=t(f"Moran散点图，{year}年", f"Moran scatter plot, {year}") + suffix,
     lang=lang,
 )
@@ -328,9 +334,22 @@ display(
             f"({', '.join(found.cannot_reach_alpha)}): for them \"not significant\" means "
             f"\"cannot be told\", not \"no cluster\". "
             if found.cannot_reach_alpha
-            else f"Every village has enough neighbours to reach p < {alpha} (smallest "
-            f"reachable p-value at most {found.largest_min_p:.4f}), so a \"not significant\" "
-            f"village lacks evidence of clustering at this level rather than being untestable. "
+            else f"Every village has enough neighbours to reach p < {alpha} uncorrected "
+            f"(smallest reachable p-value at most {found.largest_min_p:.4f}). "
+        )
+        + (
+            f"{len(found.cannot_reach_bonferroni)} can never pass Bonferroni "
+            f"({alpha}/{found.villages}) whatever their data "
+            f"({', '.join(found.cannot_reach_bonferroni)}); "
+            if found.cannot_reach_bonferroni
+            else "Every village could pass Bonferroni; "
+        )
+        + (
+            f"given the other villages' p-values, {len(found.cannot_reach_fdr)} could not "
+            f"pass the FDR ({', '.join(found.cannot_reach_fdr)}): for them the FDR decision "
+            "says nothing. "
+            if found.cannot_reach_fdr
+            else "given the other villages' p-values, every village could pass the FDR. "
         )
         + (
             f"{len(found.islands)} villages have no neighbours and get no local statistic: "
@@ -346,10 +365,40 @@ display(
 # %% [markdown]
 # ## Caveats
 #
-# * **Few units.** About thirty villages give little power: a global I of moderate size can
-#   miss significance, the uncorrected local tests expect one or two false positives at 5%,
-#   and the FDR-controlled decisions are the ones to quote. Pseudo p-values come from
-#   random permutations (seeded) and move in the third decimal with another seed.
+# * **Few units.** With a few dozen villages a global I of moderate size can miss
+#   significance, and the uncorrected local tests find villages by chance alone: quote the
+#   FDR-controlled decisions (how many, and how much the seed matters, follows).
+
+# %%
+spread = spatial.pseudo_p_spread(
+    rates, rate, seeds=range(seeds), weights=weights, permutations=permutations, alpha=alpha
+)
+moved = spatial.seed_facts(rates, spread)
+fp = spatial.false_positive_facts(
+    spatial.null_rejection_rates(rates, weights=weights, alpha=alpha, alternative="directed"),
+    spatial.null_rejection_rates(rates, weights=weights, alpha=alpha),
+)
+display(
+    Markdown(
+        f"* **False positives.** With no spatial pattern at all, the directed p-values would "
+        f"call {fp.expected_directed:.1f} of the {fp.villages} villages significant at "
+        f"{fp.alpha} on average ({fp.rate_directed:.1%} each, not {fp.alpha:.0%}); two-sided "
+        f"p-values {fp.expected_two_sided:.1f}. {found.significant_fdr} villages pass the FDR "
+        f"here.\n"
+        f"* **Seeds.** Over {moved.seeds} seeds with {moved.permutations:,} permutations, a "
+        f"village's pseudo p-value moved by up to {moved.largest_change:.4f} "
+        f"({moved.largest_change_village}); "
+        + (
+            f"{len(moved.flips)} villages are significant with some seeds and not with others "
+            f"({', '.join(moved.flips)}). "
+            if moved.flips
+            else "no village changed decision between these seeds. "
+        )
+        + "Exact p-values, which no seed moves: notebook 07."
+    )
+)
+
+# %% [markdown]
 # * **Approximate boundaries.** No public village boundaries exist: the polygons are
 #   approximations from village points, so who neighbours whom (the weights) is itself an
 #   assumption. Try `weights="knn:4"` to see how much the clusters depend on it.

@@ -38,7 +38,16 @@ figure_prefix: str = "04_relocation_sites"  # file name prefix of figures and ta
 # %%
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, findings, indicators, inputs, maps, outputs, plots
+from fupin_analysis import (
+    clean_roster,
+    findings,
+    indicators,
+    inputs,
+    maps,
+    outputs,
+    plots,
+    relocation_findings,
+)
 from fupin_analysis import relocation as rl
 from fupin_analysis.provenance import is_synthetic
 from fupin_analysis.reference import load_reference
@@ -165,13 +174,19 @@ display(Markdown(text))
 screen = rl.screen_sites(crit, max_road_m=max_road_m, max_seat_m=max_seat_m)
 _ = outputs.save_table(screen, "site_screening", output_dir=output_dir, prefix=figure_prefix,
                        min_count=min_count)  # fmt: skip
-screen
+outputs.shown(screen, lang, rl.HEADERS_ZH, min_count)
 
 # %%
 eligible = rl.eligible_sites(sites, screen)
+facts = relocation_findings.screening_facts(crit, screen)
 if len(eligible) < p:
     text = (f"Only {len(eligible)} site(s) pass every criterion, fewer than p = {p}: "
             "loosen the thresholds or lower p.")
+elif not facts.comparison_possible:
+    text = (f"Only the chosen site ({', '.join(facts.eligible)}) passes every criterion, of "
+            f"{facts.sites} sites: the p-median among the sites that pass can only pick it, "
+            "so this screening compares nothing. Loosen `max_road_m` or `max_seat_m` to "
+            "compare the chosen site with others.")
 else:
     screened = rl.optimal_sites(orig, eligible, p=p, weight=weight)
     text = (f"{len(eligible)} of {len(sites)} sites pass every criterion "
@@ -181,6 +196,10 @@ else:
         text += f", and the chosen site's gap to it is {screened.gap:.0%}."
     else:
         text += "; the chosen site is not among them, or p differs from the sites chosen."
+if facts.same_road_and_seat:
+    text += (f" For {', '.join(facts.same_road_and_seat)} the distance to the road equals the "
+             "distance to the seat (the nearest road passes through the seat): for these "
+             "sites the two thresholds are one criterion.")
 display(Markdown(text))
 
 # %% [markdown]

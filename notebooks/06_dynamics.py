@@ -12,8 +12,8 @@
 # ---
 
 # %% [markdown]
-# # 寨市乡贫困的动态：逐年名单的衔接、进出与集聚变化
-# *Poverty over time in 寨市乡: yearly rosters linked, entries and exits, concentration changing*
+# # 贫困的动态：逐年名单的衔接、进出与集聚变化
+# *Poverty over time: yearly rosters linked, entries and exits, concentration changing*
 #
 # The registry was adjusted every year (动态调整) from the 2014 registration to the end of
 # the campaign: households were newly identified, exited (脱贫), returned to poverty (返贫),
@@ -30,10 +30,12 @@ roster_year: int = 2016  # the year of roster (its ages at 31 December of that y
 other_rosters: str = "panel"  # other years: a folder of rosters named by year, or YEAR:FILE,…
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # village polygons (layer "villages")
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # village population (denominators)
+reference: str = ""  # reference folder (fupin init); empty for the embedded tables
 weights: str = "queen"  # spatial weights (every year): queen, rook, knn:K or distance:METRES
 permutations: int = 9999  # permutations of the pseudo p-values (at least 9,999)
 seed: int = 20161231  # seed of the permutations (as in reports.yml)
 alpha: float = 0.05  # significance level
+min_count: int = 3  # disclosure threshold: smaller counts of people or households read <3
 output_dir: str = ""  # report run folder; empty: write nothing
 figure_prefix: str = "06_dynamics"  # prefix of figure and table file names
 lang: str = "zh"  # labels: zh or en
@@ -41,15 +43,23 @@ lang: str = "zh"  # labels: zh or en
 # %%
 from IPython.display import Markdown, display
 
-from fupin_analysis import dynamics_plots, geo, outputs, panel, plots, reference, spatial
+from fupin_analysis import dynamics_plots, findings, inputs, outputs, panel, plots, spatial
+from fupin_analysis.disclosure import shown_count
 from fupin_analysis.panel import analysis, survival
 from fupin_analysis.panel import outputs as panel_outputs
 from fupin_analysis.provenance import is_synthetic
+from fupin_analysis.reference import load_reference
 
 plots.use_style()
-outputs.show_banner(roster, geography, registry)
+outputs.show_banner(roster=roster, geography=geography, registry=registry)
 t = plots.translator(lang)
+ref = load_reference(reference)
+place = ref.place.short
+rosters, one_year = inputs.yearly_rosters(roster, roster_year, other_rosters)
+display(Markdown(findings.place_heading(ref, f"{min(rosters)}–{max(rosters)}")))
+outputs.show_rule(min_count, lang)
 suffix = t("（合成数据）", " (synthetic data)") if is_synthetic(roster) else ""
+save = {"output_dir": output_dir, "prefix": figure_prefix, "min_count": min_count}
 
 # %% [markdown]
 # ## Linking the yearly rosters
@@ -63,14 +73,22 @@ suffix = t("（合成数据）", " (synthetic data)") if is_synthetic(roster) el
 # the private linkage report beside the run folder (never in the published outputs).
 
 # %%
-rosters = panel.rosters_by_year(roster, roster_year, other_rosters)
-linked = panel.link_panel(rosters)
+if one_year:
+    outputs.not_available("poverty over time", one_year, output_dir=output_dir,
+                          prefix=figure_prefix, rest=True)  # fmt: skip
+village_registry, no_registry = inputs.registry(registry)
+if no_registry:
+    outputs.not_available("poverty over time by village", no_registry, output_dir=output_dir,
+                          prefix=figure_prefix, rest=True)  # fmt: skip
+
+# %%
+linked = panel.link_panel(rosters, reference=reference or None)
 years = linked.years
 linkage = panel_outputs.linkage_summary(linked)
-_ = outputs.save_table(linkage, "linkage_summary", output_dir=output_dir, prefix=figure_prefix)
-display(linkage)
+_ = outputs.save_table(linkage, "linkage_summary", **save)
+display(outputs.shown(linkage, "en", min_count=min_count))
 checks = panel_outputs.check_counts(linked)
-_ = outputs.save_table(checks, "impossible_histories", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(checks, "impossible_histories", **save)
 _ = outputs.save_private_table(
     panel_outputs.linkage_report(linked), "linkage_report", output_dir=output_dir,
     prefix=figure_prefix,
@@ -78,9 +96,10 @@ _ = outputs.save_private_table(
 found = checks[checks["households"] + checks["persons"] > 0]
 display(
     Markdown(
-        f"**{linked.household_years['panel_household'].nunique():,} households** followed over "
-        f"{years[0]}–{years[-1]} ({len(years)} rosters), "
-        f"{linked.person_years['person_key'].nunique():,} persons. Impossible histories found: "
+        f"**{shown_count(linked.household_years['panel_household'].nunique(), min_count)} "
+        f"households** followed over {years[0]}–{years[-1]} ({len(years)} rosters), "
+        f"{shown_count(linked.person_years['person_key'].nunique(), min_count)} persons. "
+        f"Impossible histories found: "
         f"{', '.join(found['check'] + ' ' + found['year'].astype(str)) or 'none'} "
         f"(each is flagged, not repaired; see the table). Persons the cleaner refused in a year "
         f"are *unobserved* that year, not counted as leaving."
@@ -96,25 +115,32 @@ display(
 # head is below that year's national poverty line (`data/reference/poverty_lines.csv`).
 
 # %%
-village_registry = reference.read_village_registry(registry)
 incidence = analysis.incidence_by_year(linked.person_years, village_registry, years)
-_ = outputs.save_table(incidence, "incidence_by_year", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(incidence, "incidence_by_year", **save)
 display(
-    incidence.pivot_table(index=["code", "name"], columns="year", values="incidence").round(3)
+    outputs.shown(incidence, "en", min_count=min_count)
+    .pivot(index=["code", "name"], columns="year", values="incidence")
+    .round(3)
 )
 
 # %%
-villages = geo.read_geography(geography).villages
-rates = analysis.yearly_rates(
-    linked.person_years, villages, village_registry, years, weights=weights
-)
-fig = dynamics_plots.incidence_by_year_maps(
-    rates,
-    title=t("寨市乡各村贫困发生率，逐年年末（村界为近似）",
-            "Poverty incidence by village, end of each year (approximate boundaries)") + suffix,
-    lang=lang,
-)  # fmt: skip
-_ = plots.save_figure(fig, "incidence_by_year_maps", output_dir=output_dir, prefix=figure_prefix)
+layers, no_geography = inputs.geography(geography)
+if layers is not None:
+    rates = analysis.yearly_rates(
+        linked.person_years, layers.villages, village_registry, years, weights=weights
+    )
+    fig = dynamics_plots.incidence_by_year_maps(
+        rates,
+        title=t(f"{place}各村贫困发生率，逐年年末（村界为近似）",
+                "Poverty incidence by village, end of each year (approximate boundaries)")
+        + suffix,
+        lang=lang,
+    )  # fmt: skip
+    _ = plots.save_figure(fig, "incidence_by_year_maps", output_dir=output_dir,
+                          prefix=figure_prefix)  # fmt: skip
+else:
+    outputs.not_available("incidence maps by year", no_geography, output_dir=output_dir,
+                          prefix=figure_prefix)  # fmt: skip
 
 # %% [markdown]
 # ## The designated villages' share of the poor
@@ -124,11 +150,12 @@ _ = plots.save_figure(fig, "incidence_by_year_maps", output_dir=output_dir, pref
 
 # %%
 share = analysis.designated_share(incidence)
-_ = outputs.save_table(share, "designated_share", output_dir=output_dir, prefix=figure_prefix)
-display(share.round(3))
+_ = outputs.save_table(share, "designated_share", **save)
+display(outputs.shown(share, "en", min_count=min_count).round(3))
 fig = dynamics_plots.designated_share_plot(
     share,
-    title=t("省定贫困村占剩余贫困人口的比重", "Designated villages' share of the remaining poor")
+    title=t(f"{place}省定贫困村占剩余贫困人口的比重",
+            "Designated villages' share of the remaining poor")
     + suffix,
     lang=lang,
 )
@@ -142,8 +169,8 @@ display(
         f"{int(first['year'])}, "
         f"highest at {peak['designated_share']:.1%} in {int(peak['year'])} "
         f"({peak['concentration_ratio']:.2f} times their population share), and "
-        f"{last['designated_share']:.1%} in {int(last['year'])}, when {int(last['poor']):,} "
-        f"people were still poor."
+        f"{last['designated_share']:.1%} in {int(last['year'])}, when "
+        f"{shown_count(last['poor'], min_count)} people were still poor."
     )
 )
 
@@ -159,10 +186,13 @@ display(
 
 # %%
 flow = analysis.flows(linked.transitions, village_registry)
-_ = outputs.save_table(flow, "flows", output_dir=output_dir, prefix=figure_prefix)
-display(flow[flow["name"] == "全乡"].set_index("year"))
-sources = linked.transitions.groupby(["transition", "source"], observed=True).size()
-display(sources.unstack(fill_value=0))
+_ = outputs.save_table(flow, "flows", **save)
+display(outputs.shown(flow[flow["name"] == "全乡"], "en", min_count=min_count))
+sources = (
+    linked.transitions.groupby(["transition", "source"], observed=True).size()
+    .unstack(fill_value=0).rename_axis(columns=None).reset_index()
+)  # fmt: skip
+display(outputs.shown(sources, "en", min_count=min_count))
 
 # %% [markdown]
 # ## Time to exit
@@ -177,13 +207,14 @@ display(sources.unstack(fill_value=0))
 # %%
 durations = survival.exit_durations(linked.household_years, years)
 curves = survival.exit_curves(durations)
-_ = outputs.save_table(curves, "time_to_exit", output_dir=output_dir, prefix=figure_prefix)
+_ = outputs.save_table(curves, "time_to_exit", **save)
 censored = durations.groupby(["designated", "censoring"]).size().unstack(fill_value=0)
-display(curves.round(3))
-display(censored)
+display(outputs.shown(curves, "en", min_count=min_count).round(3))
+display(outputs.shown(censored.rename_axis(columns=None).reset_index(), "en",
+                      min_count=min_count))  # fmt: skip
 fig = dynamics_plots.exit_curve_plot(
     curves,
-    title=t("自首次识别至脱贫的时间（Kaplan–Meier，95%区间）",
+    title=t(f"{place}自首次识别至脱贫的时间（Kaplan–Meier，95%区间）",
             "Time from identification to exit (Kaplan–Meier, 95% interval)") + suffix,
     lang=lang,
 )  # fmt: skip
@@ -192,9 +223,11 @@ medians = survival.median_time(curves).set_index("designated")["median_years"]
 display(
     Markdown(
         f"Median time to exit: {medians.get(True)} years in the designated villages, "
-        f"{medians.get(False)} elsewhere. Censored: {int(censored.sum().sum())} of "
-        f"{len(durations):,} households ({', '.join(censored.columns)}: still poor at the end, "
-        f"or gone from the roster before exiting)."
+        f"{medians.get(False)} elsewhere. Censored: "
+        f"{shown_count(censored.sum().sum(), min_count)} of "
+        f"{shown_count(len(durations), min_count)} households "
+        f"({', '.join(censored.columns)}: still poor at the end, or gone from the roster "
+        "before exiting)."
     )
 )
 
@@ -207,22 +240,39 @@ display(
 
 # %%
 returns = analysis.returns_by_village(linked.household_years, linked.transitions, village_registry)
-_ = outputs.save_table(returns, "returns_by_village", output_dir=output_dir, prefix=figure_prefix)
-display(returns.sort_values("return_rate", ascending=False).head(10).round(3))
-return_frame = analysis.return_rates(returns, villages)
+_ = outputs.save_table(returns, "returns_by_village", **save)
+display(
+    outputs.shown(returns.sort_values("return_rate", ascending=False).head(10), "en",
+                  min_count=min_count).round(3)
+)  # fmt: skip
+display(
+    Markdown(
+        f"{shown_count(returns['returned_households'].sum(), min_count)} of "
+        f"{shown_count(returns['exited_households'].sum(), min_count)} exited households "
+        "returned to poverty."
+    )
+)
+
+# %%
+if no_geography:
+    outputs.not_available(
+        "where returns to poverty cluster, and spatial concentration year by year",
+        no_geography, output_dir=output_dir, prefix=figure_prefix, rest=True,
+    )  # fmt: skip
+return_frame = analysis.return_rates(returns, layers.villages)
 inference = {"weights": weights, "permutations": permutations, "seed": seed, "alpha": alpha}
 return_lisa = spatial.local_moran(return_frame, "return_rate", **inference)
 fig = dynamics_plots.returns_map(
     return_frame, return_lisa, alpha=alpha,
-    title=t("返贫的空间分布", "Where households returned to poverty") + suffix, lang=lang,
+    title=t(f"{place}返贫的空间分布", "Where households returned to poverty") + suffix,
+    lang=lang,
 )  # fmt: skip
 _ = plots.save_figure(fig, "returns_map", output_dir=output_dir, prefix=figure_prefix)
 return_high = return_frame.index[return_lisa["cluster"] == "High-High"]
 display(
     Markdown(
-        f"{int(returns['returned_households'].sum())} of {int(returns['exited_households'].sum())} "
-        f"exited households returned to poverty. High-High cluster of the return rate at p < "
-        f"{alpha}: {', '.join(spatial.village_names(return_frame, return_high)) or 'none'}."
+        f"High-High cluster of the return rate at p < {alpha}: "
+        f"{', '.join(spatial.village_names(return_frame, return_high)) or 'none'}."
     )
 )
 
@@ -238,14 +288,14 @@ moran, local = analysis.clusters_by_year(
     rates, "incidence", weights=weights, permutations=permutations, seed=seed, alpha=alpha
 )
 changes = analysis.cluster_changes(local)
-_ = outputs.save_table(moran, "moran_by_year", output_dir=output_dir, prefix=figure_prefix)
-_ = outputs.save_table(local, "clusters_by_year", output_dir=output_dir, prefix=figure_prefix)
-_ = outputs.save_table(changes, "cluster_changes", output_dir=output_dir, prefix=figure_prefix)
-display(moran.round(4))
-display(changes[changes["change"] != "persisted"])
+_ = outputs.save_table(moran, "moran_by_year", **save)
+_ = outputs.save_table(local, "clusters_by_year", **save)
+_ = outputs.save_table(changes, "cluster_changes", **save)
+display(outputs.shown(moran, "en", min_count=min_count).round(4))
+display(outputs.shown(changes[changes["change"] != "persisted"], "en", min_count=min_count))
 fig = dynamics_plots.clusters_by_year_maps(
     rates, local, alpha=alpha,
-    title=t(f"贫困发生率的LISA聚类，逐年（{weights}）", f"LISA clusters by year ({weights})")
+    title=t(f"{place}贫困发生率的LISA聚类，逐年（{weights}）", f"LISA clusters by year ({weights})")
     + suffix,
     lang=lang,
 )  # fmt: skip
@@ -278,7 +328,12 @@ display(
 #   and marked `inferred`.
 # * **One registry.** Incidence uses the registry's population every year; a village whose
 #   population changed much over the years has its incidence off by that change.
-# * **Synthetic data.** With the embedded dataset the yearly rosters, their transitions, the
-#   return-to-poverty cluster in the south (2018) and the slower exits of the designated
-#   villages were planted to check that the analysis finds them (`docs/dataset.md`).
-#   Nothing here describes the real township.
+
+# %%
+if is_synthetic(roster):
+    display(Markdown(
+        "* **Synthetic data.** With the embedded dataset the yearly rosters, their "
+        "transitions, the return-to-poverty cluster in the south (2018) and the slower exits "
+        "of the designated villages were planted to check that the analysis finds them "
+        "(`docs/dataset.md`). Nothing here describes the real township."
+    ))  # fmt: skip

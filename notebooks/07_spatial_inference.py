@@ -12,8 +12,8 @@
 # ---
 
 # %% [markdown]
-# # 寨市乡贫困的空间推断：精确检验、比率、双变量与地理探测器
-# *Spatial inference on poverty in 寨市乡: exact tests, rates, bivariate statistics and the
+# # 贫困的空间推断：精确检验、比率、双变量与地理探测器
+# *Spatial inference on poverty: exact tests, rates, bivariate statistics and the
 # geographical detector*
 #
 # Notebook 03 finds where poverty clusters. This notebook asks how sure one can be with
@@ -28,6 +28,7 @@
 roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xlsx, csv, parquet)
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # villages, roads, seat; empty: none
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # village population (denominators)
+reference: str = ""  # reference folder (fupin init); empty for the embedded tables
 year: int = 2016  # incidence at the end of this year
 count: str = "not_exited"  # numerator: "not_exited" (after the exits of the year) or "registered"
 weights: str = "queen"  # spatial weights: queen, rook, knn:K or distance:METRES
@@ -39,61 +40,59 @@ seeds: int = 10  # how many seeds (0, 1, …) the seed comparison runs
 join_permutations: int = 999  # permutations of the join counts (esda's are slow)
 rule: str = "natural"  # discretisation of the detector: equal, quantile or natural
 strata: int = 4  # strata per continuous factor in the detector
+min_count: int = 3  # disclosure threshold: smaller counts of people or households read <3
 output_dir: str = ""  # report run folder; empty: write nothing
 figure_prefix: str = "07_spatial_inference"  # prefix of figure and table file names
 lang: str = "zh"  # labels: zh or en
 
 # %%
-from pathlib import Path
-
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, geo, maps, outputs, plots, reference, spatial
+from fupin_analysis import clean_roster, findings, inputs, maps, outputs, plots, spatial
 from fupin_analysis.provenance import is_synthetic
+from fupin_analysis.reference import load_reference
 
 plots.use_style()
-outputs.show_banner(roster, geography, registry)
+outputs.show_banner(roster=roster, geography=geography, registry=registry)
 t = plots.translator(lang)
+ref = load_reference(reference)
+place = ref.place.short
+display(Markdown(findings.place_heading(ref, str(year))))
+outputs.show_rule(min_count, lang)
 suffix = t("（合成数据）", " (synthetic data)") if is_synthetic(roster) else ""
-save = {"output_dir": output_dir, "prefix": figure_prefix}
+save = {"output_dir": output_dir, "prefix": figure_prefix, "min_count": min_count}
+every_part = "spatial inference (exact tests, rates, bivariate statistics, detector, regression)"
 
 # %%
-clean = clean_roster(roster)
-layers = geo.read_geography(geography) if geography and Path(geography).exists() else None
-village_registry = reference.read_village_registry(registry)
-rates = (
-    spatial.village_rates(
-        clean.households, layers.villages, village_registry, year, count=count, weights=weights
-    )
-    if layers is not None
-    else None
+clean = clean_roster(roster, reference=reference)
+village_registry, no_registry = inputs.registry(registry)
+if no_registry:
+    outputs.not_available(every_part, no_registry, output_dir=output_dir, prefix=figure_prefix,
+                          rest=True)  # fmt: skip
+layers, no_geography = inputs.geography(geography)
+if no_geography:
+    outputs.not_available(every_part, no_geography, output_dir=output_dir, prefix=figure_prefix,
+                          rest=True)  # fmt: skip
+
+# %%
+rates = spatial.village_rates(
+    clean.households, layers.villages, village_registry, year, count=count, weights=weights
 )
-if rates is None:
-    display(
-        Markdown(
-            "**Not available: no geography.** Every statistic of this notebook needs the "
-            f"village polygons (`geography` = `{geography or '(empty)'}`); give a GeoPackage "
-            "with a `villages` layer."
-        )
+rates["ar_rate"] = spatial.assuncao_reis(rates)
+factors = spatial.village_factors(rates, layers)
+frame = rates.join(factors)
+continuous = spatial.continuous_factors(factors)
+display(
+    Markdown(
+        f"**{len(rates)} villages**, incidence of the "
+        f"{'poor not yet exited' if count == 'not_exited' else 'registered poor'} at the "
+        f"end of {year}; weights `{weights}`. Factors available: "
+        f"{', '.join(factors.columns) or 'none'}."
     )
-else:
-    rates["ar_rate"] = spatial.assuncao_reis(rates)
-    factors = spatial.village_factors(rates, layers)
-    frame = rates.join(factors)
-    display(
-        Markdown(
-            f"**{len(rates)} villages**, incidence of the "
-            f"{'poor not yet exited' if count == 'not_exited' else 'registered poor'} at the "
-            f"end of {year}; weights `{weights}`. Factors available: "
-            f"{', '.join(factors.columns) or 'none'}"
-            + (
-                "; not available: " + "; ".join(spatial.unavailable_factors(factors))
-                if spatial.unavailable_factors(factors)
-                else ""
-            )
-            + "."
-        )
-    )
+)
+outputs.not_available_parts(
+    spatial.missing_factor_parts(factors), output_dir=output_dir, prefix=figure_prefix
+)
 
 # %% [markdown]
 # ## Exact conditional p-values
@@ -106,51 +105,49 @@ else:
 # seeing the data; it is shown beside it for comparison only.
 
 # %%
-if rates is not None:
-    exact = {"weights": weights, "alpha": alpha, "limit": limit, "permutations": permutations,
-             "seed": seed}  # fmt: skip
-    lisa = spatial.exact_local_moran(rates, "incidence", **exact)
-    directed = spatial.exact_local_moran(rates, "incidence", alternative="directed", **exact)
-    gi = spatial.exact_getis_ord(rates, "incidence", **exact)
-    local = spatial.local_results(rates, "incidence", lisa, gi)
-    local["p_directed"] = directed["p_value"]
-    _ = outputs.save_table(local.reset_index(), "exact_local", **save)
-    shown = ["name", "designated", "incidence", "n_neighbours", "Ii", "method", "p_value",
-             "p_directed", "min_p", "cluster", "significant_fdr", "can_reach_bonferroni",
-             "spot"]  # fmt: skip
-    display(local[shown].round(4))
-    found = spatial.cluster_summary(local)
-    found_directed = spatial.cluster_summary(
-        spatial.local_results(rates, "incidence", directed, gi)
+exact = {"weights": weights, "alpha": alpha, "limit": limit, "permutations": permutations,
+         "seed": seed}  # fmt: skip
+lisa = spatial.exact_local_moran(rates, "incidence", **exact)
+directed = spatial.exact_local_moran(rates, "incidence", alternative="directed", **exact)
+gi = spatial.exact_getis_ord(rates, "incidence", **exact)
+local = spatial.local_results(rates, "incidence", lisa, gi)
+local["p_directed"] = directed["p_value"]
+_ = outputs.save_table(local.reset_index(), "exact_local", **save)
+columns = ["name", "designated", "incidence", "n_neighbours", "Ii", "method", "p_value",
+           "p_directed", "min_p", "cluster", "significant_fdr", "can_reach_bonferroni",
+           "spot"]  # fmt: skip
+display(outputs.shown(local[columns], "en", min_count=min_count).round(4))
+found = spatial.cluster_summary(local)
+found_directed = spatial.cluster_summary(
+    spatial.local_results(rates, "incidence", directed, gi)
+)
+display(
+    Markdown(
+        f"**Exact two-sided LISA.** {found.significant} of {found.villages} villages are "
+        f"significant at {alpha} ({found.significant_fdr} after the Benjamini–Hochberg "
+        f"FDR, {found.significant_bonferroni} with Bonferroni); High-High: "
+        f"{', '.join(found.high_high) or 'none'}; Low-Low: "
+        f"{', '.join(found.low_low) or 'none'}. "
+        f"{int((lisa['method'] == 'exact').sum())} villages were counted exactly, "
+        f"{int((lisa['method'] == 'permutation').sum())} by permutation (with their "
+        f"standard error in the table). Gi* finds {found.hot_spots} hot and "
+        f"{found.cold_spots} cold spots.\n\n"
+        f"With esda's directed p-value the same data give {found_directed.significant} "
+        f"significant villages (High-High: "
+        f"{', '.join(found_directed.high_high) or 'none'})."
     )
-    display(
-        Markdown(
-            f"**Exact two-sided LISA.** {found.significant} of {found.villages} villages are "
-            f"significant at {alpha} ({found.significant_fdr} after the Benjamini–Hochberg "
-            f"FDR, {found.significant_bonferroni} with Bonferroni); High-High: "
-            f"{', '.join(found.high_high) or 'none'}; Low-Low: "
-            f"{', '.join(found.low_low) or 'none'}. "
-            f"{int((lisa['method'] == 'exact').sum())} villages were counted exactly, "
-            f"{int((lisa['method'] == 'permutation').sum())} by permutation (with their "
-            f"standard error in the table). Gi* finds {found.hot_spots} hot and "
-            f"{found.cold_spots} cold spots.\n\n"
-            f"With esda's directed p-value the same data give {found_directed.significant} "
-            f"significant villages (High-High: "
-            f"{', '.join(found_directed.high_high) or 'none'})."
-        )
-    )
+)
 
 # %%
-if rates is not None:
-    fig = maps.exact_cluster_maps(
-        rates,
-        {t("发生率", "incidence"): lisa, t("方向性p值（esda）", "directed p (esda)"): directed},
-        alpha=alpha,
-        title=t(f"精确条件检验的LISA聚类，{year}年（{weights}）",
-                f"LISA clusters by exact conditional tests, {year} ({weights})") + suffix,
-        lang=lang,
-    )  # fmt: skip
-    _ = plots.save_figure(fig, "exact_cluster_maps", output_dir=output_dir, prefix=figure_prefix)
+fig = maps.exact_cluster_maps(
+    rates,
+    {t("发生率", "incidence"): lisa, t("方向性p值（esda）", "directed p (esda)"): directed},
+    alpha=alpha,
+    title=t(f"{place}精确条件检验的LISA聚类，{year}年（{weights}）",
+            f"LISA clusters by exact conditional tests, {year} ({weights})") + suffix,
+    lang=lang,
+)  # fmt: skip
+_ = plots.save_figure(fig, "exact_cluster_maps", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
 # ## What the sampled p-values do: seeds and false positives
@@ -160,35 +157,34 @@ if rates is not None:
 # villages (no spatial pattern at all).
 
 # %%
-if rates is not None:
-    spread = spatial.pseudo_p_spread(
-        rates, "incidence", seeds=range(seeds), weights=weights, permutations=permutations,
-        alpha=alpha,
-    )  # fmt: skip
-    _ = outputs.save_table(rates[["name"]].join(spread).reset_index(), "seed_spread", **save)
-    moved = spatial.seed_facts(rates, spread)
-    fp = spatial.false_positive_facts(
-        spatial.null_rejection_rates(rates, weights=weights, alpha=alpha, alternative="directed"),
-        spatial.null_rejection_rates(rates, weights=weights, alpha=alpha),
-    )
-    display(
-        Markdown(
-            f"**Seeds.** Over {moved.seeds} seeds with {moved.permutations:,} permutations, "
-            f"esda's pseudo p-value of one village moved by up to {moved.largest_change:.4f} "
-            f"({moved.largest_change_village}); "
-            + (
-                f"{len(moved.flips)} villages are significant with some seeds and not with "
-                f"others ({', '.join(moved.flips)})."
-                if moved.flips
-                else "no village changed decision between these seeds."
-            )
-            + " The exact p-values above do not depend on the seed.\n\n"
-            f"**False positives.** With no pattern at all, the directed p-value would call "
-            f"{fp.expected_directed:.2f} of the {fp.villages} villages significant at "
-            f"{fp.alpha} on average ({fp.rate_directed:.1%} each, not {fp.alpha:.0%}); the "
-            f"two-sided one {fp.expected_two_sided:.2f} ({fp.rate_two_sided:.1%} each)."
+spread = spatial.pseudo_p_spread(
+    rates, "incidence", seeds=range(seeds), weights=weights, permutations=permutations,
+    alpha=alpha,
+)  # fmt: skip
+_ = outputs.save_table(rates[["name"]].join(spread).reset_index(), "seed_spread", **save)
+moved = spatial.seed_facts(rates, spread)
+fp = spatial.false_positive_facts(
+    spatial.null_rejection_rates(rates, weights=weights, alpha=alpha, alternative="directed"),
+    spatial.null_rejection_rates(rates, weights=weights, alpha=alpha),
+)
+display(
+    Markdown(
+        f"**Seeds.** Over {moved.seeds} seeds with {moved.permutations:,} permutations, "
+        f"esda's pseudo p-value of one village moved by up to {moved.largest_change:.4f} "
+        f"({moved.largest_change_village}); "
+        + (
+            f"{len(moved.flips)} villages are significant with some seeds and not with "
+            f"others ({', '.join(moved.flips)})."
+            if moved.flips
+            else "no village changed decision between these seeds."
         )
+        + " The exact p-values above do not depend on the seed.\n\n"
+        f"**False positives.** With no pattern at all, the directed p-value would call "
+        f"{fp.expected_directed:.2f} of the {fp.villages} villages significant at "
+        f"{fp.alpha} on average ({fp.rate_directed:.1%} each, not {fp.alpha:.0%}); the "
+        f"two-sided one {fp.expected_two_sided:.2f} ({fp.rate_two_sided:.1%} each)."
     )
+)
 
 # %% [markdown]
 # ## Rates done right
@@ -200,24 +196,23 @@ if rates is not None:
 # denominators.
 
 # %%
-if rates is not None:
-    comparison = spatial.rate_comparison(
-        rates, {"raw": "incidence", "EB": "eb", "EB-standardised (Assunção–Reis)": "ar_rate"},
-        weights=weights, permutations=permutations, seed=seed, alpha=alpha, limit=limit,
-    )  # fmt: skip
-    rate_moran = spatial.rate_moran(rates, weights=weights, permutations=permutations, seed=seed)
-    _ = outputs.save_table(comparison, "rate_comparison", **save)
-    display(comparison.round(4))
-    display(
-        Markdown(
-            f"Moran's I: {comparison.loc[0, 'I']:.3f} on the raw incidence, "
-            f"{comparison.loc[1, 'I']:.3f} on the EB rate and {rate_moran.value:.3f} on the "
-            f"EB-standardised rate (esda `Moran_Rate`, two-sided p = "
-            f"{rate_moran.p_two_sided:.4f}). Exact LISA significant villages: "
-            f"{comparison.loc[0, 'significant']}, {comparison.loc[1, 'significant']} and "
-            f"{comparison.loc[2, 'significant']}."
-        )
+comparison = spatial.rate_comparison(
+    rates, {"raw": "incidence", "EB": "eb", "EB-standardised (Assunção–Reis)": "ar_rate"},
+    weights=weights, permutations=permutations, seed=seed, alpha=alpha, limit=limit,
+)  # fmt: skip
+rate_moran = spatial.rate_moran(rates, weights=weights, permutations=permutations, seed=seed)
+_ = outputs.save_table(comparison, "rate_comparison", **save)
+display(outputs.shown(comparison, "en", min_count=min_count).round(4))
+display(
+    Markdown(
+        f"Moran's I: {comparison.loc[0, 'I']:.3f} on the raw incidence, "
+        f"{comparison.loc[1, 'I']:.3f} on the EB rate and {rate_moran.value:.3f} on the "
+        f"EB-standardised rate (esda `Moran_Rate`, two-sided p = "
+        f"{rate_moran.p_two_sided:.4f}). Exact LISA significant villages: "
+        f"{comparison.loc[0, 'significant']}, {comparison.loc[1, 'significant']} and "
+        f"{comparison.loc[2, 'significant']}."
     )
+)
 
 # %% [markdown]
 # ## Bivariate, categorical and Geary
@@ -229,60 +224,47 @@ if rates is not None:
 # p-value of positive association, named before looking; `p_two_sided` either direction.
 
 # %%
-if rates is not None:
-    tests = {
-        "incidence": spatial.moran_test(rates, "incidence", weights=weights,
-                                        permutations=permutations, seed=seed),
-        "EB-standardised rate": rate_moran,
-        "Geary's C": spatial.geary(rates, "incidence", weights=weights,
-                                   permutations=permutations, seed=seed),
-        "designated villages": spatial.join_counts(rates, "designated", weights=weights,
-                                                   permutations=join_permutations, seed=seed),
-    }  # fmt: skip
-    if "elevation_100m" in frame.columns:
-        tests["incidence ~ lag(elevation)"] = spatial.bivariate_moran(
-            frame, "incidence", "elevation_100m", weights=weights, permutations=permutations,
-            seed=seed,
-        )  # fmt: skip
-    if "road_km" in frame.columns:
-        tests["incidence ~ lag(road distance)"] = spatial.bivariate_moran(
-            frame, "incidence", "road_km", weights=weights, permutations=permutations, seed=seed
-        )
-    global_tests = spatial.global_table(tests)
-    _ = outputs.save_table(global_tests, "global_tests", **save)
-    display(global_tests.round(4))
-    joins = tests["designated villages"]
-    geary_c = tests["Geary's C"]
-    display(
-        Markdown(
-            f"**Designated villages.** {joins.value:.0f} pairs of neighbours are both "
-            f"designated, against {joins.expected:.1f} expected if the designation were "
-            f"spread at random (p = {joins.p_greater:.3f} ± {joins.p_greater_se:.3f}, "
-            f"{joins.permutations:,} permutations): "
-            + (
-                "the designated villages are clustered."
-                if joins.p_greater < alpha
-                else f"no evidence at {alpha} that they are clustered beyond chance."
-            )
-            + f"\n\n**Geary's C** = {geary_c.value:.3f} (1 without association; p of "
-            f"positive association {geary_c.p_greater:.4f})."
-            + (
-                ""
-                if "elevation_100m" in frame.columns
-                else "\n\n**Not available: elevation.** The villages layer has no "
-                "`elevation_m`; the bivariate test against elevation is left out."
-            )
-            + (
-                ""
-                if "road_km" in frame.columns
-                else "\n\n**Not available: roads.** The geography has no `roads` layer; the "
-                "bivariate test against road distance is left out."
-            )
-        )
+tests = {
+    "incidence": spatial.moran_test(rates, "incidence", weights=weights,
+                                    permutations=permutations, seed=seed),
+    "EB-standardised rate": rate_moran,
+    "Geary's C": spatial.geary(rates, "incidence", weights=weights,
+                               permutations=permutations, seed=seed),
+    "designated villages": spatial.join_counts(rates, "designated", weights=weights,
+                                               permutations=join_permutations, seed=seed),
+}  # fmt: skip
+if "elevation_100m" in frame.columns:
+    tests["incidence ~ lag(elevation)"] = spatial.bivariate_moran(
+        frame, "incidence", "elevation_100m", weights=weights, permutations=permutations,
+        seed=seed,
+    )  # fmt: skip
+if "road_km" in frame.columns:
+    tests["incidence ~ lag(road distance)"] = spatial.bivariate_moran(
+        frame, "incidence", "road_km", weights=weights, permutations=permutations, seed=seed
     )
+global_tests = spatial.global_table(tests)
+_ = outputs.save_table(global_tests, "global_tests", **save)
+display(outputs.shown(global_tests, "en", min_count=min_count).round(4))
+joins = tests["designated villages"]
+geary_c = tests["Geary's C"]
+display(
+    Markdown(
+        f"**Designated villages.** {joins.value:.0f} pairs of neighbours are both "
+        f"designated, against {joins.expected:.1f} expected if the designation were "
+        f"spread at random (p = {joins.p_greater:.3f} ± {joins.p_greater_se:.3f}, "
+        f"{joins.permutations:,} permutations): "
+        + (
+            "the designated villages are clustered."
+            if joins.p_greater < alpha
+            else f"no evidence at {alpha} that they are clustered beyond chance."
+        )
+        + f"\n\n**Geary's C** = {geary_c.value:.3f} (1 without association; p of "
+        f"positive association {geary_c.p_greater:.4f})."
+    )
+)
 
 # %%
-if rates is not None and "elevation_100m" in frame.columns:
+if "elevation_100m" in frame.columns:
     bivariate = spatial.exact_local_moran(frame, "incidence", lag_of="elevation_100m", **exact)
     geary_local = spatial.exact_local_geary(rates, "incidence", **exact)
     local_more = rates[["name"]].assign(
@@ -298,7 +280,7 @@ if rates is not None and "elevation_100m" in frame.columns:
              rates, "ar_rate", **exact),
          t("发生率~邻村海拔", "incidence ~ neighbours' elevation"): bivariate},
         alpha=alpha,
-        title=t(f"单变量、比率与双变量LISA，{year}年",
+        title=t(f"{place}单变量、比率与双变量LISA，{year}年",
                 f"Univariate, rate and bivariate LISA, {year}") + suffix,
         lang=lang,
     )  # fmt: skip
@@ -313,8 +295,10 @@ if rates is not None and "elevation_100m" in frame.columns:
             f"{int((geary_local['association'] == 'negative').sum())} unlike."
         )
     )
-elif rates is not None:
-    display(Markdown("**Not available: elevation.** No bivariate LISA without `elevation_m`."))
+else:
+    outputs.not_available("bivariate and local Geary LISA against the neighbours' elevation",
+                          factors.attrs["unavailable"]["elevation_100m"], output_dir=output_dir,
+                          prefix=figure_prefix)  # fmt: skip
 
 # %% [markdown]
 # ## The geographical detector (地理探测器)
@@ -329,12 +313,12 @@ elif rates is not None:
 # two factors explain significantly different shares.
 
 # %%
-continuous = spatial.continuous_factors(factors if rates is not None else None)
-if rates is None or factors.empty:
-    display(Markdown("**Not available: no factor.** " + (
-        "No geography was given." if rates is None
-        else "The geography gives no elevation, road, seat or urban-rural code, so the "
-        "detector has nothing to test.")))  # fmt: skip
+if factors.empty:
+    outputs.not_available(
+        "the geographical detector",
+        "the geography gives no elevation, road, seat or urban-rural code of the villages",
+        output_dir=output_dir, prefix=figure_prefix,
+    )  # fmt: skip
 else:
     y = rates["incidence"].to_numpy()
     choices = spatial.discretisation_table(y, factors[continuous]) if continuous else None
@@ -350,10 +334,10 @@ else:
         **save,
     )  # fmt: skip
     if choices is not None:
-        display(choices.round(3))
-    display(detected.round(4))
-    display(interactions.round(3))
-    display(ecological.round(3))
+        display(outputs.shown(choices, "en", min_count=min_count).round(3))
+    display(outputs.shown(detected, "en", min_count=min_count).round(4))
+    display(outputs.shown(interactions, "en", min_count=min_count).round(3))
+    display(outputs.shown(ecological, "en", min_count=min_count).round(3))
     facts = spatial.detector_summary(detected, choices, interactions)
     display(
         Markdown(
@@ -387,9 +371,12 @@ else:
 # where the tests point to one (the rule is `spatial.choose_model`, in `docs/spatial.md`).
 
 # %%
-if rates is None or not continuous:
-    display(Markdown("**Not available: no continuous factor** (elevation, road or seat "
-                     "distance) to regress incidence on."))  # fmt: skip
+if not continuous:
+    outputs.not_available(
+        "spatial regression",
+        "no continuous factor (elevation, road or seat distance) to regress incidence on",
+        output_dir=output_dir, prefix=figure_prefix,
+    )  # fmt: skip
 else:
     fit = spatial.spatial_regression(frame, "incidence", continuous, weights=weights, alpha=alpha)
     _ = outputs.save_tables(
@@ -397,8 +384,8 @@ else:
          "regression_fit": fit.fit},
         **save,
     )  # fmt: skip
-    display(fit.diagnostics.round(4))
-    display(fit.coefficients.round(4))
+    display(outputs.shown(fit.diagnostics, "en", min_count=min_count).round(4))
+    display(outputs.shown(fit.coefficients, "en", min_count=min_count).round(4))
     display(
         Markdown(
             f"**Model: {fit.model}.** {fit.reason[0].upper() + fit.reason[1:]}. In it, "
@@ -411,52 +398,51 @@ else:
 # ## What so few villages can and cannot show
 
 # %%
-if rates is not None:
-    display(
-        Markdown(
-            f"* **Reachable significance.** Every village's smallest possible two-sided "
-            f"p-value is at most {found.largest_min_p:.4f}; "
-            + (
-                f"{len(found.cannot_reach_alpha)} villages cannot reach p < {alpha} whatever "
-                f"the data ({', '.join(found.cannot_reach_alpha)}); "
-                if found.cannot_reach_alpha
-                else f"every village can reach p < {alpha}; "
-            )
-            + (
-                f"{len(found.cannot_reach_bonferroni)} can never pass Bonferroni "
-                f"({alpha}/{found.villages}): {', '.join(found.cannot_reach_bonferroni)}; "
-                if found.cannot_reach_bonferroni
-                else "every village could pass Bonferroni; "
-            )
-            + (
-                f"given the others' results, {len(found.cannot_reach_fdr)} could not pass "
-                f"the FDR ({', '.join(found.cannot_reach_fdr)})."
-                if found.cannot_reach_fdr
-                else "given the others' results, every village could pass the FDR."
-            )
-            + f"\n* **False positives.** Even with no pattern, about "
-            f"{fp.expected_two_sided:.1f} villages would be significant at {alpha} "
-            f"uncorrected: quote the FDR decisions ({found.significant_fdr} here)."
-            + "\n* **The cut decides q.** "
-            + ("; ".join(facts.q_range_lines()) if continuous else "no continuous factor")
-            + f". With {len(rates)} villages, {strata} strata hold about "
-            f"{len(rates) / strata:.0f} villages each"
-            + (
-                f", and the overlays of two factors have strata of as few as "
-                f"{int(interactions['smallest_stratum'].min())} village(s): an interaction "
-                "class rests on very few villages."
-                if not factors.empty and len(interactions)
-                else "."
-            )
-            + (
-                f"\n* **Regression.** {fit.fit['n'].iloc[0]} villages and "
-                f"{len(continuous)} factors: the LM tests have little power, so "
-                f"\"{fit.model}\" means no stronger model was *found*."
-                if continuous
-                else ""
-            )
+display(
+    Markdown(
+        f"* **Reachable significance.** Every village's smallest possible two-sided "
+        f"p-value is at most {found.largest_min_p:.4f}; "
+        + (
+            f"{len(found.cannot_reach_alpha)} villages cannot reach p < {alpha} whatever "
+            f"the data ({', '.join(found.cannot_reach_alpha)}); "
+            if found.cannot_reach_alpha
+            else f"every village can reach p < {alpha}; "
+        )
+        + (
+            f"{len(found.cannot_reach_bonferroni)} can never pass Bonferroni "
+            f"({alpha}/{found.villages}): {', '.join(found.cannot_reach_bonferroni)}; "
+            if found.cannot_reach_bonferroni
+            else "every village could pass Bonferroni; "
+        )
+        + (
+            f"given the others' results, {len(found.cannot_reach_fdr)} could not pass "
+            f"the FDR ({', '.join(found.cannot_reach_fdr)})."
+            if found.cannot_reach_fdr
+            else "given the others' results, every village could pass the FDR."
+        )
+        + f"\n* **False positives.** Even with no pattern, about "
+        f"{fp.expected_two_sided:.1f} villages would be significant at {alpha} "
+        f"uncorrected: quote the FDR decisions ({found.significant_fdr} here)."
+        + "\n* **The cut decides q.** "
+        + ("; ".join(facts.q_range_lines()) if continuous else "no continuous factor")
+        + f". With {len(rates)} villages, {strata} strata hold about "
+        f"{len(rates) / strata:.0f} villages each"
+        + (
+            f", and the overlays of two factors have strata of as few as "
+            f"{int(interactions['smallest_stratum'].min())} village(s): an interaction "
+            "class rests on very few villages."
+            if not factors.empty and len(interactions)
+            else "."
+        )
+        + (
+            f"\n* **Regression.** {fit.fit['n'].iloc[0]} villages and "
+            f"{len(continuous)} factors: the LM tests have little power, so "
+            f"\"{fit.model}\" means no stronger model was *found*."
+            if continuous
+            else ""
         )
     )
+)
 
 # %% [markdown]
 # ## Caveats
@@ -469,6 +455,11 @@ if rates is not None:
 # * **Factors are not causes.** Elevation, remoteness and poverty go together in the
 #   mountains; the detector and the regression describe association among so few
 #   villages, and the factors are correlated with each other.
-# * **Synthetic data.** With the embedded dataset the pattern (incidence rising with
-#   distance from S221 and with elevation, a planted High-High group) was put there on
-#   purpose. Nothing here describes the real township.
+
+# %%
+if is_synthetic(roster):
+    display(Markdown(
+        "* **Synthetic data.** With the embedded dataset the pattern (incidence rising with "
+        "distance from S221 and with elevation, a planted High-High group) was put there on "
+        "purpose. Nothing here describes the real township."
+    ))  # fmt: skip

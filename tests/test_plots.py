@@ -9,11 +9,12 @@ import zlib
 import matplotlib as mpl
 import matplotlib.font_manager as fm
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fupin_analysis import plots
+from fupin_analysis import plots, spatial
 from fupin_analysis.errors import ConfigError
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
@@ -234,7 +235,9 @@ def test_moran_scatter_plot_names_significant_villages_and_leaves_out_islands():
         }
     )
     plots.use_style()
-    fig = plots.moran_scatter_plot(local, moran_i=0.5, title="Moran 2016", lang="en")
+    fitted = spatial.scatter_line(local)
+    fig = plots.moran_scatter_plot(local, moran_i=0.5, line=fitted, title="Moran 2016",
+                                   lang="en")  # fmt: skip
     ax = fig.axes[0]
     points = ax.collections[0]
     assert points.get_offsets().tolist() == [[1.5, 1.0], [-0.5, -0.2], [-1.0, -0.8]]
@@ -242,11 +245,12 @@ def test_moran_scatter_plot_names_significant_villages_and_leaves_out_islands():
     assert list(points.get_linewidths()) == [1.5, 0.5, 0.5]
     assert [t.get_text() for t in ax.texts] == ["Biao Tian", "Cheng Nei She Qu"]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    slope, intercept = np.polyfit([1.5, -0.5, -1.0], [1.0, -0.2, -0.8], 1)
     assert legend == ["High-High", "Low-Low", "Low-High", "High-Low", "not significant",
-                      "I = 0.500"]
-    # the line of slope I across the range of z (islands included)
+                      f"least squares, slope {slope:.3f} (I = 0.500)"]  # fmt: skip
+    # the least-squares line of the points drawn, across their range of z (islands out)
     line = ax.lines[0]
-    assert line.get_xdata().tolist() == [-1.0, 2.0]
-    assert line.get_ydata().tolist() == [-0.5, 1.0]
+    assert line.get_xdata().tolist() == [-1.0, 1.5]
+    np.testing.assert_allclose(line.get_ydata(), [intercept - slope, intercept + 1.5 * slope])
     assert _title(ax) == "Moran 2016"
     plt.close(fig)

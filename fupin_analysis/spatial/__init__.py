@@ -84,7 +84,7 @@ from .factors import (
     FACTORS,
     continuous_factors,
     factor_rules,
-    unavailable_factors,
+    missing_factor_parts,
     village_factors,
 )
 from .findings import (
@@ -160,7 +160,7 @@ __all__ = [
     "stratify",
     "village_factors",
     "continuous_factors",
-    "unavailable_factors",
+    "missing_factor_parts",
     "CLUSTER_LABELS",
     "INCIDENCE_COLUMNS",
     "INCIDENCE_HEADERS_ZH",

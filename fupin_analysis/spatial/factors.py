@@ -35,7 +35,7 @@ __all__ = [
     "village_factors",
     "factor_rules",
     "continuous_factors",
-    "unavailable_factors",
+    "missing_factor_parts",
 ]
 
 #: Factor → what it is (for tables and "not available" lines).
@@ -145,14 +145,19 @@ def continuous_factors(factors: pd.DataFrame | None) -> list[str]:
     return [f for f in CONTINUOUS_FACTORS if f in factors.columns]
 
 
-def unavailable_factors(factors: pd.DataFrame) -> list[str]:
-    """Each factor :func:`village_factors` could not compute, with the reason, as text.
+def missing_factor_parts(factors: pd.DataFrame) -> dict[str, str]:
+    """Each factor :func:`village_factors` could not compute, as ``topic → reason`` for
+    :func:`fupin_analysis.outputs.not_available_parts`.
 
     Examples
     --------
     >>> factors = pd.DataFrame()
     >>> factors.attrs = {"unavailable": {"road_km": "no 'roads' layer in the geography"}}
-    >>> unavailable_factors(factors)
-    ["`road_km` (no 'roads' layer in the geography)"]
+    >>> for topic, reason in missing_factor_parts(factors).items():  # doctest: +ELLIPSIS
+    ...     print(topic, "|", reason)
+    factor road_km, distance to the nearest road (km, straight line) | no 'roads' layer ...
     """
-    return [f"`{k}` ({v})" for k, v in factors.attrs.get("unavailable", {}).items()]
+    return {
+        f"factor {name}, {FACTORS[name]}": reason
+        for name, reason in factors.attrs.get("unavailable", {}).items()
+    }
