@@ -31,9 +31,13 @@ import pandas as pd
 import papermill
 import pytest
 import yaml
+from claims import NOTEBOOKS as CLAIMING
+from claims import PERTURBED, perturbed, run, sentences, states_a_result
 from conftest import html_tables, small_counts_shown
 
-from fupin_analysis import disclosure, report
+from fupin_analysis import clean_roster, disclosure, report
+from fupin_analysis.clean import write_outputs
+from fupin_analysis.reference import load_reference
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -194,6 +198,12 @@ def _check_outputs_04_relocation_sites(out: Path, job_id: str) -> None:
     criteria = pd.read_csv(out / "tables" / f"{job_id}__site_criteria.csv", encoding="utf-8-sig")
     geography = (NOTEBOOKS / CONFIG.parameters["geography"]).resolve()
     assert len(criteria) == len(gpd.read_file(geography, layer="sites"))
+    # the page says the screening compares nothing exactly when only chosen sites pass
+    screen = pd.read_csv(out / "tables" / f"{job_id}__site_screening.csv", encoding="utf-8-sig")
+    passing = set(screen.loc[screen["eligible"].astype(bool), "site_id"])
+    chosen = set(criteria.loc[criteria["status"] == "chosen", "site_id"])
+    page = html.unescape((out / "html" / f"{job_id}.html").read_text(encoding="utf-8"))
+    assert ("this screening compares nothing" in page) == (0 < len(passing) and passing <= chosen)
 
 
 def _check_outputs_07_spatial_inference(out: Path, job_id: str) -> None:
@@ -334,3 +344,24 @@ def test_a_notebook_run_again_gives_byte_identical_files(test_run, tmp_path):
         assert str(tmp_path).encode() not in text and str(REPO).encode() not in text, rel
     page = (again.run_dir / "html" / "00_overview.html").read_text(encoding="utf-8")
     assert page.index("SYNTHETIC DATA") < page.index("<img")  # the banner is on top
+
+
+@pytest.fixture(scope="module")
+def perturbed_run(tmp_path_factory, embedded_roster_path):
+    """Notebooks 03, 05 and 07 on a perturbed copy of the embedded roster (``claims``)."""
+    tmp = tmp_path_factory.mktemp("claims")
+    write_outputs(perturbed(clean_roster(embedded_roster_path)), tmp / "perturbed")
+    return {stem: run(stem, tmp / "perturbed", tmp, PERTURBED) for stem in CLAIMING}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", CLAIMING)
+def test_no_sentence_about_a_result_survives_a_perturbation(test_run, perturbed_run, stem):
+    """Every sentence stating a result changes when the data, weights and settings change
+    (issue 17): a sentence that survives word for word was written by hand."""
+    names = set(load_reference().villages["name"])
+    before = set(sentences(test_run.run_dir / "notebooks" / f"{stem}.ipynb"))
+    after = sentences(perturbed_run[stem])
+    assert before and after, f"{stem} printed no sentence"
+    survivors = [s for s in after if s in before and states_a_result(s, names)]
+    assert not survivors, f"{stem}: sentences that did not follow the data: {survivors}"
