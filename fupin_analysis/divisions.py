@@ -58,6 +58,7 @@ from .errors import FupinError
 
 __all__ = [
     "DIVISIONS_PATH",
+    "county_extent",
     "LEVELS",
     "AmbiguousDivisionError",
     "Division",
@@ -221,6 +222,52 @@ def load_divisions(path: str | Path | None = None) -> pd.DataFrame:
     [['李家村', '220']]
     """
     return _divisions(Path(path) if path else DIVISIONS_PATH).copy()
+
+
+def county_extent(
+    code: str, margin: float = 0.25, path: str | Path | None = None
+) -> tuple[float, float, float, float] | None:
+    """The extent of a county from the points of its divisions, with a margin, in degrees.
+
+    The table has points (GCJ-02, within about 500 m of WGS84: far less than the margin)
+    for some of a county's units only, so the extent of those points is widened by
+    ``margin`` degrees on every side. What it serves: telling a feature with swapped
+    longitude and latitude (thousands of kilometres off) from one in the county.
+
+    Parameters
+    ----------
+    code : str
+        Any code within the county (its first six digits are used).
+    margin : float
+        Degrees added on each side.
+    path : str or Path, optional
+        Another division table (default: the shipped one).
+
+    Returns
+    -------
+    tuple of float or None
+        ``(lon_min, lat_min, lon_max, lat_max)``, or ``None`` when the table has no point
+        in the county.
+
+    Examples
+    --------
+    >>> [round(v, 2) for v in county_extent("430527203")]  # 绥宁县
+    [109.63, 26.06, 110.76, 27.33]
+    >>> county_extent("990000") is None
+    True
+    """
+    table = pq.read_table(
+        Path(path) if path else DIVISIONS_PATH, columns=["code", "lon_gcj02", "lat_gcj02"]
+    )
+    points = table.filter(pc.starts_with(table["code"], str(code)[:6])).to_pandas().dropna()
+    if points.empty:
+        return None
+    return (
+        float(points["lon_gcj02"].min()) - margin,
+        float(points["lat_gcj02"].min()) - margin,
+        float(points["lon_gcj02"].max()) + margin,
+        float(points["lat_gcj02"].max()) + margin,
+    )
 
 
 def name_stem(name: str) -> str:

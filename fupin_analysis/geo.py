@@ -118,6 +118,8 @@ class Geography:
         ``"BD-09"``), before conversion to WGS84.
     source : str
         The file read (empty for a geography built in memory).
+    cleaning : pandas.DataFrame or None
+        What :func:`clean_geography` did (its quality table), once it has run.
 
     Examples
     --------
@@ -137,6 +139,7 @@ class Geography:
     scattered: gpd.GeoDataFrame | None = None
     datum: dict[str, str] | None = None
     source: str = ""
+    cleaning: pd.DataFrame | None = None
 
     @property
     def layers(self) -> dict[str, gpd.GeoDataFrame]:
@@ -573,6 +576,12 @@ def _clean_layer(role: str, gdf: gpd.GeoDataFrame, bbox, codes: set[str], add) -
     add(role, "duplicate_feature", duplicate, "dropped (first kept)")
     gdf = gdf.loc[~duplicate].copy()
 
+    if bbox is None:
+        unchecked = pd.Series(False, index=gdf.index)
+        for rule in ("swapped_lonlat", "outside_county"):
+            add(role, rule, unchecked, "not checked: the county's extent is unknown")
+        gdf["outside_county"] = pd.array([pd.NA] * len(gdf), dtype="boolean")
+        return _clean_units(role, gdf, codes, add)
     geoms = gdf.geometry.to_numpy()
     inside = _bbox_hits(geoms, bbox)
     swapped = ~inside & _bbox_hits(_swap_xy(geoms), bbox)
@@ -584,7 +593,10 @@ def _clean_layer(role: str, gdf: gpd.GeoDataFrame, bbox, codes: set[str], add) -
     outside = pd.Series(~(inside | swapped), index=gdf.index)
     add(role, "outside_county", outside, "flagged in column outside_county (kept)")
     gdf["outside_county"] = outside.to_numpy()
+    return _clean_units(role, gdf, codes, add)
 
+
+def _clean_units(role: str, gdf: gpd.GeoDataFrame, codes: set[str], add) -> gpd.GeoDataFrame:
     multi = gdf.geometry.geom_type.str.startswith("Multi")
     add(role, "multipart_feature", multi, "kept as one unit")
     if "code" in gdf.columns and role in ("villages", "scattered"):
@@ -634,7 +646,7 @@ def _merge_parts(gdf: gpd.GeoDataFrame, add) -> gpd.GeoDataFrame:
 def clean_geography(
     geo: Geography,
     *,
-    bbox: tuple[float, float, float, float] = COUNTY_BBOX,
+    bbox: tuple[float, float, float, float] | None = COUNTY_BBOX,
     registry: pd.DataFrame | None = None,
 ) -> tuple[Geography, pd.DataFrame]:
     """Clean every layer of a geography, counting each rule.
@@ -653,9 +665,11 @@ def clean_geography(
     ----------
     geo : Geography
         As read by :func:`read_geography` (WGS84).
-    bbox : tuple of float
+    bbox : tuple of float or None
         (lon_min, lat_min, lon_max, lat_max), WGS84; default the county's,
-        :data:`COUNTY_BBOX`.
+        :data:`COUNTY_BBOX` (for another township,
+        :func:`fupin_analysis.divisions.county_extent`). ``None``: the extent is unknown,
+        and swapped or far-off features are not checked (the quality table says so).
     registry : pandas.DataFrame, optional
         Village registry with ``code`` (default :func:`fupin_analysis.reference.load_villages`).
 

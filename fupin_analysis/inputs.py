@@ -222,8 +222,25 @@ def registry(path: str | Path | None) -> tuple[pd.DataFrame, str | None]:
     return table, None
 
 
-def geography(path: str | Path | None, **read: Any) -> tuple[Geography | None, str | None]:
-    """The geography (:func:`fupin_analysis.geo.read_geography`), or ``None`` and why not.
+def geography(
+    path: str | Path | None, reference: str | Path | None = None, **read: Any
+) -> tuple[Geography | None, str | None]:
+    """The geography, read and cleaned, or ``None`` and why not.
+
+    Read with :func:`fupin_analysis.geo.read_geography` (any datum to WGS84), then
+    cleaned with :func:`fupin_analysis.geo.clean_geography` against the units of the
+    reference folder and the extent of their county
+    (:func:`fupin_analysis.divisions.county_extent`); what cleaning did is the
+    geography's ``cleaning`` table, for a page to show.
+
+    Parameters
+    ----------
+    path : str, Path or None
+        The geography file; empty means none was given.
+    reference : str, Path or None
+        The reference folder (default: the embedded tables).
+    **read
+        Passed to :func:`fupin_analysis.geo.read_geography` (e.g. ``layers``).
 
     Examples
     --------
@@ -232,9 +249,18 @@ def geography(path: str | Path | None, **read: Any) -> tuple[Geography | None, s
     """
     if not path:
         return None, "no geography given"
-    from .geo import read_geography
+    from dataclasses import replace
 
-    return read_geography(path, **read), None
+    from .divisions import county_extent
+    from .geo import clean_geography, read_geography
+    from .reference import load_reference
+
+    units = load_reference(reference or None)
+    extent = county_extent(units.place.code) if units.place.code else None
+    cleaned, quality = clean_geography(
+        read_geography(path, **read), bbox=extent, registry=units.villages
+    )
+    return replace(cleaned, cleaning=quality), None
 
 
 def yearly_rosters(

@@ -78,7 +78,7 @@ if no_registry:
 # ## Map
 
 # %%
-layers, no_geography = inputs.geography(geography)
+layers, no_geography = inputs.geography(geography, reference)
 polygons = layers.villages if layers is not None else None
 t = plots.translator(lang)
 title = t(f"{place}村级单位与省定贫困村",

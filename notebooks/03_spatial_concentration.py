@@ -70,7 +70,7 @@ if no_registry:
                           prefix=figure_prefix, rest=True)  # fmt: skip
 
 # %%
-layers, no_geography = inputs.geography(geography)
+layers, no_geography = inputs.geography(geography, reference)
 spatial_part = layers is not None
 denominators = village_registry.drop(columns=["name"], errors="ignore").merge(
     ref.villages[["code", "name", "designated"]], on="code", how="left"

@@ -78,7 +78,7 @@ display(outputs.shown(indicators.households_by(relocated, "relocation_mode"), la
                       indicators.HEADERS_ZH, min_count))  # fmt: skip
 
 # %%
-geo, no_geography = inputs.geography(geography)
+geo, no_geography = inputs.geography(geography, reference)
 if no_geography:
     outputs.not_available("origins, site criteria, location models and maps", no_geography,
                           output_dir=output_dir, prefix=figure_prefix, rest=True)  # fmt: skip

@@ -158,7 +158,7 @@ if no_registry:
 # maps as a schematic of which village, not where exactly.
 
 # %%
-layers, no_geography = inputs.geography(geography, layers=["villages"])
+layers, no_geography = inputs.geography(geography, reference, layers=["villages"])
 if no_geography:
     outputs.not_available("maps", no_geography, output_dir=output_dir, prefix=figure_prefix,
                           rest=True)  # fmt: skip

@@ -124,7 +124,7 @@ display(
 )
 
 # %%
-layers, no_geography = inputs.geography(geography)
+layers, no_geography = inputs.geography(geography, reference)
 if layers is not None:
     rates = analysis.yearly_rates(
         linked.person_years, layers.villages, village_registry, years, weights=weights

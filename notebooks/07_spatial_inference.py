@@ -69,7 +69,7 @@ village_registry, no_registry = inputs.registry(registry)
 if no_registry:
     outputs.not_available(every_part, no_registry, output_dir=output_dir, prefix=figure_prefix,
                           rest=True)  # fmt: skip
-layers, no_geography = inputs.geography(geography)
+layers, no_geography = inputs.geography(geography, reference)
 if no_geography:
     outputs.not_available(every_part, no_geography, output_dir=output_dir, prefix=figure_prefix,
                           rest=True)  # fmt: skip

@@ -101,3 +101,34 @@ def test_geography_and_village_rows():
     assert inputs.village_rows(households, "522634101206", "开觉村") == (
         "the roster has no households of 开觉村 (522634101206)"
     )
+
+
+def test_a_townships_own_geography_is_cleaned_against_its_units_and_county(tmp_path):
+    """西江镇's units (fupin init), polygons drawn by hand: one with longitude and latitude
+    swapped, one name typed with a full-width space, one code not of the township."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from fupin_analysis.project import init_project
+
+    project = init_project("522634101", tmp_path / "xijiang")
+    units = pd.read_csv(project / "reference" / "villages.csv", dtype=str)
+    polygons = [box(108.10, 26.40, 108.12, 26.42), box(26.40, 108.12, 26.42, 108.14),
+                box(108.14, 26.40, 108.16, 26.42)]  # fmt: skip
+    villages = gpd.GeoDataFrame(
+        {"code": [units["code"][0], units["code"][1], "430527203203"],
+         "name": [units["name"][0], units["name"][1].replace("村", "　村"), "李家村"]},
+        geometry=polygons, crs=4326,
+    )  # fmt: skip
+    villages.to_file(tmp_path / "xijiang.gpkg", layer="villages")
+
+    geo, reason = inputs.geography(tmp_path / "xijiang.gpkg", project / "reference")
+    assert reason is None
+    done = geo.cleaning.set_index("rule")["rows"]
+    assert done["swapped_lonlat"] == 1 and done["outside_county"] == 0
+    assert done["name_normalised"] == 1 and done["code_unknown"] == 1
+    assert geo.villages.geometry.bounds["minx"].min() > 100  # swapped back
+    assert geo.villages["name"].tolist()[1] == units["name"][1]
+    # against the embedded 寨市乡 units the same file's 西江镇 codes are unknown
+    embedded, _ = inputs.geography(tmp_path / "xijiang.gpkg")
+    assert embedded.cleaning.set_index("rule")["rows"]["code_unknown"] == 2
