@@ -31,6 +31,7 @@ encoding: str = ""  # CSV encoding (empty: UTF-8 or GB18030, detected)
 salt: str = ""  # salt of the pseudonymous keys (empty: the installation's secret)
 reference_date: str = "2016-12-31"  # day at which ages are computed
 reference: str = ""  # reference folder of the villages (empty: the embedded tables)
+columns: str = ""  # header mapping (YAML: your header → column, as fupin clean --columns)
 min_count: int = 3  # disclosure threshold: smaller counts of people or households read <3
 output_dir: str = ""  # report run folder (empty: write nothing)
 figure_prefix: str = "01_data_quality"  # prefix of figure and table file names
@@ -56,7 +57,7 @@ outputs.show_rule(min_count, lang)
 # ## What came in
 
 # %%
-raw = read_roster(roster, sheet=sheet or None, encoding=encoding or None)
+raw = read_roster(roster, sheet=sheet or None, encoding=encoding or None, columns=columns or None)
 clean = clean_roster(raw, salt=salt or None, reference_date=reference_date, reference=reference)
 display(quality.intake(raw))
 display(quality.missing_columns(raw))

@@ -28,6 +28,7 @@
 roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xlsx, csv, parquet)
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # village registry: population
 reference: str = ""  # reference folder (fupin init); empty for the embedded tables
+columns: str = ""  # header mapping (YAML: your header → column, as fupin clean --columns)
 year: int = 2016  # year of the summary and of the exits counted
 include_vocational: bool = False  # count 中职 students at the 初、高中 aid rate
 k: float = 0.4  # Alkire-Foster cut-off, share of weighted dimensions (0.4: two of five)
@@ -53,7 +54,7 @@ display(Markdown(findings.place_heading(ref, str(year))))
 outputs.show_rule(min_count, lang)
 
 # %%
-clean = clean_roster(roster, reference=reference)
+clean = clean_roster(roster, reference=reference, columns=columns or None)
 reg, no_registry = inputs.registry(registry)
 ws = indicators.work_summary(
     clean, ref, year, registry=reg, include_vocational=include_vocational

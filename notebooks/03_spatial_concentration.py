@@ -27,6 +27,7 @@ roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xls
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # village polygons (layer "villages")
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # village population (denominators)
 reference: str = ""  # reference folder (fupin init); empty for the embedded tables
+columns: str = ""  # header mapping (YAML: your header → column, as fupin clean --columns)
 year: int = 2016  # incidence at the end of this year
 count: str = "not_exited"  # numerator: "not_exited" (after the exits of the year) or "registered"
 rate: str = "incidence"  # variable of Moran/LISA/Gi*: "incidence" or "eb" (never "seb")
@@ -63,7 +64,7 @@ if rate not in ("incidence", "eb"):
         f"rate={rate!r}: use 'incidence' or 'eb' (spatial smoothing creates autocorrelation)"
     )
 
-clean = clean_roster(roster, reference=reference)
+clean = clean_roster(roster, reference=reference, columns=columns or None)
 village_registry, no_registry = inputs.registry(registry)
 if no_registry:
     outputs.not_available("incidence by village", no_registry, output_dir=output_dir,

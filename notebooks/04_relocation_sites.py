@@ -20,6 +20,7 @@
 roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xlsx/csv/parquet)
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # villages, seat, roads, sites, hazards
 reference: str = ""  # reference folder (fupin init); empty for the embedded tables
+columns: str = ""  # header mapping (YAML: your header → column, as fupin clean --columns)
 p: int = 1  # number of sites the location model opens
 radius_m: float = 3000.0  # MCLP service radius, metres
 weight: str = "people"  # what an origin village weighs: people | households
@@ -68,7 +69,7 @@ display(Markdown(findings.published_relocation(ref)))
 # point, and its elevation the village's mean elevation.
 
 # %%
-cr = clean_roster(roster, reference=reference)
+cr = clean_roster(roster, reference=reference, columns=columns or None)
 no_relocation = inputs.missing_fields(cr, "relocation_mode")
 if no_relocation:
     outputs.not_available("relocation", no_relocation, output_dir=output_dir,

@@ -29,6 +29,7 @@ roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xls
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # village registry: population
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # village polygons (layer "villages")
 reference: str = ""  # reference folder (fupin init); empty for the embedded tables
+columns: str = ""  # header mapping (YAML: your header → column, as fupin clean --columns)
 year: int = 2016  # year whose poverty line the income is compared with
 k: float = 0.4  # Alkire-Foster cut-off, share of weighted dimensions (0.4: two of five)
 person_weighted: bool = False  # count people instead of households in the index
@@ -65,7 +66,7 @@ display(Markdown(findings.place_heading(ref, str(year))))
 outputs.show_rule(min_count, lang)
 
 # %%
-clean = clean_roster(roster, reference=reference)
+clean = clean_roster(roster, reference=reference, columns=columns or None)
 no_assurances = inputs.assurances_problem(clean)
 if no_assurances:
     outputs.not_available("两不愁三保障, the multidimensional index and the exit checks",

@@ -31,6 +31,7 @@ other_rosters: str = "panel"  # other years: a folder of rosters named by year, 
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # village polygons (layer "villages")
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # village population (denominators)
 reference: str = ""  # reference folder (fupin init); empty for the embedded tables
+columns: str = ""  # header mapping (YAML: your header → column, as fupin clean --columns)
 weights: str = "queen"  # spatial weights (every year): queen, rook, knn:K or distance:METRES
 permutations: int = 9999  # permutations of the pseudo p-values (at least 9,999)
 seed: int = 20161231  # seed of the permutations (as in reports.yml)
@@ -82,7 +83,7 @@ if no_registry:
                           prefix=figure_prefix, rest=True)  # fmt: skip
 
 # %%
-linked = panel.link_panel(rosters, reference=reference or None)
+linked = panel.link_panel(rosters, reference=reference or None, columns=columns or None)
 years = linked.years
 linkage = panel_outputs.linkage_summary(linked)
 _ = outputs.save_table(linkage, "linkage_summary", **save)

@@ -29,6 +29,7 @@ roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xls
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # villages, roads, seat; empty: none
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # village population (denominators)
 reference: str = ""  # reference folder (fupin init); empty for the embedded tables
+columns: str = ""  # header mapping (YAML: your header → column, as fupin clean --columns)
 year: int = 2016  # incidence at the end of this year
 count: str = "not_exited"  # numerator: "not_exited" (after the exits of the year) or "registered"
 weights: str = "queen"  # spatial weights: queen, rook, knn:K or distance:METRES
@@ -64,7 +65,7 @@ save = {"output_dir": output_dir, "prefix": figure_prefix, "min_count": min_coun
 every_part = "spatial inference (exact tests, rates, bivariate statistics, detector, regression)"
 
 # %%
-clean = clean_roster(roster, reference=reference)
+clean = clean_roster(roster, reference=reference, columns=columns or None)
 village_registry, no_registry = inputs.registry(registry)
 if no_registry:
     outputs.not_available(every_part, no_registry, output_dir=output_dir, prefix=figure_prefix,

@@ -27,6 +27,7 @@ village: str = "430527203222"  # 12-digit code or any crosswalked name (e.g. 表
 roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # registration roster (xlsx, csv, parquet)
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # village registry: population
 reference: str = ""  # reference folder (fupin init); empty for the embedded tables
+columns: str = ""  # header mapping (YAML: your header → column, as fupin clean --columns)
 year: int = 2016  # year whose poverty line and exits are used
 k: float = 0.4  # Alkire-Foster cut-off, share of weighted dimensions (0.4: two of five)
 min_count: int = 3  # disclosure threshold: smaller counts of people or households read <3
@@ -57,7 +58,7 @@ outputs.show_rule(min_count, lang)
 # %%
 ref = load_reference(reference)
 code = resolve_village(village, reference)
-clean = clean_roster(roster, reference=reference)
+clean = clean_roster(roster, reference=reference, columns=columns or None)
 reg, no_registry = inputs.registry(registry)
 profile = indicators.village_summary(code, clean.members, clean.households, reg, ref)
 name = profile.name

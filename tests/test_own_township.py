@@ -173,3 +173,24 @@ def test_the_village_office_roster_with_an_unfilled_registry(tmp_path):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "registry.csv lists no population yet (0 of 22 units)" in index
     assert disclosure.DEFAULT_THRESHOLD == 3
+
+
+@pytest.mark.slow
+def test_a_header_mapping_reaches_the_notebooks(tmp_path):
+    """A header no alias knows (户口人数), mapped by a file given as -p columns=… from where
+    the user stands: the work summary counts the same people as with the usual header."""
+    project = xijiang_project(tmp_path / "xijiang", office_headers=False, registry=True)
+    roster = pd.read_excel(project / "roster.xlsx").rename(columns={"证件号码": "公民身份号码(新)"})
+    roster.to_excel(project / "roster.xlsx", index=False)
+    (tmp_path / "mapping.yml").write_text("公民身份号码(新): 证件号码\n", encoding="utf-8")
+    out = tmp_path / "mapped"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(tmp_path)
+        code = cli.main([
+            "report", "--config", str(project / "reports.yml"), "--out", str(out),
+            "--only", "02_work_summary", "-p", "columns=mapping.yml",
+        ])  # fmt: skip
+    assert code == 0
+    summary = pd.read_csv(out / "tables" / "02_work_summary__work_summary.csv",
+                          encoding="utf-8-sig")  # fmt: skip
+    assert summary.set_index("figure").loc["registered_people", "value"] == 49

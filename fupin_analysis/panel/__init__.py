@@ -175,6 +175,7 @@ def link_panel(
     *,
     salt: str | None = None,
     reference: str | Path | None = None,
+    columns: str | Path | Mapping[str, str] | None = None,
 ) -> Panel:
     """Link yearly rosters into a panel of persons and households.
 
@@ -188,6 +189,8 @@ def link_panel(
         Salt of the keys of the files cleaned here (default: this installation's).
     reference : str or Path, optional
         Reference folder of the township, as ``clean_roster``.
+    columns : str, Path or mapping, optional
+        Header mapping of the files (your header → canonical name), as ``clean_roster``.
 
     Returns
     -------
@@ -199,4 +202,6 @@ def link_panel(
         When fewer than two years are given, a year is not a year, or a roster cannot
         be read (the cleaner's one-line error naming the file).
     """
-    return link_rosters(clean_years(rosters, salt=salt, reference=reference))
+    return link_rosters(
+        clean_years(rosters, salt=salt, reference=reference, columns=columns)
+    )

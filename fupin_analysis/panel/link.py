@@ -201,6 +201,7 @@ def clean_years(
     *,
     salt: str | None = None,
     reference: str | Path | None = None,
+    columns: str | Path | Mapping[str, str] | None = None,
 ) -> dict[int, list[CleanRoster]]:
     """Clean every year's roster (files only; clean rosters are taken as they are).
 
@@ -216,6 +217,8 @@ def clean_years(
         Salt of the keys (default: this installation's, as ``clean_roster``).
     reference : str or Path, optional
         Reference folder of the township, as ``clean_roster``.
+    columns : str, Path or mapping, optional
+        Header mapping of the files (your header → canonical name), as ``clean_roster``.
 
     Returns
     -------
@@ -250,7 +253,10 @@ def clean_years(
         out[int(year)] = [
             part
             if isinstance(part, CleanRoster)
-            else clean_roster(part, salt=salt, reference_date=f"{year}-12-31", reference=reference)
+            else clean_roster(
+                part, salt=salt, reference_date=f"{year}-12-31", reference=reference,
+                columns=columns,
+            )  # fmt: skip
             for part in parts
         ]
     return out
