@@ -186,9 +186,13 @@ def draw_rules(
             lang,
         )
     )
+    at_axis = ax.get_yaxis_transform()  # x in axes fraction: a "<3" by the axis, not off it
     for y, (value, keep) in enumerate(zip(rules["rows"], shown, strict=True)):
-        ax.text(value if keep else 1, y, f" {shown_count(value, min_count)}", va="center",
-                fontsize=8)  # fmt: skip
+        if keep:
+            ax.text(value, y, f" {shown_count(value, min_count)}", va="center", fontsize=8)
+        else:
+            ax.text(0, y, f" {shown_count(value, min_count)}", va="center", fontsize=8,
+                    transform=at_axis)  # fmt: skip
     if not shown.all():
         _rule_note(ax, _small_note(min_count, lang, "行数", "Row counts"))
     return ax

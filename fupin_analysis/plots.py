@@ -541,7 +541,7 @@ def separate_labels(fig: Figure, labels: dict[Axes, list[Text]]) -> None:
 
 #: Upper bounds of the incidence classes of every map, in every notebook: 2 % is the
 #: village exit line, 30 % the highest class (FACTS §5).
-INCIDENCE_BREAKS: tuple[float, ...] = (0.02, 0.05, 0.10, 0.20, 0.30, 1.0)
+INCIDENCE_BREAKS: tuple[float, ...] = (0.02, 0.05, 0.10, 0.15, 0.20, 0.30, 1.0)
 
 #: One colour map per quantity, in every notebook.
 QUANTITY_CMAPS: dict[str, str] = {"incidence": "OrRd", "M0": "YlOrBr", "return_rate": "PuRd"}
@@ -762,6 +762,7 @@ def unit_map(
     pts = points.to_crs(crs)
     designated = pts["designated"].astype(bool).to_numpy()
     fig, ax = plt.subplots(figsize=(8, 9))
+    texts = []
     handles = [
         Line2D([], [], marker="*", color="#D55E00", linestyle="", markersize=13,
                label=label("designated")),
@@ -780,8 +781,10 @@ def unit_map(
         for name, code, geom in zip(polys["name"], polys["code"], polys.geometry, strict=True):
             if code not in set(pts["code"]) and not geom.is_empty:
                 spot = geom.representative_point()
-                ax.annotate(tr(name, lang), (spot.x, spot.y), ha="center", fontsize=8,
-                            color="#666666", style="italic", path_effects=HALO)  # fmt: skip
+                texts.append(
+                    ax.text(spot.x, spot.y, tr(name, lang), ha="center", fontsize=8,
+                            color="#666666", style="italic", path_effects=HALO)
+                )  # fmt: skip
         grey = {"edgecolor": "#8C8C8C"}
         handles += [
             Patch(facecolor="#F6D2B5", label=label("designated_area"), **grey),
@@ -789,7 +792,7 @@ def unit_map(
         ]
     pts[~designated].plot(ax=ax, marker="o", color="#0072B2", markersize=28, zorder=3)
     pts[designated].plot(ax=ax, marker="*", color="#D55E00", markersize=160, zorder=4)
-    texts = [
+    texts += [
         ax.text(geom.x, geom.y, tr(name, lang), fontsize=8, path_effects=HALO, zorder=5)
         for name, geom in zip(pts["name"], pts.geometry, strict=True)
     ]

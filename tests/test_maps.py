@@ -87,8 +87,8 @@ def test_incidence_maps_panels_labels_and_legend(rates):
         assert sorted(_names(ax)) == ["Biao Tian", "Li Jia", "Tie Po"]
     # the incidence classes of every notebook, each with its count in this panel
     assert _legend(panels[0]) == [
-        "≤ 2% (1)", "2%–5% (1)", "5%–10% (0)", "10%–20% (1)", "20%–30% (1)", "> 30% (0)",
-        "designated village",
+        "≤ 2% (1)", "2%–5% (1)", "5%–10% (0)", "10%–15% (0)", "15%–20% (1)", "20%–30% (1)",
+        "> 30% (0)", "designated village",
     ]  # fmt: skip
     assert _legend(panels[2])[:3] == ["≤ 2% (0)", "2%–5% (1)", "5%–10% (1)"]
     assert all(_outside(ax) for ax in panels)

@@ -190,8 +190,8 @@ def test_draw_m0_and_exit_line_outlines_units_under_the_line():
     assert _title(line) == "Remaining incidence 2016"
     # the incidence classes and palette of notebook 03, every outline in the legend
     assert _legend(line) == [
-        "≤ 2% (1)", "2%–5% (1)", "5%–10% (0)", "10%–20% (1)", "20%–30% (0)", "> 30% (0)",
-        "under the exit line of 3%", "designated village",
+        "≤ 2% (1)", "2%–5% (1)", "5%–10% (0)", "10%–15% (0)", "15%–20% (1)", "20%–30% (0)",
+        "> 30% (0)", "under the exit line of 3%", "designated village",
     ]  # fmt: skip
     fills = [c for c in line.collections if isinstance(c, PatchCollection)][0].get_facecolor()
     palette = plt.get_cmap(plots.QUANTITY_CMAPS["incidence"])
