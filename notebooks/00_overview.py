@@ -31,8 +31,16 @@ tiles: str = ""  # base map of the interactive map, e.g. "OpenStreetMap"; "" for
 # %%
 from IPython.display import Markdown, display
 
-from fupin_analysis import clean_roster, findings, geo, inputs, interactive_map, outputs, plots
-from fupin_analysis import spatial
+from fupin_analysis import (
+    clean_roster,
+    findings,
+    geo,
+    inputs,
+    interactive_map,
+    outputs,
+    plots,
+    spatial,
+)
 from fupin_analysis.provenance import is_synthetic
 from fupin_analysis.reference import load_reference
 
