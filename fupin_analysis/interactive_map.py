@@ -2,11 +2,13 @@
 
 :func:`village_map` makes a Leaflet map (folium) with the villages embedded in the page as
 GeoJSON, coloured by incidence in the classes and palette of the static maps
-(:data:`fupin_analysis.plots.INCIDENCE_BREAKS`), designated villages outlined. It needs no
+(:data:`fupin_analysis.plots.INCIDENCE_BREAKS`; grey where the rate is suppressed),
+designated villages outlined. It needs no
 tile server: ``tiles=None`` (the default) draws the villages on a blank background, so
-the map works on an office network without internet access to tiles; pass
-``tiles="OpenStreetMap"`` for a base map. (The Leaflet script itself comes from a CDN, as
-with every folium map; a browser that has loaded it once keeps it in its cache.)
+the map works on an office network without internet access; pass ``tiles="OpenStreetMap"``
+for a base map. The Leaflet script and style sheet (1.9.3, BSD-2-Clause, kept in
+``fupin_analysis/data/leaflet/``) are embedded in the page instead of loaded from a CDN,
+so the page is self-contained.
 
 Tooltips follow the disclosure rule of the published tables
 (:func:`fupin_analysis.disclosure.protect`): a count of fewer than ``min_count`` people
@@ -24,7 +26,7 @@ Examples
 >>> m = village_map(villages, lang="en")
 >>> [f["properties"]["incidence"] for f in embedded(m)["features"]]  # 2 poor: <3
 ['10.0%', '<3']
->>> "tile" in m.get_root().render().lower()  # no tile server
+>>> "tile.openstreetmap.org" in m.get_root().render()  # no tile server
 False
 """
 
@@ -58,6 +60,8 @@ TOOLTIP_FIELDS: dict[str, tuple[str, str]] = {
     "incidence": ("贫困发生率", "incidence"),
 }
 _NO_DATA = "#eeeeee"
+#: Leaflet 1.9.3 (BSD-2-Clause, LICENSE beside it), embedded in every map page.
+_LEAFLET = Path(__file__).with_name("data") / "leaflet"
 
 
 def village_layer(
@@ -122,10 +126,12 @@ def _tooltip_text(layer: pd.DataFrame, lang: str, min_count: int) -> pd.DataFram
     return out
 
 
-def _fill(layer: pd.DataFrame) -> list[str]:
-    """Each village's fill: its incidence class in the static maps' palette."""
+def _fill(layer: pd.DataFrame, shown: pd.DataFrame) -> list[str]:
+    """Each village's fill: its incidence class in the static maps' palette, grey where the
+    tooltip reads ``<3`` (the colour would tell the rate the tooltip hides)."""
     if "incidence" not in layer:
         return [_NO_DATA] * len(layer)
+    hidden = shown["incidence"].astype(str).str.startswith("<").to_numpy()
     bounds = np.asarray(plots.INCIDENCE_BREAKS)
     palette = plots.plt.get_cmap(plots.QUANTITY_CMAPS["incidence"])(
         np.linspace(0.12, 1.0, len(bounds))
@@ -133,8 +139,8 @@ def _fill(layer: pd.DataFrame) -> list[str]:
     values = layer["incidence"].astype(float).to_numpy()
     classes = np.minimum(np.searchsorted(bounds, values, side="left"), len(bounds) - 1)
     return [
-        _NO_DATA if np.isnan(v) else colors.to_hex(palette[c])
-        for v, c in zip(values, classes, strict=True)
+        _NO_DATA if np.isnan(v) or gone else colors.to_hex(palette[c])
+        for v, c, gone in zip(values, classes, hidden, strict=True)
     ]
 
 
@@ -169,12 +175,16 @@ def village_map(
     shown = _tooltip_text(layer, lang, min_count)
     data = layer[["geometry"]].to_crs("EPSG:4326").reset_index(drop=True)
     data = data.assign(
-        **{c: shown[c] for c in shown}, fill=_fill(layer.reset_index(drop=True)),
+        **{c: shown[c] for c in shown}, fill=_fill(layer.reset_index(drop=True), shown),
         outline=np.where(layer["designated"].fillna(False).astype(bool), "#000000", "#888888"),
         weight=np.where(layer["designated"].fillna(False).astype(bool), 2.5, 0.8),
     )  # fmt: skip
     west, south, east, north = data.total_bounds
     m = folium.Map(tiles=tiles, control_scale=True, prefer_canvas=False)
+    m.default_js, m.default_css = [], []  # Leaflet is embedded below, not fetched from a CDN
+    for tag, name in (("style", "leaflet.css"), ("script", "leaflet.js")):
+        code = (_LEAFLET / name).read_text(encoding="utf-8")
+        m.get_root().header.add_child(folium.Element(f"<{tag}>{code}</{tag}>"), name=name)
     m.fit_bounds([[south, west], [north, east]])
     labels = [t(*TOOLTIP_FIELDS[c]) for c in shown]
     folium.GeoJson(

@@ -54,6 +54,7 @@ def test_fills_are_the_incidence_classes_of_the_static_maps(layer):
     palette = get_cmap(plots.QUANTITY_CMAPS["incidence"])(np.linspace(0.12, 1.0, len(bounds)))
     assert props[0]["fill"] == colors.to_hex(palette[2])  # 10 %: the 5–10 % class
     assert props[2]["fill"] == colors.to_hex(palette[0])  # 0 %: ≤ 2 %
+    assert props[1]["fill"] == "#eeeeee"  # 2 poor: the rate is hidden, so is its colour
     assert [p["outline"] for p in props] == ["#000000", "#888888", "#888888"]
 
 
@@ -72,3 +73,12 @@ def test_the_page_is_the_same_bytes_every_time(layer, tmp_path):
     assert [p.name for p in first] == ["00_overview__villages_map.html"]
     assert first[0].read_bytes() == second[0].read_bytes()
     assert str(tmp_path).encode() not in first[0].read_bytes()
+
+
+def test_the_page_needs_no_network(layer):
+    """Leaflet is embedded: no script or style sheet is fetched from elsewhere."""
+    import re
+
+    html = im.village_map(layer).get_root().render()
+    assert not re.findall(r"<script[^>]+src=|<link[^>]+stylesheet", html)
+    assert "L.map(" in html and "Leaflet" in html
