@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "RULE_NAMES_ZH",
+    "EVIDENCE_NAMES_ZH",
     "rule_label",
     "draw_rules",
     "draw_village_evidence",
@@ -86,6 +87,18 @@ RULE_NAMES_ZH: dict[str, str] = {
     "value_unmapped": "取值不在规范词表中",
     "value_unparsed": "数字、日期无法读取",
     "unknown_column": "名册外的列",
+}
+
+
+#: Chinese name of each crosswalk evidence (``village_evidence`` columns) on 01's charts.
+EVIDENCE_NAMES_ZH: dict[str, str] = {
+    "official_name": "规范名称",
+    "same_name": "同名",
+    "code": "区划代码",
+    "code_shift": "区划代码变更",
+    "renamed": "更名",
+    "variant_spelling": "异写",
+    "assumed": "推定对应",
 }
 
 
@@ -240,6 +253,8 @@ def draw_village_evidence(
     """
     small = evidence.gt(0) & evidence.lt(min_count)
     evidence = evidence.mask(small, 0)
+    if lang == "zh":
+        evidence = evidence.rename(columns=lambda key: tr(EVIDENCE_NAMES_ZH.get(key, key)))
     evidence.plot.barh(stacked=True, ax=ax, width=0.8, colormap="tab10")
     ax.set_xlabel(tr("保留的人数", lang))
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -502,13 +517,13 @@ def draw_exit_checks_map(
         count = points[column].fillna(0)
         big, small = points[count >= min_count], points[(count > 0) & (count < min_count)]
         ax.scatter(big.geometry.x + shift, big.geometry.y, s=60 * count[count >= min_count],
-                   color=colour, alpha=0.8, marker=marker, label=label)
+                   color=colour, alpha=0.8, marker=marker, label=label if len(big) else None)
         if len(small):
             ax.scatter(small.geometry.x + shift, small.geometry.y, s=60 * min_count,
                        facecolor="none", edgecolor=colour, marker=marker, linewidth=1.2,
                        label=f"{label} <{min_count}")
             hollow = True
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.0), frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # beside the map
     finish_map(
         ax, t(f"{year}年脱贫核查（村界为近似）", f"Exit checks {year} (approximate boundaries)")
     )

@@ -69,6 +69,13 @@ def test_draw_rules_names_rules_in_chinese_for_zh_and_by_key_for_en():
     assert _texts(ax.get_yticklabels()) == ["id_mangled", "text_normalised"]
 
 
+def test_draw_village_evidence_names_evidence_in_chinese_for_zh():
+    evidence = pd.DataFrame({"assumed": [0, 200], "same_name": [15, 0]}, index=["李家村", "铁坡村"])
+    fig, ax = plt.subplots()
+    mp.draw_village_evidence(ax, evidence, lang="zh")
+    assert _legend(ax) == [plots.tr("推定对应"), plots.tr("同名")]
+
+
 def test_every_cleaning_rule_has_a_chinese_name():
     from fupin_analysis.clean.rules import RULES
 
@@ -225,9 +232,12 @@ def test_the_exit_checks_map_does_not_draw_small_counts_to_scale():
     drawn = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
     assert [c.get_sizes().tolist() for c in drawn] == [[180.0], [180.0]]  # 2 and 1: as 3
     assert all(len(c.get_facecolor()) == 0 or c.get_facecolor()[0][3] == 0 for c in drawn)
-    assert _legend(ax) == ["false exits (size = households)", "false exits (size = households) <3",
-                           "eligible, not exited", "eligible, not exited <3"]  # fmt: skip
+    # nothing drawn to scale: no legend entry for it (it was a dot of size 0)
+    assert _legend(ax) == ["false exits (size = households) <3", "eligible, not exited <3"]
     assert "hollow: fewer than 3 households, size not to scale" in _texts(ax.texts)
+    fig.canvas.draw()  # the legend beside the map, clear of the note under it
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1 - 1
 
 
 def test_draw_households_two_panels_with_labels():
