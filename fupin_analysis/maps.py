@@ -394,8 +394,9 @@ def exact_cluster_maps(
     Returns
     -------
     matplotlib.figure.Figure
-        One map per panel; villages whose label survives the Benjamini–Hochberg FDR are
-        dotted, designated villages outlined.
+        One map per panel, villages named (when ``rates`` has ``name``); villages whose
+        label survives the Benjamini–Hochberg FDR are dotted, designated villages
+        outlined; legends under the maps.
 
     Examples
     --------
@@ -415,6 +416,7 @@ def exact_cluster_maps(
     fig, axes = plt.subplots(
         1, len(panels), figsize=(4.8 * len(panels), 5.4), layout="constrained", squeeze=False
     )
+    labels = {}
     for ax, (panel, local) in zip(axes[0], panels.items(), strict=True):
         rates.plot(
             ax=ax, color=local["cluster"].map(plots.CLUSTER_COLOURS), edgecolor="grey",
@@ -433,10 +435,13 @@ def exact_cluster_maps(
                   label=t("FDR校正后仍显著", "survives the FDR"))
         )  # fmt: skip
         _outline_designated(ax, rates, 1.4)
+        if "name" in rates:
+            labels[ax] = plots.label_places(ax, rates, lang=lang, min_area=_LABEL_MIN_AREA_M2)
         plots.finish_map(
             ax,
             f"{panel}（p < {alpha}）" if lang == "zh" else f"{panel} (p < {alpha})",
             handles=[*handles, plots.designated_handle(lang)],
         )
     fig.suptitle(title)
+    plots.separate_labels(fig, labels)
     return fig

@@ -164,6 +164,7 @@ def test_exact_cluster_maps_legend_off_the_map(rates, local):
     lisa = local.assign(significant_fdr=[True, False, False, False])
     fig = maps.exact_cluster_maps(rates, {"incidence": lisa}, alpha=0.05, title="t", lang="en")
     assert _outside(fig.axes[0])
+    assert sorted(_names(fig.axes[0])) == ["Biao Tian", "Li Jia", "Tie Po"]
     plt.close(fig)
 
 
