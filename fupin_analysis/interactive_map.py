@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-__all__ = ["TOOLTIP_FIELDS", "village_layer", "village_map", "embedded", "save_map"]
+__all__ = ["TOOLTIP_FIELDS", "village_layer", "village_map", "embedded", "save_map", "as_html"]
 
 #: Column → (Chinese, English) tooltip label, in the order shown; absent columns are skipped.
 TOOLTIP_FIELDS: dict[str, tuple[str, str]] = {
@@ -214,6 +214,21 @@ def embedded(m: folium.Map) -> dict:
     import folium
 
     return next(c.data for c in m._children.values() if isinstance(c, folium.GeoJson))
+
+
+def as_html(m: folium.Map):
+    """The map as a notebook displays it: its HTML only (a folium map's plain-text form
+    names a memory address, which would change the executed notebook's bytes every run).
+
+    Examples
+    --------
+    >>> import folium
+    >>> repr(as_html(folium.Map(tiles=None)))
+    '<IPython.core.display.HTML object>'
+    """
+    from IPython.display import HTML
+
+    return HTML(m._repr_html_())
 
 
 def save_map(m: folium.Map, name: str, *, output_dir: str | Path | None, prefix: str) -> list[Path]:

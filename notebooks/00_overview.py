@@ -135,7 +135,7 @@ else:
                                               min_count=min_count)  # fmt: skip
     _ = interactive_map.save_map(village_map, "villages_map", output_dir=output_dir,
                                  prefix=figure_prefix)  # fmt: skip
-    display(village_map)
+    display(interactive_map.as_html(village_map))
 
 # %% [markdown]
 # ## Reading it
