@@ -24,9 +24,14 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(PY) -m ruff check fupin_analysis tests benchmarks notebooks
 
+# The kernel the notebooks declare (kernelspec "python3", "Python 3"), installed in the
+# virtualenv, which Jupyter searches before the user's folders; --allow-root only as root.
+KERNEL_NAME := python3
+KERNEL_DISPLAY_NAME := Python 3
+LAB_UID ?= $(shell id -u)
 lab: $(STAMP)
-	$(PY) -m ipykernel install --user --name fupin-analysis --display-name "Python (fupin_analysis)"
-	$(VENV)/bin/jupyter lab notebooks/
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL_NAME) --display-name "$(KERNEL_DISPLAY_NAME)"
+	JUPYTER_PREFER_ENV_PATH=1 $(VENV)/bin/jupyter lab $(if $(filter 0,$(LAB_UID)),--allow-root) notebooks/
 
 synth: $(STAMP)
 	$(VENV)/bin/fupin synth --out data/raw

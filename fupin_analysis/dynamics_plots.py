@@ -53,7 +53,7 @@ __all__ = [
 def _grid(n: int) -> tuple[Figure, list]:
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 4.4 * rows), layout="constrained")
+    fig, axes = plt.subplots(rows, cols, figsize=(4.4 * cols, 5.4 * rows), layout="constrained")
     flat = list(axes.ravel()) if hasattr(axes, "ravel") else [axes]
     for ax in flat[n:]:
         ax.set_axis_off()
@@ -87,8 +87,9 @@ def incidence_by_year_maps(
     Returns
     -------
     matplotlib.figure.Figure
-        One map per year titled by the year, the designated villages outlined, one
-        colour bar from 0 to the largest value of any year.
+        One map per year titled by the year, the designated villages outlined, in the
+        incidence classes of every notebook (:data:`fupin_analysis.plots.
+        INCIDENCE_BREAKS`); under each map a legend with that year's class counts.
 
     Examples
     --------
@@ -100,17 +101,14 @@ def incidence_by_year_maps(
     ['2015', '2016']
     >>> plt.close(fig)
     """
-    t = plots.translator(lang)
-    vmax = max(float(frame[column].max()) for frame in rates.values()) or 1.0
     fig, axes = _grid(len(rates))
     for ax, (year, frame) in zip(axes, rates.items(), strict=True):
-        frame.plot(column=column, ax=ax, cmap="OrRd", vmin=0, vmax=vmax, edgecolor="white",
-                   linewidth=0.4)  # fmt: skip
+        handles = plots.choropleth(
+            ax, frame, column, breaks=plots.INCIDENCE_BREAKS,
+            cmap=plots.QUANTITY_CMAPS["incidence"], percent=True, lang=lang, linewidth=0.4,
+        )  # fmt: skip
         _outline(ax, frame)
-        plots.finish_map(ax, str(year))
-    scale = plt.cm.ScalarMappable(cmap="OrRd", norm=plt.Normalize(0, vmax))
-    fig.colorbar(scale, ax=axes, shrink=0.6, label=t("贫困发生率", "incidence"), format="{x:.0%}")
-    axes[0].legend(handles=[plots.designated_handle(lang)], loc="lower right", fontsize=7)
+        plots.finish_map(ax, str(year), handles=[*handles, plots.designated_handle(lang)])
     fig.suptitle(title)
     return fig
 
@@ -256,16 +254,17 @@ def returns_map(
         Language of labels.
     """
     t = plots.translator(lang)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 5), layout="constrained")
-    vmax = float(frame["return_rate"].max()) or 1.0
-    frame.plot(column="return_rate", ax=axes[0], cmap="PuRd", vmin=0, vmax=vmax,
-               edgecolor="white", linewidth=0.4)  # fmt: skip
+    fig, axes = plt.subplots(1, 2, figsize=(11, 6), layout="constrained")
+    handles = plots.choropleth(
+        axes[0], frame, "return_rate", breaks=plots.class_breaks(frame["return_rate"], k=5),
+        cmap=plots.QUANTITY_CMAPS["return_rate"], percent=True, lang=lang, linewidth=0.4,
+    )  # fmt: skip
     _outline(axes[0], frame)
     plots.finish_map(
-        axes[0], t("返贫率（返贫户/曾脱贫户）", "return rate (returned / exited households)")
-    )
-    scale = plt.cm.ScalarMappable(cmap="PuRd", norm=plt.Normalize(0, vmax))
-    fig.colorbar(scale, ax=axes[0], shrink=0.6, format="{x:.0%}")
+        axes[0], t("返贫率（返贫户/曾脱贫户，自然断点）",
+                   "return rate (returned / exited households, natural breaks)"),
+        handles=[*handles, plots.designated_handle(lang)],
+    )  # fmt: skip
     frame.plot(ax=axes[1], color=local["cluster"].map(plots.CLUSTER_COLOURS).to_numpy(),
                edgecolor="grey", linewidth=0.4)  # fmt: skip
     _outline(axes[1], frame)

@@ -83,7 +83,7 @@ def incidence_maps(
     lang: str = "zh",
     columns: tuple[str, ...] = ("incidence", "eb", "seb"),
 ) -> Figure:
-    """Choropleths of village rates on one colour scale, designated villages outlined.
+    """Choropleths of village rates in the incidence classes, designated villages outlined.
 
     Parameters
     ----------
@@ -101,34 +101,30 @@ def incidence_maps(
     Returns
     -------
     matplotlib.figure.Figure
-        One map per column (labelled villages larger than 2 km²), a shared colour bar
-        from 0 to the largest rate, the designated outline in the first map's legend.
+        One map per column (villages larger than 2 km² named, with a halo), each coloured
+        by the incidence classes of every map (:data:`~fupin_analysis.plots.
+        INCIDENCE_BREAKS`) with its class counts and the designated outline in a legend
+        under it.
     """
     t = plots.translator(lang)
-    vmax = float(rates[list(columns)].max().max())
-    labelled = rates[rates.area > _LABEL_MIN_AREA_M2]
-    fig, axes = plt.subplots(1, len(columns), figsize=(13, 5.2), layout="constrained")
-    for ax, column in zip(axes, columns, strict=True):
-        rates.plot(
-            column=column, ax=ax, cmap="OrRd", vmin=0, vmax=vmax, edgecolor="white", linewidth=0.5
-        )
-        _outline_designated(ax, rates, 1.6)
-        for name, geometry in zip(labelled["name"], labelled.geometry, strict=True):
-            spot = geometry.representative_point()
-            ax.annotate(
-                plots.village_label(name, lang),
-                (spot.x, spot.y),
-                ha="center",
-                va="center",
-                fontsize=6 if lang == "zh" else 5,
-            )
-        plots.finish_map(ax, t(*RATE_TITLES[column]))
-    scale = plt.cm.ScalarMappable(cmap="OrRd", norm=plt.Normalize(0, vmax))
-    fig.colorbar(scale, ax=axes, shrink=0.6, label=t("贫困发生率", "incidence"), format="{x:.0%}")
-    axes[0].legend(
-        handles=[plots.designated_handle(lang, linewidth=1.6)], loc="lower right", fontsize=7
+    fig, axes = plt.subplots(
+        1, len(columns), figsize=(13, 6.2), layout="constrained", squeeze=False
     )
+    axes = axes[0]
+    labels = {}
+    for ax, column in zip(axes, columns, strict=True):
+        handles = plots.choropleth(
+            ax, rates, column, breaks=plots.INCIDENCE_BREAKS,
+            cmap=plots.QUANTITY_CMAPS["incidence"], percent=True, lang=lang,
+        )  # fmt: skip
+        _outline_designated(ax, rates, 1.6)
+        labels[ax] = plots.label_places(ax, rates, lang=lang, min_area=_LABEL_MIN_AREA_M2)
+        plots.finish_map(
+            ax, t(*RATE_TITLES[column]),
+            handles=[*handles, plots.designated_handle(lang, linewidth=1.6)],
+        )  # fmt: skip
     fig.suptitle(title)
+    plots.separate_labels(fig, labels)
     return fig
 
 
@@ -164,8 +160,9 @@ def cluster_maps(
     Returns
     -------
     matplotlib.figure.Figure
-        Legends list only the labels present; in the significance map the villages that
-        cannot reach ``alpha`` whatever the data are hatched.
+        Villages named on the cluster map (when ``rates`` has ``name``); legends, under
+        each map, list only the labels present; in the significance map the villages
+        that cannot reach ``alpha`` whatever the data are hatched.
 
     Examples
     --------
@@ -182,7 +179,7 @@ def cluster_maps(
     >>> plt.close(fig)
     """
     t = plots.translator(lang)
-    fig, axes = plt.subplots(1, 3, figsize=(14, 5.4), layout="constrained")
+    fig, axes = plt.subplots(1, 3, figsize=(14, 6.4), layout="constrained")
 
     rates.plot(
         ax=axes[0], color=local["cluster"].map(plots.CLUSTER_COLOURS), edgecolor="grey",
@@ -194,6 +191,10 @@ def cluster_maps(
         if (local["cluster"] == key).any()
     ]
     _outline_designated(axes[0], rates, 1.4)
+    names = (
+        plots.label_places(axes[0], rates, lang=lang, min_area=_LABEL_MIN_AREA_M2)
+        if "name" in rates else []
+    )  # fmt: skip
     plots.finish_map(
         axes[0],
         t(f"LISA聚类（p < {alpha}）", f"LISA clusters (p < {alpha})"),
@@ -239,6 +240,7 @@ def cluster_maps(
         handles=[*handles, plots.designated_handle(lang)],
     )
     fig.suptitle(title)
+    plots.separate_labels(fig, {axes[0]: names})
     return fig
 
 
@@ -329,7 +331,7 @@ def relocation_map(
     for site_id, point in zip(sites["site_id"], sites.geometry, strict=True):
         ax.annotate(
             site_id, (point.x, point.y), xytext=(7, 5), textcoords="offset points", fontsize=8,
-            zorder=7,
+            zorder=7, path_effects=plots.HALO,
         )  # fmt: skip
     best = optimum.selected
     ax.scatter(
@@ -392,8 +394,9 @@ def exact_cluster_maps(
     Returns
     -------
     matplotlib.figure.Figure
-        One map per panel; villages whose label survives the Benjamini–Hochberg FDR are
-        dotted, designated villages outlined.
+        One map per panel, villages named (when ``rates`` has ``name``); villages whose
+        label survives the Benjamini–Hochberg FDR are dotted, designated villages
+        outlined; legends under the maps.
 
     Examples
     --------
@@ -413,6 +416,7 @@ def exact_cluster_maps(
     fig, axes = plt.subplots(
         1, len(panels), figsize=(4.8 * len(panels), 5.4), layout="constrained", squeeze=False
     )
+    labels = {}
     for ax, (panel, local) in zip(axes[0], panels.items(), strict=True):
         rates.plot(
             ax=ax, color=local["cluster"].map(plots.CLUSTER_COLOURS), edgecolor="grey",
@@ -431,10 +435,13 @@ def exact_cluster_maps(
                   label=t("FDR校正后仍显著", "survives the FDR"))
         )  # fmt: skip
         _outline_designated(ax, rates, 1.4)
+        if "name" in rates:
+            labels[ax] = plots.label_places(ax, rates, lang=lang, min_area=_LABEL_MIN_AREA_M2)
         plots.finish_map(
             ax,
             f"{panel}（p < {alpha}）" if lang == "zh" else f"{panel} (p < {alpha})",
             handles=[*handles, plots.designated_handle(lang)],
         )
     fig.suptitle(title)
+    plots.separate_labels(fig, labels)
     return fig

@@ -34,9 +34,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
-from . import schema
+from . import plots, schema
 from .disclosure import DEFAULT_THRESHOLD, group_small, shown_count, suppress_small
 from .plots import finish_map, tr, translator
 
@@ -44,6 +45,9 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
 __all__ = [
+    "RULE_NAMES_ZH",
+    "EVIDENCE_NAMES_ZH",
+    "rule_label",
     "draw_rules",
     "draw_village_evidence",
     "draw_roster_vs_published",
@@ -56,6 +60,61 @@ __all__ = [
 ]
 
 _REFUSED, _KEPT = "#c0392b", "#2c7fb8"
+
+#: Chinese name of each cleaning rule (:data:`fupin_analysis.clean.rules.RULES`) on 01's charts.
+RULE_NAMES_ZH: dict[str, str] = {
+    "text_normalised": "文本规范化",
+    "empty_marker": "空值标记（无、/、-）置空",
+    "summary_row": "合计行、签字行（拒收）",
+    "duplicate_row": "重复行（拒收）",
+    "id_missing": "缺身份证号（拒收）",
+    "id_mangled": "身份证号被Excel改写（拒收）",
+    "id_invalid": "身份证号校验不通过（拒收）",
+    "household_fill": "从户主行补全户信息",
+    "household_missing": "缺户编号（拒收）",
+    "unknown_village": "村名无法对应（拒收）",
+    "duplicate_person": "同一人重复登记（拒收）",
+    "id_normalised": "身份证号规范化（x、文本格式）",
+    "village_assumed": "按推定对应关系匹配村名",
+    "village_variant": "按异名、旧名匹配村名",
+    "value_aliased": "旧称、异称改为规范用语",
+    "household_field_conflict": "同户成员户信息不一致",
+    "exit_status_year": "未脱贫却有脱贫年度",
+    "sex_mismatch": "性别与身份证号不符",
+    "age_mismatch": "年龄与身份证号不符",
+    "household_size_mismatch": "户人数与成员数不符",
+    "head_count": "户主不是恰好一人",
+    "value_unmapped": "取值不在规范词表中",
+    "value_unparsed": "数字、日期无法读取",
+    "unknown_column": "名册外的列",
+}
+
+
+#: Chinese name of each crosswalk evidence (``village_evidence`` columns) on 01's charts.
+EVIDENCE_NAMES_ZH: dict[str, str] = {
+    "official_name": "规范名称",
+    "same_name": "同名",
+    "code": "区划代码",
+    "code_shift": "区划代码变更",
+    "renamed": "更名",
+    "variant_spelling": "异写",
+    "assumed": "推定对应",
+}
+
+
+def rule_label(rule: str, lang: str = "zh") -> str:
+    """A cleaning rule as 01's charts name it: Chinese for ``"zh"``, its key for ``"en"``.
+
+    Examples
+    --------
+    >>> rule_label("id_mangled", "en")
+    'id_mangled'
+    >>> rule_label("id_mangled") == tr("身份证号被Excel改写（拒收）")
+    True
+    """
+    if lang != "zh":
+        return rule
+    return tr(RULE_NAMES_ZH.get(rule, rule))
 _SYNTHETIC = "（合成数据）"
 
 
@@ -121,13 +180,15 @@ def draw_rules(
     """
     shown = rules["rows"].ge(min_count) | rules["rows"].eq(0)
     colour = [_REFUSED if refused else _KEPT for refused in rules["refused"]]
-    ax.barh(rules["rule"], rules["rows"].where(shown, 0), color=colour)
+    names = [rule_label(rule, lang) for rule in rules["rule"]]
+    ax.barh(names, rules["rows"].where(shown, 0), color=colour)
     drawn = [p for p, keep in zip(ax.patches, shown, strict=True) if not keep]
     for patch in drawn:
         patch.remove()
     ax.invert_yaxis()
     if len(rules):
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
     else:
         ax.text(0.5, 0.5, tr("没有规则改动任何行", lang), ha="center", transform=ax.transAxes)
     ax.set_xlabel(tr("受影响的行数（对数刻度）", lang))
@@ -138,9 +199,13 @@ def draw_rules(
             lang,
         )
     )
+    at_axis = ax.get_yaxis_transform()  # x in axes fraction: a "<3" by the axis, not off it
     for y, (value, keep) in enumerate(zip(rules["rows"], shown, strict=True)):
-        ax.text(value if keep else 1, y, f" {shown_count(value, min_count)}", va="center",
-                fontsize=8)  # fmt: skip
+        if keep:
+            ax.text(value, y, f" {shown_count(value, min_count)}", va="center", fontsize=8)
+        else:
+            ax.text(0, y, f" {shown_count(value, min_count)}", va="center", fontsize=8,
+                    transform=at_axis)  # fmt: skip
     if not shown.all():
         _rule_note(ax, _small_note(min_count, lang, "行数", "Row counts"))
     return ax
@@ -188,12 +253,15 @@ def draw_village_evidence(
     """
     small = evidence.gt(0) & evidence.lt(min_count)
     evidence = evidence.mask(small, 0)
+    if lang == "zh":
+        evidence = evidence.rename(columns=lambda key: tr(EVIDENCE_NAMES_ZH.get(key, key)))
     evidence.plot.barh(stacked=True, ax=ax, width=0.8, colormap="tab10")
     ax.set_xlabel(tr("保留的人数", lang))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("")
     ax.set_yticklabels([tr(t.get_text(), lang) for t in ax.get_yticklabels()])
     ax.set_title(tr(f"各村人员的村名匹配依据{_synthetic(synthetic)}", lang))
-    ax.legend(title=tr("匹配依据", lang), fontsize=8, loc="lower right")
+    ax.legend(title=tr("匹配依据", lang), fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     if small.to_numpy().any():
         t = translator(lang)
         note = t(
@@ -333,9 +401,13 @@ def draw_m0_and_exit_line(
 ) -> Sequence[Axes]:
     """Two maps: M0 by village, and the remaining incidence against the exit line.
 
-    The second map outlines in green the units under the village exit line and dashes
-    the designated villages. Both maps get a north arrow and a scale bar, the figure a
-    title saying the boundaries are approximate.
+    M0 is classed by natural breaks (mapclassify's Fisher-Jenks); the remaining
+    incidence by the incidence classes of every map
+    (:data:`fupin_analysis.plots.INCIDENCE_BREAKS`, the palette of notebook 03), so that
+    one small unit does not set the scale. The second map outlines in green the units
+    under the village exit line and dashes the designated villages. Each legend, under
+    its map, gives the classes with their counts and every outline; both maps get a north
+    arrow and a scale bar, the figure a title saying the boundaries are approximate.
 
     Parameters
     ----------
@@ -357,29 +429,31 @@ def draw_m0_and_exit_line(
     """
     t = translator(lang)
     m0, line = axes
-    villages.plot(
-        column="M0", cmap="OrRd", legend=True, ax=m0, edgecolor="white", linewidth=0.5,
-        legend_kwds={"label": "M0", "shrink": 0.6},
-        missing_kwds={"color": "#eeeeee", "label": t("无数据", "no data")},
+    handles = plots.choropleth(
+        m0, villages, "M0", breaks=plots.class_breaks(villages["M0"], k=5),
+        cmap=plots.QUANTITY_CMAPS["M0"], lang=lang,
     )  # fmt: skip
-    m0.set_title(t(f"多维贫困指数 M0（k = {k:.2f}）", f"Adjusted headcount M0 (k = {k:.2f})"))
-    villages.plot(
-        column="incidence_remaining", cmap="Blues", legend=True, ax=line, edgecolor="white",
-        linewidth=0.5,
-        legend_kwds={"label": t("剩余贫困发生率", "remaining incidence"), "shrink": 0.6},
+    finish_map(
+        m0, t(f"多维贫困指数 M0（k = {k:.2f}，自然断点）", f"Adjusted headcount M0 (k = {k:.2f},"
+              " natural breaks)"), handles=handles,
+    )  # fmt: skip
+    handles = plots.choropleth(
+        line, villages, "incidence_remaining", breaks=plots.INCIDENCE_BREAKS,
+        cmap=plots.QUANTITY_CMAPS["incidence"], percent=True, lang=lang,
     )  # fmt: skip
     below = villages["below_line"].fillna(False).astype(bool)
     villages[below].boundary.plot(ax=line, color="green", linewidth=2)
     designated = villages["designated"].fillna(False).astype(bool)
     villages[designated].boundary.plot(ax=line, color="black", linewidth=1, linestyle="--")
-    line.set_title(
-        t(
-            f"{year}年剩余贫困发生率（绿框：低于{exit_line:.0%}；虚线：省定贫困村）",
-            f"Remaining incidence {year} (green: under {exit_line:.0%}; dashed: designated)",
-        )
+    handles += [
+        Patch(facecolor="none", edgecolor="green", linewidth=2,
+              label=t(f"低于退出线{exit_line:.0%}", f"under the exit line of {exit_line:.0%}")),
+        Patch(facecolor="none", edgecolor="black", linewidth=1, linestyle="--",
+              label=t("省定贫困村", "designated village")),
+    ]  # fmt: skip
+    finish_map(
+        line, t(f"{year}年剩余贫困发生率", f"Remaining incidence {year}"), handles=handles
     )
-    for ax in axes:
-        finish_map(ax)
     m0.figure.suptitle(
         t(f"{place}（村界为近似）", f"{place} (approximate village boundaries)")
     )
@@ -443,13 +517,13 @@ def draw_exit_checks_map(
         count = points[column].fillna(0)
         big, small = points[count >= min_count], points[(count > 0) & (count < min_count)]
         ax.scatter(big.geometry.x + shift, big.geometry.y, s=60 * count[count >= min_count],
-                   color=colour, alpha=0.8, marker=marker, label=label)
+                   color=colour, alpha=0.8, marker=marker, label=label if len(big) else None)
         if len(small):
             ax.scatter(small.geometry.x + shift, small.geometry.y, s=60 * min_count,
                        facecolor="none", edgecolor=colour, marker=marker, linewidth=1.2,
                        label=f"{label} <{min_count}")
             hollow = True
-    ax.legend(loc="upper left", bbox_to_anchor=(0.0, 0.0), frameon=False)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)  # beside the map
     finish_map(
         ax, t(f"{year}年脱贫核查（村界为近似）", f"Exit checks {year} (approximate boundaries)")
     )

@@ -466,12 +466,17 @@ def show_banner(**inputs: str | Path | None) -> None:
     """Display the synthetic-data banner (Markdown) naming the synthetic inputs, if any.
 
     Under IPython the banner is displayed as Markdown; elsewhere it is printed.
-    Nothing is shown when no input is a file of the embedded dataset.
+    Nothing is shown when no input is a file of the embedded dataset. The figures the
+    notebook saves next carry the synthetic mark when one is
+    (:func:`fupin_analysis.plots.declare_synthetic`).
 
     Examples
     --------
     >>> show_banner(roster="no/such/file.xlsx", geography="")
     """
+    from . import plots  # plots imports this module
+
+    plots.declare_synthetic(synthetic_inputs(inputs))
     text = banner_text(**inputs)
     if text is not None:
         _display_markdown(text)

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 import matplotlib as mpl
 import matplotlib.font_manager as fm
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import patheffects
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     import pandas as pd
     from matplotlib.artist import Artist
     from matplotlib.patches import Patch
+    from matplotlib.text import Text
 
 __all__ = [
     "STYLE_PATH",
@@ -57,6 +60,16 @@ __all__ = [
     "scale_bar",
     "designated_handle",
     "finish_map",
+    "HALO",
+    "label_places",
+    "separate_labels",
+    "INCIDENCE_BREAKS",
+    "QUANTITY_CMAPS",
+    "class_breaks",
+    "choropleth",
+    "SYNTHETIC_MARK_GID",
+    "declare_synthetic",
+    "mark_synthetic",
     "unit_map",
     "CLUSTER_COLOURS",
     "SPOT_COLOURS",
@@ -263,6 +276,10 @@ def save_figure(
 ) -> list[Path]:
     """Save a figure deterministically, show it inline under IPython, then close it.
 
+    While the session's inputs include the embedded synthetic dataset
+    (:func:`declare_synthetic`, called by :func:`fupin_analysis.outputs.show_banner`),
+    the figure gets the synthetic mark in its lower right corner (:func:`mark_synthetic`).
+
     Parameters
     ----------
     fig : matplotlib.figure.Figure
@@ -290,6 +307,8 @@ def save_figure(
     ...     [p.name for p in save_figure(fig, "line", output_dir=tmp, prefix="nb")]
     ['nb__line.png']
     """
+    if _synthetic_inputs:
+        mark_synthetic(fig)
     paths = []
     if output_dir:
         paths = [figure_path(output_dir, prefix, name, fmt) for fmt in formats]
@@ -400,10 +419,12 @@ def finish_map(
     title: str | None = None,
     *,
     handles: Sequence[Artist] | None = None,
-    legend_loc: str = "lower right",
     fontsize: float = 7,
+    ncols: int = 2,
 ) -> None:
     """Finish a map in a metric CRS: title, no axes, north arrow, scale bar, legend.
+
+    The legend sits under the map, outside its axes, so that it never hides a village.
 
     Parameters
     ----------
@@ -413,10 +434,10 @@ def finish_map(
         The map's title (what and when).
     handles : sequence of matplotlib artists, optional
         Legend entries; no legend when empty.
-    legend_loc : str
-        Legend location.
     fontsize : float
         Legend font size.
+    ncols : int
+        Legend columns.
 
     Examples
     --------
@@ -433,7 +454,258 @@ def finish_map(
     north_arrow(ax)
     scale_bar(ax)
     if handles:
-        ax.legend(handles=list(handles), loc=legend_loc, fontsize=fontsize)
+        ax.legend(handles=list(handles), loc="upper center", bbox_to_anchor=(0.5, -0.01),
+                  fontsize=fontsize, ncols=min(ncols, len(handles)))  # fmt: skip
+
+
+#: White outline drawn around map labels, so that they read on any fill and boundary.
+HALO = [patheffects.withStroke(linewidth=2.2, foreground="white")]
+
+
+def label_places(
+    ax: Axes,
+    frame: gpd.GeoDataFrame,
+    *,
+    lang: str = "zh",
+    min_area: float = 0.0,
+    fontsize: float | None = None,
+) -> list[Text]:
+    """Name each unit of ``frame`` at a point inside it, with a white halo.
+
+    Call :func:`separate_labels` once the figure is complete to move colliding labels
+    apart (with a leader line to their unit).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    frame : geopandas.GeoDataFrame
+        Units with ``name`` (metric CRS).
+    lang : {"zh", "en"}
+        ``"en"`` romanises the names (:func:`village_label`).
+    min_area : float
+        Units smaller than this (m², e.g. urban communities) stay unlabelled.
+    fontsize : float, optional
+        Default 6.5 for Chinese names, 5.5 for pinyin.
+
+    Returns
+    -------
+    list of matplotlib.text.Text
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> frame = gpd.GeoDataFrame({"name": ["表田村"]}, geometry=[box(0, 0, 3000, 3000)],
+    ...                          crs="EPSG:4546")
+    >>> fig, ax = plt.subplots()
+    >>> [t.get_text() for t in label_places(ax, frame, lang="en")]
+    ['Biao Tian']
+    >>> plt.close(fig)
+    """
+    size = fontsize or (6.5 if lang == "zh" else 5.5)
+    shown = frame[frame.area > min_area] if min_area else frame
+    texts = []
+    for name, geometry in zip(shown["name"], shown.geometry, strict=True):
+        spot = geometry.representative_point()
+        texts.append(
+            ax.text(spot.x, spot.y, village_label(name, lang), ha="center", va="center",
+                    fontsize=size, path_effects=HALO, zorder=6)
+        )  # fmt: skip
+    return texts
+
+
+def separate_labels(fig: Figure, labels: dict[Axes, list[Text]]) -> None:
+    """Move overlapping labels apart (adjustText), a thin leader line to each moved one.
+
+    Lays the figure out first, so that the labels are moved at their final size.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> texts = [ax.text(0.5, 0.5, "甲村"), ax.text(0.5, 0.5, "乙村")]
+    >>> separate_labels(fig, {ax: texts})
+    >>> texts[0].get_position() != texts[1].get_position()
+    True
+    >>> plt.close(fig)
+    """
+    from adjustText import adjust_text
+
+    fig.canvas.draw()
+    for ax, texts in labels.items():
+        if len(texts) > 1:
+            adjust_text(
+                texts, ax=ax, expand=(1.15, 1.35), ensure_inside_axes=True,
+                arrowprops={"arrowstyle": "-", "color": "0.2", "lw": 0.5},
+            )  # fmt: skip
+
+
+#: Upper bounds of the incidence classes of every map, in every notebook: 2 % is the
+#: village exit line, 30 % the highest class (FACTS §5).
+INCIDENCE_BREAKS: tuple[float, ...] = (0.02, 0.05, 0.10, 0.15, 0.20, 0.30, 1.0)
+
+#: One colour map per quantity, in every notebook.
+QUANTITY_CMAPS: dict[str, str] = {"incidence": "OrRd", "M0": "YlOrBr", "return_rate": "PuRd"}
+
+
+def class_breaks(
+    values: Sequence[float], *, scheme: str = "fisher_jenks", k: int = 5
+) -> np.ndarray:
+    """Upper bounds of ``k`` classes of ``values`` by a mapclassify scheme.
+
+    Parameters
+    ----------
+    values : sequence of float
+        Missing values are left out.
+    scheme : str
+        A :func:`mapclassify.classify` scheme: ``"fisher_jenks"`` (natural breaks),
+        ``"quantiles"``, ``"equal_interval"`` …
+    k : int
+        Classes wanted (fewer when there are fewer distinct values).
+
+    Examples
+    --------
+    >>> class_breaks([0.1, 0.1, 0.2, 0.8, 0.9], k=2).tolist()
+    [0.2, 0.9]
+    """
+    import mapclassify
+
+    y = np.asarray([v for v in values if v == v], dtype=float)
+    with warnings.catch_warnings():  # mapclassify's note that numba would be faster
+        warnings.filterwarnings("ignore", message="Numba not installed")
+        return mapclassify.classify(y, scheme, k=min(k, len(np.unique(y)))).bins
+
+
+def _bound(value: float, percent: bool) -> str:
+    if percent:
+        return f"{value:.0%}" if round(value * 100, 6).is_integer() else f"{value:.1%}"
+    return f"{value:.2f}"
+
+
+def choropleth(
+    ax: Axes,
+    frame: gpd.GeoDataFrame,
+    column: str,
+    *,
+    breaks: Sequence[float],
+    cmap: str,
+    percent: bool = False,
+    lang: str = "zh",
+    edgecolor: str = "white",
+    linewidth: float = 0.5,
+) -> list[Patch]:
+    """Fill each unit by the class of its ``column``; the legend entries with class counts.
+
+    Classes are right-closed: class ``i`` holds ``breaks[i-1] < value <= breaks[i]``
+    (values above the last bound join the last class), so that a map's scale is set by
+    the breaks, not by one unit's extreme value.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    frame : geopandas.GeoDataFrame
+    column : str
+    breaks : sequence of float
+        Upper bounds of the classes (:data:`INCIDENCE_BREAKS`, :func:`class_breaks`).
+    cmap : str
+        A matplotlib colour map (:data:`QUANTITY_CMAPS`).
+    percent : bool
+        Bounds as percentages.
+    lang : {"zh", "en"}
+        Language of the "no data" entry.
+    edgecolor, linewidth
+        Unit boundaries.
+
+    Returns
+    -------
+    list of matplotlib.patches.Patch
+        One legend entry per class, ``"lower–upper (count)"``, plus "no data" when a unit
+        has none.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> frame = gpd.GeoDataFrame({"incidence": [0.01, 0.12, 0.15]},
+    ...     geometry=[box(i, 0, i + 1, 1) for i in range(3)], crs="EPSG:4546")
+    >>> fig, ax = plt.subplots()
+    >>> [h.get_label() for h in choropleth(ax, frame, "incidence", breaks=[0.02, 0.1, 0.2],
+    ...                                    cmap="OrRd", percent=True)]
+    ['≤ 2% (1)', '2%–10% (0)', '10%–20% (2)']
+    >>> plt.close(fig)
+    """
+    from matplotlib.patches import Patch
+
+    bounds = np.asarray(breaks, dtype=float)
+    values = frame[column].astype(float).to_numpy()
+    missing = np.isnan(values)
+    classes = np.minimum(np.searchsorted(bounds, values, side="left"), len(bounds) - 1)
+    palette = plt.get_cmap(cmap)(np.linspace(0.12, 1.0, len(bounds)))
+    no_data = (0.93, 0.93, 0.93, 1.0)
+    colours = [
+        no_data if gap else tuple(palette[c]) for c, gap in zip(classes, missing, strict=True)
+    ]
+    frame.plot(ax=ax, color=colours, edgecolor=edgecolor, linewidth=linewidth)
+    counts = np.bincount(classes[~missing], minlength=len(bounds))
+    shown = [_bound(bound, percent) for bound in bounds]
+    pairs = zip(shown[:-1], shown[1:], strict=True)
+    labels = [f"≤ {shown[0]}"] + [f"{lo}–{hi}" for lo, hi in pairs]
+    if percent and bounds[-1] >= 1 and len(bounds) > 1:
+        labels[-1] = f"> {_bound(bounds[-2], percent)}"
+    handles = [
+        Patch(facecolor=palette[i], edgecolor="grey", label=f"{label} ({counts[i]})")
+        for i, label in enumerate(labels)
+    ]
+    if missing.any():
+        text = translator(lang)("无数据", "no data")
+        handles.append(
+            Patch(facecolor=no_data, edgecolor="grey", label=f"{text} ({missing.sum()})")
+        )
+    return handles
+
+
+#: The ``gid`` of the synthetic mark's text, so that tests and readers can find it.
+SYNTHETIC_MARK_GID = "synthetic-mark"
+_synthetic_inputs: list[str] = []
+
+
+def declare_synthetic(names: Sequence[str]) -> None:
+    """Record which of the session's inputs are the embedded synthetic dataset.
+
+    :func:`fupin_analysis.outputs.show_banner` calls it with the names its banner lists
+    (empty for the user's own data); from then on :func:`save_figure` marks every figure.
+
+    Examples
+    --------
+    >>> declare_synthetic(["roster"])
+    >>> fig, ax = plt.subplots()
+    >>> _ = save_figure(fig, "x", output_dir="", prefix="nb")
+    >>> [t.get_text() for t in fig.texts if t.get_gid() == SYNTHETIC_MARK_GID] == [
+    ...     tr("合成数据") + " · synthetic data"]
+    True
+    >>> declare_synthetic([])
+    """
+    _synthetic_inputs[:] = list(names)
+
+
+def mark_synthetic(fig: Figure) -> Text:
+    """Write "合成数据 · synthetic data" in the figure's lower right corner (once).
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> mark_synthetic(fig) is mark_synthetic(fig), len(fig.texts)
+    (True, 1)
+    >>> plt.close(fig)
+    """
+    for text in fig.texts:
+        if text.get_gid() == SYNTHETIC_MARK_GID:
+            return text
+    return fig.text(
+        0.995, 0.005, tr("合成数据") + " · synthetic data", ha="right", va="bottom",
+        fontsize=8, color="#b2182b", gid=SYNTHETIC_MARK_GID,
+        bbox={"facecolor": "white", "edgecolor": "#b2182b", "boxstyle": "round,pad=0.25",
+              "linewidth": 0.6},
+    )  # fmt: skip
 
 
 def unit_map(
@@ -490,6 +762,7 @@ def unit_map(
     pts = points.to_crs(crs)
     designated = pts["designated"].astype(bool).to_numpy()
     fig, ax = plt.subplots(figsize=(8, 9))
+    texts = []
     handles = [
         Line2D([], [], marker="*", color="#D55E00", linestyle="", markersize=13,
                label=label("designated")),
@@ -508,8 +781,10 @@ def unit_map(
         for name, code, geom in zip(polys["name"], polys["code"], polys.geometry, strict=True):
             if code not in set(pts["code"]) and not geom.is_empty:
                 spot = geom.representative_point()
-                ax.annotate(tr(name, lang), (spot.x, spot.y), ha="center", fontsize=8,
-                            color="#666666", style="italic")  # fmt: skip
+                texts.append(
+                    ax.text(spot.x, spot.y, tr(name, lang), ha="center", fontsize=8,
+                            color="#666666", style="italic", path_effects=HALO)
+                )  # fmt: skip
         grey = {"edgecolor": "#8C8C8C"}
         handles += [
             Patch(facecolor="#F6D2B5", label=label("designated_area"), **grey),
@@ -517,10 +792,10 @@ def unit_map(
         ]
     pts[~designated].plot(ax=ax, marker="o", color="#0072B2", markersize=28, zorder=3)
     pts[designated].plot(ax=ax, marker="*", color="#D55E00", markersize=160, zorder=4)
-    for name, geom in zip(pts["name"], pts.geometry, strict=True):
-        ax.annotate(
-            tr(name, lang), (geom.x, geom.y), xytext=(4, 3), textcoords="offset points", fontsize=8
-        )
+    texts += [
+        ax.text(geom.x, geom.y, tr(name, lang), fontsize=8, path_effects=HALO, zorder=5)
+        for name, geom in zip(pts["name"], pts.geometry, strict=True)
+    ]
     ax.set_aspect("equal")
     ax.set(xticks=[], yticks=[], xlabel="", ylabel="")
     ax.grid(False)
@@ -532,6 +807,7 @@ def unit_map(
     scale_bar(ax)
     if note:
         fig.text(0.01, 0.005, tr(note, lang), fontsize=8, color="#555555", ha="left", va="bottom")
+    separate_labels(fig, {ax: texts})
     return fig
 
 
@@ -707,14 +983,11 @@ def moran_scatter_plot(
     ax.axhline(0, color="grey", lw=0.6)
     ax.axvline(0, color="grey", lw=0.6)
     significant = local[local["significant"].astype(bool)]
-    for name, z, lag in zip(significant["name"], significant["z"], significant["lag"], strict=True):
-        ax.annotate(
-            village_label(name, lang),
-            (z, lag),
-            fontsize=7,
-            xytext=(3, 3),
-            textcoords="offset points",
-        )
+    names = [
+        ax.text(z, lag, village_label(name, lang), fontsize=7, path_effects=HALO)
+        for name, z, lag in zip(significant["name"], significant["z"], significant["lag"],
+                                strict=True)
+    ]  # fmt: skip
     ax.set_xlabel(t("标准化发生率", "standardised rate"))
     ax.set_ylabel(t("邻村标准化发生率的均值（空间滞后）", "mean of neighbours (spatial lag)"))
     ax.set_title(title)
@@ -726,6 +999,8 @@ def moran_scatter_plot(
         ]
         + [Line2D([], [], color="black", lw=1, label=fitted)],
         loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
         fontsize=7,
     )
+    separate_labels(fig, {ax: names})
     return fig

@@ -17,6 +17,7 @@
 # provincial-designated poor villages (省定贫困村) of the township in the reference folder.*
 
 # %% tags=["parameters"]
+roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # roster for incidence; "" to leave out
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # village polygons; "" for points only
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # population; "" to leave out
 reference: str = ""  # reference folder (fupin init); "" for the embedded tables
@@ -24,16 +25,27 @@ min_count: int = 3  # disclosure threshold: smaller counts of people or househol
 output_dir: str = ""  # report run folder; "" writes nothing
 figure_prefix: str = "00_overview"  # prefix of saved figures and tables
 lang: str = "zh"  # label language: zh or en
+year: int = 2016  # incidence of the interactive map at the end of this year
+tiles: str = ""  # base map of the interactive map, e.g. "OpenStreetMap"; "" for none (offline)
 
 # %%
 from IPython.display import Markdown, display
 
-from fupin_analysis import findings, geo, inputs, outputs, plots
+from fupin_analysis import (
+    clean_roster,
+    findings,
+    geo,
+    inputs,
+    interactive_map,
+    outputs,
+    plots,
+    spatial,
+)
 from fupin_analysis.provenance import is_synthetic
 from fupin_analysis.reference import load_reference
 
 plots.use_style()
-outputs.show_banner(geography=geography, registry=registry)
+outputs.show_banner(roster=roster, geography=geography, registry=registry)
 ref = load_reference(reference)
 place = ref.place.short
 display(Markdown(findings.place_heading(ref)))
@@ -99,6 +111,31 @@ if polygons is None and points.empty:
 else:
     fig = plots.unit_map(points, polygons, title=title, lang=lang, note=note)
     _ = plots.save_figure(fig, "units_map", output_dir=output_dir, prefix=figure_prefix)
+
+# %% [markdown]
+# ## Interactive map
+#
+# For analysts who explore: pan, zoom and hover over a village for its population,
+# poor people and incidence at the end of `year` (counts under `min_count`, and the rates
+# computed from them, read <3). The villages are embedded in the page and there is no
+# base map unless `tiles` names one, so it opens without a connection to a tile server;
+# the same map is saved as `figures/00_overview__villages_map.html`.
+
+# %%
+rates = None
+if roster and not no_registry and polygons is not None:
+    clean = clean_roster(roster, reference=reference)
+    rates = spatial.incidence(clean.households, population, year)
+if polygons is None:
+    outputs.not_available("interactive map", no_geography, output_dir=output_dir,
+                          prefix=figure_prefix)  # fmt: skip
+else:
+    layer = interactive_map.village_layer(polygons, units, rates)
+    village_map = interactive_map.village_map(layer, lang=lang, tiles=tiles or None,
+                                              min_count=min_count)  # fmt: skip
+    _ = interactive_map.save_map(village_map, "villages_map", output_dir=output_dir,
+                                 prefix=figure_prefix)  # fmt: skip
+    display(interactive_map.as_html(village_map))
 
 # %% [markdown]
 # ## Reading it

@@ -63,30 +63,63 @@ def _legend(ax) -> list[str]:
     return [t.get_text() for t in ax.get_legend().get_texts()]
 
 
+def _outside(ax) -> bool:
+    """The axis legend lies wholly outside the map's axes (under it)."""
+    fig = ax.figure
+    fig.canvas.draw()
+    legend = ax.get_legend().get_window_extent()
+    return legend.y1 <= ax.get_window_extent().y0 + 1
+
+
+def _names(ax) -> list[str]:
+    return [t.get_text() for t in ax.texts if t.get_text() not in {"N", ""}]
+
+
 def test_incidence_maps_panels_labels_and_legend(rates):
     fig = maps.incidence_maps(rates, title="Incidence 2016", lang="en")
-    panels = fig.axes[:3]
+    panels = fig.axes
     assert [_title(ax) for ax in panels] == [
         "Incidence (raw)", "Empirical Bayes", "Spatial empirical Bayes",
     ]  # fmt: skip
     assert all(_finished(ax) for ax in panels)
     # villages over 2 km² are named (romanised in English), the small urban unit is not
     for ax in panels:
-        names = [t.get_text() for t in ax.texts if t.get_text() != "N"]
-        assert names == ["Biao Tian", "Li Jia", "Tie Po"]
-    assert _legend(panels[0]) == ["designated village"]
-    assert panels[1].get_legend() is None
-    colorbar = fig.axes[3]
-    assert colorbar.get_ylabel() == "incidence"
-    assert colorbar.get_ylim() == pytest.approx((0, 0.30))
+        assert sorted(_names(ax)) == ["Biao Tian", "Li Jia", "Tie Po"]
+    # the incidence classes of every notebook, each with its count in this panel
+    assert _legend(panels[0]) == [
+        "≤ 2% (1)", "2%–5% (1)", "5%–10% (0)", "10%–15% (0)", "15%–20% (1)", "20%–30% (1)",
+        "> 30% (0)", "designated village",
+    ]  # fmt: skip
+    assert _legend(panels[2])[:3] == ["≤ 2% (0)", "2%–5% (1)", "5%–10% (1)"]
+    assert all(_outside(ax) for ax in panels)
     assert fig.get_suptitle() == "Incidence 2016"
+    plt.close(fig)
+
+
+def test_incidence_maps_colour_by_the_shared_classes_not_the_largest_value(rates):
+    """One extreme village does not set the scale: 30 % and 90 % share the top colours."""
+    fig_a = maps.incidence_maps(rates, title="t", lang="en", columns=("incidence",))
+    extreme = rates.assign(incidence=[0.90, 0.20, 0.05, 0.02])
+    fig_b = maps.incidence_maps(extreme, title="t", lang="en", columns=("incidence",))
+    colours_a = fig_a.axes[0].collections[0].get_facecolor()
+    colours_b = fig_b.axes[0].collections[0].get_facecolor()
+    assert (colours_a[1:] == colours_b[1:]).all()  # the other villages keep their colour
+    plt.close(fig_a)
+    plt.close(fig_b)
+
+
+def test_map_labels_have_a_halo(rates):
+    fig = maps.incidence_maps(rates, title="t", lang="en")
+    labels = [t for t in fig.axes[0].texts if t.get_text() in {"Biao Tian", "Li Jia"}]
+    assert len(labels) == 2
+    assert all(t.get_path_effects() == plots.HALO for t in labels)
     plt.close(fig)
 
 
 def test_incidence_maps_in_chinese_label_with_the_cjk_font_or_pinyin(rates):
     fig = maps.incidence_maps(rates, title="t", lang="zh")
     assert _title(fig.axes[0]) == plots.tr("贫困发生率（原始）")
-    assert _legend(fig.axes[0]) == [plots.tr("省定贫困村")]
+    assert _legend(fig.axes[0])[-1] == plots.tr("省定贫困村")
     plt.close(fig)
 
 
@@ -116,6 +149,22 @@ def test_cluster_maps_legends_list_what_is_drawn(rates, local):
     assert _legend(gi) == ["hot spot", "not significant", "island", "designated village"]
     assert _title(gi) == "Getis-Ord Gi* hot spots (p < 0.05)"
     assert fig.get_suptitle() == "Clusters"
+    plt.close(fig)
+
+
+def test_cluster_maps_name_the_villages_and_keep_legends_off_the_map(rates, local):
+    fig = maps.cluster_maps(rates, local, alpha=0.05, title="Clusters", lang="en")
+    assert sorted(_names(fig.axes[0])) == ["Biao Tian", "Li Jia", "Tie Po"]
+    assert all(_outside(ax) for ax in fig.axes)
+    assert all(_legend(ax)[-1] == "designated village" for ax in fig.axes)
+    plt.close(fig)
+
+
+def test_exact_cluster_maps_legend_off_the_map(rates, local):
+    lisa = local.assign(significant_fdr=[True, False, False, False])
+    fig = maps.exact_cluster_maps(rates, {"incidence": lisa}, alpha=0.05, title="t", lang="en")
+    assert _outside(fig.axes[0])
+    assert sorted(_names(fig.axes[0])) == ["Biao Tian", "Li Jia", "Tie Po"]
     plt.close(fig)
 
 

@@ -56,6 +56,54 @@ def test_draw_rules_colours_refusals_and_labels_counts():
     assert ax.yaxis_inverted()
 
 
+def test_draw_rules_names_rules_in_chinese_for_zh_and_by_key_for_en():
+    rules = pd.DataFrame({"rule": ["id_mangled", "text_normalised"], "rows": [18, 1200],
+                          "refused": [True, False]})  # fmt: skip
+    fig, ax = plt.subplots()
+    mp.draw_rules(ax, rules, lang="zh")
+    assert _texts(ax.get_yticklabels()) == [
+        plots.tr("身份证号被Excel改写（拒收）"), plots.tr("文本规范化")
+    ]
+    fig, ax = plt.subplots()
+    mp.draw_rules(ax, rules, lang="en")
+    assert _texts(ax.get_yticklabels()) == ["id_mangled", "text_normalised"]
+
+
+def test_draw_village_evidence_names_evidence_in_chinese_for_zh():
+    evidence = pd.DataFrame({"assumed": [0, 200], "same_name": [15, 0]}, index=["李家村", "铁坡村"])
+    fig, ax = plt.subplots()
+    mp.draw_village_evidence(ax, evidence, lang="zh")
+    assert _legend(ax) == [plots.tr("推定对应"), plots.tr("同名")]
+
+
+def test_every_cleaning_rule_has_a_chinese_name():
+    from fupin_analysis.clean.rules import RULES
+
+    assert set(RULES) == set(mp.RULE_NAMES_ZH)
+
+
+def test_count_axes_have_integer_ticks():
+    evidence = pd.DataFrame({"same_name": [4, 5]}, index=["李家村", "铁坡村"])
+    fig, ax = plt.subplots()
+    mp.draw_village_evidence(ax, evidence, lang="en", min_count=1)
+    fig.canvas.draw()
+    ticks = ax.get_xticks()
+    assert len(ticks) > 1 and all(float(t).is_integer() for t in ticks)
+
+
+@pytest.mark.parametrize("men, women", [([40, 3], [5, 4]), ([3, 4], [25, 9]), ([7, 7], [7, 7])])
+def test_draw_pyramid_is_symmetric(men, women):
+    wide = pd.DataFrame({"男": men, "女": women}, index=["0-9", "10-19"])
+    fig, ax = plt.subplots()
+    mp.draw_pyramid(ax, wide, name="李家村", year=2016, lang="en")
+    fig.canvas.draw()
+    low, high = ax.get_xlim()
+    assert low == -high and high >= max(men + women)
+    ticks = [t for t in ax.get_xticks() if low <= t <= high]
+    assert sorted(ticks) == sorted(-t for t in ticks)  # the same ticks on both sides
+    assert all(float(t).is_integer() for t in ticks)
+
+
 def test_draw_rules_without_any_rule_says_so():
     empty = pd.DataFrame({"rule": [], "rows": [], "refused": []})
     fig, ax = plt.subplots()
@@ -135,15 +183,29 @@ def test_draw_m0_and_exit_line_outlines_units_under_the_line():
                              exit_line=0.03)
     m0, line = axes
     coloured = [c for c in m0.collections if isinstance(c, PatchCollection)]
-    assert np.ma.getdata(coloured[0].get_array()).tolist() == [0.1, 0.3]  # "c" has no data
+    grey = coloured[0].get_facecolor()[2]
+    assert to_hex(grey) == "#ededed"  # "c" has no data
+    # M0 by natural breaks, with class counts; "no data" listed
+    assert _legend(m0) == ["≤ 0.10 (1)", "0.10–0.30 (1)", "no data (1)"]
     outlines = [c for c in line.collections if isinstance(c, LineCollection)]
     green, dashed = outlines
     assert to_hex(green.get_colors()[0]) == "#008000" and len(green.get_segments()) == 1
     assert green.get_segments()[0][:, 0].max() == 1000  # unit "a"
     assert dashed.get_linestyle()[0][1] is not None and len(dashed.get_segments()) == 1
     assert dashed.get_segments()[0][:, 0].min() == 1000  # unit "b", designated
-    assert _title(m0) == "Adjusted headcount M0 (k = 0.40)"
-    assert _title(line) == "Remaining incidence 2016 (green: under 3%; dashed: designated)"
+    assert _title(m0) == "Adjusted headcount M0 (k = 0.40, natural breaks)"
+    assert _title(line) == "Remaining incidence 2016"
+    # the incidence classes and palette of notebook 03, every outline in the legend
+    assert _legend(line) == [
+        "≤ 2% (1)", "2%–5% (1)", "5%–10% (0)", "10%–15% (0)", "15%–20% (1)", "20%–30% (0)",
+        "> 30% (0)", "under the exit line of 3%", "designated village",
+    ]  # fmt: skip
+    fills = [c for c in line.collections if isinstance(c, PatchCollection)][0].get_facecolor()
+    palette = plt.get_cmap(plots.QUANTITY_CMAPS["incidence"])
+    assert to_hex(fills[0]) == to_hex(palette(0.12))
+    fig.canvas.draw()
+    for ax in axes:  # legends under the maps, not on them
+        assert ax.get_legend().get_window_extent().y1 <= ax.get_window_extent().y0 + 1
     for ax in axes:
         assert not ax.axison
         assert "N" in _texts(ax.texts)  # north arrow
@@ -170,9 +232,12 @@ def test_the_exit_checks_map_does_not_draw_small_counts_to_scale():
     drawn = [c for c in ax.collections if isinstance(c, PathCollection) and len(c.get_offsets())]
     assert [c.get_sizes().tolist() for c in drawn] == [[180.0], [180.0]]  # 2 and 1: as 3
     assert all(len(c.get_facecolor()) == 0 or c.get_facecolor()[0][3] == 0 for c in drawn)
-    assert _legend(ax) == ["false exits (size = households)", "false exits (size = households) <3",
-                           "eligible, not exited", "eligible, not exited <3"]  # fmt: skip
+    # nothing drawn to scale: no legend entry for it (it was a dot of size 0)
+    assert _legend(ax) == ["false exits (size = households) <3", "eligible, not exited <3"]
     assert "hollow: fewer than 3 households, size not to scale" in _texts(ax.texts)
+    fig.canvas.draw()  # the legend beside the map, clear of the note under it
+    legend = ax.get_legend().get_window_extent()
+    assert legend.x0 >= ax.get_window_extent().x1 - 1
 
 
 def test_draw_households_two_panels_with_labels():

@@ -168,7 +168,9 @@ def _tables(*names: str) -> list[str]:
 
 
 def _check_outputs_00_overview(out: Path, job_id: str) -> None:
-    assert _outputs(out, job_id) == {"figures": ["units_map.png"], "tables": _tables("units")}
+    assert _outputs(out, job_id) == {
+        "figures": ["units_map.png", "villages_map.html"], "tables": _tables("units")
+    }
     units = pd.read_csv(out / "tables" / f"{job_id}__units.csv", encoding="utf-8-sig")
     assert len(units) == 30
 

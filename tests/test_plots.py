@@ -254,3 +254,42 @@ def test_moran_scatter_plot_names_significant_villages_and_leaves_out_islands():
     np.testing.assert_allclose(line.get_ydata(), [intercept - slope, intercept + 1.5 * slope])
     assert _title(ax) == "Moran 2016"
     plt.close(fig)
+
+
+# --- the synthetic mark (issue 18) -------------------------------------------------------
+
+
+def _marks(fig) -> list[str]:
+    return [t.get_text() for t in fig.texts if t.get_gid() == plots.SYNTHETIC_MARK_GID]
+
+
+def test_figures_after_a_synthetic_banner_carry_the_mark(tmp_path):
+    from fupin_analysis import outputs
+    from fupin_analysis.reference import data_dir
+
+    plots.use_style()
+    outputs.show_banner(roster=data_dir() / "raw" / "zhaishi_roster_2016.xlsx")
+    try:
+        fig, ax = plt.subplots()
+        plots.save_figure(fig, "x", output_dir=tmp_path, prefix="nb")
+        assert _marks(fig) == [plots.tr("合成数据") + " · synthetic data"]
+        mark = next(t for t in fig.texts if t.get_gid() == plots.SYNTHETIC_MARK_GID)
+        assert mark.get_position() == (0.995, 0.005)  # the lower right corner
+    finally:
+        outputs.show_banner(roster="")
+    fig, ax = plt.subplots()
+    plots.save_figure(fig, "y", output_dir=tmp_path, prefix="nb")
+    assert _marks(fig) == []  # a user's own data is never marked
+
+
+def test_separate_labels_moves_overlapping_labels_apart():
+    plots.use_style()
+    fig, ax = plt.subplots()
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    texts = [ax.text(5, 5, name, path_effects=plots.HALO) for name in ("表田", "和团", "上翁")]
+    plots.separate_labels(fig, {ax: texts})
+    fig.canvas.draw()
+    boxes = [t.get_window_extent() for t in texts]
+    assert not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1 :])
+    plt.close(fig)
