@@ -997,7 +997,12 @@ def moran_scatter_plot(
             for key, colour in CLUSTER_COLOURS.items()
             if key != "island"
         ]
-        + [Line2D([], [], color="black", lw=1, label=fitted)],
+        + [
+            Line2D([], [], marker="o", linestyle="", markerfacecolor="white",
+                   markeredgecolor="black", markeredgewidth=1.5,
+                   label=t("省定贫困村（黑边）", "designated village (black edge)")),
+            Line2D([], [], color="black", lw=1, label=fitted),
+        ],  # fmt: skip
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
         fontsize=7,

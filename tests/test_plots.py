@@ -247,6 +247,7 @@ def test_moran_scatter_plot_names_significant_villages_and_leaves_out_islands():
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     slope, intercept = np.polyfit([1.5, -0.5, -1.0], [1.0, -0.2, -0.8], 1)
     assert legend == ["High-High", "Low-Low", "Low-High", "High-Low", "not significant",
+                      "designated village (black edge)",
                       f"least squares, slope {slope:.3f} (I = 0.500)"]  # fmt: skip
     # the least-squares line of the points drawn, across their range of z (islands out)
     line = ax.lines[0]
