@@ -90,6 +90,8 @@ NOT_COUNTS: frozenset[str] = frozenset(
         "arrangements", "strata", "smallest_stratum", "overlay_strata", "n_1", "n_2",
         "stratum_1", "stratum_2", "n", "islands", "permutations", "significant_seeds",
         "significant", "significant_fdr", "significant_bonferroni", "df",
+        # map features (the geography's cleaning), not people
+        "features",
     }
 )  # fmt: skip
 

@@ -28,6 +28,7 @@ from .reference import Reference, load_reference
 from .relocation import ScatteredSummary
 
 __all__ = [
+    "geography_cleaning",
     "NOT_AVAILABLE",
     "percent",
     "place_heading",
@@ -153,6 +154,37 @@ def units_reading(units: pd.DataFrame, *, polygons: bool = False) -> str:
             "file are approximations unless surveyed, drawn to show neighbourhood only."
         )
     return "\n".join(lines)
+
+
+def geography_cleaning(quality: pd.DataFrame) -> str:
+    """What cleaning did to the geography, from :func:`fupin_analysis.geo.clean_geography`'s
+    quality table (``layer``, ``rule``, ``rows``, ``action``).
+
+    Examples
+    --------
+    >>> q = pd.DataFrame({"layer": ["villages", "villages", "roads"],
+    ...     "rule": ["swapped_lonlat", "name_normalised", "empty_geometry"],
+    ...     "rows": [1, 0, 2], "action": ["swapped back", "normalised", "dropped"]})
+    >>> print(geography_cleaning(q))  # doctest: +NORMALIZE_WHITESPACE
+    Cleaning changed the geography: villages: swapped_lonlat 1 (swapped back);
+    roads: empty_geometry 2 (dropped).
+    >>> geography_cleaning(q.assign(rows=0))
+    'The geography needed no cleaning: every rule found 0 features.'
+    """
+    counted = quality[(quality["rows"] > 0) & (quality["rule"] != "multipart_feature")]
+    unchecked = quality.loc[quality["action"].str.startswith("not checked"), "rule"].unique()
+    note = (
+        f" Not checked: {', '.join(unchecked)} (the county's extent is unknown)."
+        if len(unchecked)
+        else ""
+    )
+    if counted.empty:
+        return "The geography needed no cleaning: every rule found 0 features." + note
+    done = "; ".join(
+        f"{layer}: " + ", ".join(f"{r.rule} {r.rows} ({r.action})" for r in rows.itertuples())
+        for layer, rows in counted.groupby("layer", sort=False)
+    )
+    return f"Cleaning changed the geography: {done}." + note
 
 
 def published_relocation(reference: Reference, year: int | None = None) -> str:

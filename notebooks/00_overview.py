@@ -21,6 +21,7 @@ roster: str = "../data/raw/zhaishi_roster_2016.xlsx"  # roster for incidence; ""
 geography: str = "../data/raw/zhaishi_geography.gpkg"  # village polygons; "" for points only
 registry: str = "../data/raw/zhaishi_village_registry_2016.csv"  # population; "" to leave out
 reference: str = ""  # reference folder (fupin init); "" for the embedded tables
+columns: str = ""  # header mapping (YAML: your header → column, as fupin clean --columns)
 min_count: int = 3  # disclosure threshold: smaller counts of people or households read <3
 output_dir: str = ""  # report run folder; "" writes nothing
 figure_prefix: str = "00_overview"  # prefix of saved figures and tables
@@ -113,6 +114,22 @@ else:
     _ = plots.save_figure(fig, "units_map", output_dir=output_dir, prefix=figure_prefix)
 
 # %% [markdown]
+# ## What cleaning did to the geography
+#
+# The geography is cleaned where it is read (`docs/geography.md`): empty and duplicate
+# features dropped, invalid ones made valid, longitude and latitude swapped back,
+# features outside the county flagged, codes and names checked against the reference
+# folder's units. `features` counts map features, not people.
+
+# %%
+if layers is not None:
+    geography_cleaning = layers.cleaning.rename(columns={"rows": "features"})
+    _ = outputs.save_table(geography_cleaning, "geography_cleaning", output_dir=output_dir,
+                           prefix=figure_prefix, min_count=min_count)  # fmt: skip
+    display(Markdown(findings.geography_cleaning(layers.cleaning)))
+    display(outputs.shown(geography_cleaning, "en", min_count=min_count))
+
+# %% [markdown]
 # ## Interactive map
 #
 # For analysts who explore: pan, zoom and hover over a village for its population,
@@ -124,7 +141,7 @@ else:
 # %%
 rates = None
 if roster and not no_registry and polygons is not None:
-    clean = clean_roster(roster, reference=reference)
+    clean = clean_roster(roster, reference=reference, columns=columns or None)
     rates = spatial.incidence(clean.households, population, year)
 if polygons is None:
     outputs.not_available("interactive map", no_geography, output_dir=output_dir,

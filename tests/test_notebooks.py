@@ -169,10 +169,16 @@ def _tables(*names: str) -> list[str]:
 
 def _check_outputs_00_overview(out: Path, job_id: str) -> None:
     assert _outputs(out, job_id) == {
-        "figures": ["units_map.png", "villages_map.html"], "tables": _tables("units")
+        "figures": ["units_map.png", "villages_map.html"],
+        "tables": _tables("geography_cleaning", "units"),
     }
     units = pd.read_csv(out / "tables" / f"{job_id}__units.csv", encoding="utf-8-sig")
     assert len(units) == 30
+    cleaning = pd.read_csv(out / "tables" / f"{job_id}__geography_cleaning.csv",
+                           encoding="utf-8-sig")  # fmt: skip
+    assert set(cleaning["layer"]) == {"villages", "seat", "roads", "sites", "hazards",
+                                      "scattered"}  # fmt: skip
+    assert (cleaning.loc[cleaning["rule"] != "multipart_feature", "features"] == 0).all()
 
 
 def _check_outputs_03_spatial_concentration(out: Path, job_id: str) -> None:
