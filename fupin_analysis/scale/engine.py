@@ -117,8 +117,13 @@ def _stage_file(
     from ..ingest import combine, load_columns
     from ..ingest.parts import read_parts
 
-    parts = read_parts([source], sheet=options["sheet"], encoding=options["encoding"],
-                       columns=load_columns(options["columns"]), categorical=frozenset())  # fmt: skip
+    parts = read_parts(
+        [source],
+        sheet=options["sheet"],
+        encoding=options["encoding"],
+        columns=load_columns(options["columns"]),
+        categorical=frozenset(),
+    )
     read = [p for p in parts if p.frame is not None]
     entries = [p.entry() for p in parts]
     if not read:
@@ -157,8 +162,12 @@ def _clean_partition(
     frame["source_file"] = frame["source_file"].astype("category")
     frame["source_sheet"] = frame["source_sheet"].astype("category")
     frame.attrs = {"sources": []}  # read_roster's frame: taken as it is
-    result = clean_roster(frame, reference_date=options["reference_date"],
-                          reference=options["reference"], exclude_persons=list(exclude))  # fmt: skip
+    result = clean_roster(
+        frame,
+        reference_date=options["reference_date"],
+        reference=options["reference"],
+        exclude_persons=list(exclude),
+    )
     folder = f"{partition_column(partition_by)}={key}"
     for table, mode in zip(TABLES, (0o644, 0o644, 0o600), strict=True):
         data = pa.Table.from_pandas(getattr(result, table), preserve_index=False)
@@ -174,9 +183,15 @@ def _clean_partition(
                      "partition": pa.array([key] * len(members)),
                      "order": pa.array(member_order, type=pa.int64())})  # fmt: skip
     _private_parquet(keys, Path(staging) / "_keys" / f"{key}.parquet", 0o600)
-    return {"partition": key, "rows": len(frame), "members": len(members),
-            "quarantined": len(result.quarantine), "excluded": len(exclude),
-            "quality": result.quality, "fingerprint": result.cleaning["salt_fingerprint"]}  # fmt: skip
+    return {
+        "partition": key,
+        "rows": len(frame),
+        "members": len(members),
+        "quarantined": len(result.quarantine),
+        "excluded": len(exclude),
+        "quality": result.quality,
+        "fingerprint": result.cleaning["salt_fingerprint"],
+    }
 
 
 def _losers(frame: pd.DataFrame) -> pd.DataFrame:

@@ -17,7 +17,6 @@ files): the cleaner keeps the earlier person and quarantines the later rows as
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
