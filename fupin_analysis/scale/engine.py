@@ -32,6 +32,7 @@ which is checked through its fingerprint.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import secrets
 import shutil
@@ -215,6 +216,8 @@ def _cluster(client: Any, workers: int, salt_file: Path | None) -> Iterator[Any]
     from distributed import Client, LocalCluster
 
     env = {"FUPIN_SALT_FILE": str(salt_file)} if salt_file else {}
+    # the shuffle's scheduler plugin logs each shuffle's start and end as warnings
+    logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
     trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": MALLOC_TRIM_THRESHOLD}
     with dask.config.set(trim), LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -393,7 +396,8 @@ def _write_tables(result, staged, options, salt, salt_fingerprint, partition_by)
         "sources.csv": defuse_frame(entries.reindex(columns=SOURCE_COLUMNS)).to_csv(index=False),
         "clean.json": json.dumps({
             "tool": f"{TOOL} (dask)", "version": __version__, **result.summary(),
-            "partition_by": partition_by, "partitions": result.partitions["partition"].tolist(),
+            "partition_by": partition_by,
+            "partition_keys": result.partitions["partition"].tolist(),
             "synthetic": options["synthetic"],
             "salt": "installation" if salt is None else "given",
             "salt_fingerprint": salt_fingerprint, "reference": options["reference"] or "",
