@@ -142,3 +142,34 @@ def test_bad_partition_kind_and_used_output_are_one_line(tmp_path, client):
     (tmp_path / "used" / "notes.txt").write_text("mine")
     with pytest.raises(FupinError, match="not an empty folder"):
         clean_partitioned(county, tmp_path / "used", client=client)
+
+
+def test_county_summary_known_answer(tmp_path, client):
+    """Two counties of hand-made households: counts by hand."""
+    from fupin_analysis.scale.aggregates import county_summary
+
+    headers = [*HEADERS[:8], "脱贫属性", "脱贫年度", "易地扶贫搬迁安置方式"]
+    common = ["绥宁县", "寨市乡", "李家村"]
+    rows = [  # 户编号, 姓名, 证件号码, 人数, 关系, 脱贫属性, 脱贫年度, 搬迁
+        ["4305272032030001", "甲", make_id("19700101", "111"), "2", "户主", "已脱贫", "2016", ""],
+        ["4305272032030001", "乙", make_id("19720101", "222"), "2", "配偶", "", "", ""],
+        ["4305272032030002", "丙", make_id("19600101", "331"), "1", "户主", "未脱贫", "", "集中安置"],
+        ["4305282032030001", "丁", make_id("19800101", "441"), "3", "户主", "已脱贫", "2015", ""],
+        ["4305282032030001", "戊", make_id("19820101", "552"), "3", "配偶", "", "", ""],
+        ["4305282032030001", "己", "4.30527E+17", "3", "之子", "", "", ""],
+    ]
+    lines = [",".join(headers)] + [",".join(common + r) for r in rows]
+    (tmp_path / "r.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    clean_partitioned(tmp_path / "r.csv", tmp_path / "out", client=client)
+    population = pd.DataFrame({"code": ["430527"], "population": [300]})
+    table = county_summary(tmp_path / "out", 2016, population).set_index("code")
+    columns = ["households", "people", "exited_households", "exited_people",
+               "relocated_households", "quarantined_persons"]  # fmt: skip
+    assert table.loc["430527", columns].tolist() == [2, 3, 1, 2, 1, 0]
+    assert table.loc["430528", columns].tolist() == [1, 2, 0, 0, 0, 1]
+    assert table.loc["43", columns].tolist() == [3, 5, 1, 2, 1, 1]
+    assert table.loc["430527", "incidence"] == pytest.approx(1.0)
+    assert pd.isna(table.loc["430528", "incidence"])
+    assert table.loc["430527", "exited_share"] == pytest.approx(2 / 3)
+    assert table.loc["43", "name"] == "湖南省" and table.loc["430527", "name"] == "绥宁县"
+    assert table["credit_households"].isna().all()  # no 小额信贷 column: unknown, not 0

@@ -192,6 +192,7 @@ def _clean_partition(
         "excluded": len(exclude),
         "quality": result.quality,
         "fingerprint": result.cleaning["salt_fingerprint"],
+        "fields": sorted(result.fields),
     }
 
 
@@ -362,7 +363,8 @@ def _run(client, sources, out, staging, partition_by, options, salt) -> Partitio
     partitions = pd.DataFrame([{k: r[k] for k in ("partition", "rows", "members", "quarantined",
                                                   "excluded")} for r in results])  # fmt: skip
     result = PartitionedClean(out, partitions, quality)
-    _write_tables(result, staged, options, salt, salt_fingerprint, partition_by)
+    fields = sorted({f for r in results for f in r["fields"]})
+    _write_tables(result, staged, options, salt, salt_fingerprint, partition_by, fields)
     return result
 
 
@@ -382,7 +384,7 @@ def _check(client, out: Path, results: list[dict], rows_in: pd.Series, salt_fp: 
                              "of another row over the partitions")  # fmt: skip
 
 
-def _write_tables(result, staged, options, salt, salt_fingerprint, partition_by) -> None:
+def _write_tables(result, staged, options, salt, salt_fingerprint, partition_by, fields) -> None:
     from .. import __version__
     from ..clean.outputs import TOOL
     from ..clean.result import SOURCE_COLUMNS
@@ -396,7 +398,7 @@ def _write_tables(result, staged, options, salt, salt_fingerprint, partition_by)
         "sources.csv": defuse_frame(entries.reindex(columns=SOURCE_COLUMNS)).to_csv(index=False),
         "clean.json": json.dumps({
             "tool": f"{TOOL} (dask)", "version": __version__, **result.summary(),
-            "partition_by": partition_by,
+            "fields": fields, "partition_by": partition_by,
             "partition_keys": result.partitions["partition"].tolist(),
             "synthetic": options["synthetic"],
             "salt": "installation" if salt is None else "given",
