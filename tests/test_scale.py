@@ -173,3 +173,19 @@ def test_county_summary_known_answer(tmp_path, client):
     assert table.loc["430527", "exited_share"] == pytest.approx(2 / 3)
     assert table.loc["43", "name"] == "湖南省" and table.loc["430527", "name"] == "绥宁县"
     assert table["credit_households"].isna().all()  # no 小额信贷 column: unknown, not 0
+
+
+def test_local_workers_get_the_malloc_threshold_and_the_salt_file(tmp_path):
+    from fupin_analysis.scale.engine import MALLOC_TRIM_THRESHOLD, local_client
+
+    salt_file = tmp_path / "salt"
+    salt_file.write_text("from-a-file\n")
+
+    def environ():
+        from fupin_analysis.salt import default_salt
+
+        return os.environ.get("MALLOC_TRIM_THRESHOLD_"), default_salt()
+
+    with local_client(1, salt_file) as c:
+        [(threshold, salt)] = c.run(environ).values()
+    assert (threshold, salt) == (str(MALLOC_TRIM_THRESHOLD), "from-a-file")

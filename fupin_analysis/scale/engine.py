@@ -53,7 +53,13 @@ from ..salt import default_salt, fingerprint
 from .partitions import partition_column, partition_keys
 from .quality import sum_quality
 
-__all__ = ["MALLOC_TRIM_THRESHOLD", "PartitionedClean", "TABLES", "clean_partitioned"]
+__all__ = [
+    "MALLOC_TRIM_THRESHOLD",
+    "PartitionedClean",
+    "TABLES",
+    "clean_partitioned",
+    "local_client",
+]
 
 #: The output datasets (``<out>/<table>/<partition_by>_code=<key>/part-0.parquet``).
 TABLES = ("members", "households", "quarantine")
@@ -213,6 +219,15 @@ def _cluster(client: Any, workers: int, salt_file: Path | None) -> Iterator[Any]
     if client is not None:
         yield client
         return
+    with local_client(workers, salt_file) as local:
+        yield local
+
+
+@contextmanager
+def local_client(workers: int = 2, salt_file: Path | None = None) -> Iterator[Any]:
+    """A client of a ``LocalCluster`` of ``workers`` processes (one thread each, no
+    memory limit, ``MALLOC_TRIM_THRESHOLD_`` set), closed at the end; its workers read
+    the salt from ``salt_file`` when given (else ``FUPIN_SALT`` or the installation's)."""
     import dask
     from distributed import Client, LocalCluster
 
