@@ -69,9 +69,15 @@ def _child(mode: str, files: list[str], workers: int) -> dict:
             result = clean_partitioned(files[1:], out, client=client)
             wall = time.perf_counter() - start
             workers_gb = sorted(client.run(_peak_gb).values())
-        return {"wall_s": wall, "rows": result.summary()["rows_read"], "cluster_start_s": started,
-                "worker_peak_gb": workers_gb, "client_peak_gb": _peak_gb(),
-                "partitions": result.summary()["partitions"]}  # fmt: skip
+        return {
+            "wall_s": wall,
+            "rows": result.summary()["rows_read"],
+            "cluster_start_s": started,
+            "worker_peak_gb": workers_gb,
+            "client_peak_gb": _peak_gb(),
+            "partitions": result.summary()["partitions"],
+            "steps_s": dict(result.seconds),
+        }
     finally:
         shutil.rmtree(out.parent, ignore_errors=True)
 
@@ -138,6 +144,7 @@ def main() -> None:
             "single_peak_gb": round(max(r["peak_gb"] for r in runs["single"]), 2),
             "worker_peak_gb": [round(g, 2) for g in runs["dask"][-1]["worker_peak_gb"]],
             "cluster_start_s": round(runs["dask"][-1]["cluster_start_s"], 1),
+            "dask_steps_s": runs["dask"][-1]["steps_s"],
             "load": [round(r["load"], 1) for m in runs.values() for r in m],
         }
         print(json.dumps(entry, ensure_ascii=False))

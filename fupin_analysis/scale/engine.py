@@ -37,9 +37,10 @@ import os
 import secrets
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -89,11 +90,15 @@ class PartitionedClean:
         ``excluded`` (persons found first in another partition).
     quality : pandas.DataFrame
         The quality table of the whole roster.
+    seconds : dict of str to float
+        Wall time of each step: ``stage``, ``clean``, ``global``, ``reclean``,
+        ``check``, ``write``.
     """
 
     out: Path
     partitions: pd.DataFrame
     quality: pd.DataFrame
+    seconds: Mapping[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
         """Row counts: ``rows_read``, ``members``, ``quarantined``, ``partitions``."""
@@ -347,6 +352,15 @@ def _run(client, sources, out, staging, partition_by, options, salt) -> Partitio
     import dask.dataframe as dd
 
     salt_fingerprint = _check_salt(client, salt)
+    seconds: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        seconds[name] = round(now - clock, 3)
+        clock = now
+
     staged = client.gather(client.map(
         _stage_file, sources, range(len(sources)), [str(staging)] * len(sources),
         partition_by=partition_by, options=options, pure=False))  # fmt: skip
@@ -354,6 +368,7 @@ def _run(client, sources, out, staging, partition_by, options, salt) -> Partitio
     names = [c for c in names if c not in _SOURCE] + _SOURCE
     rows_in = pd.Series([s["rows"] for s in staged]).apply(pd.Series).sum().astype("int64")
     keys = sorted(rows_in.index)
+    step("stage")
 
     def clean(partitions: list[str], exclude: Mapping[str, list[str]]) -> dict[str, dict]:
         futures = [client.submit(_clean_partition, key, str(staging), str(out), partition_by,
@@ -362,24 +377,29 @@ def _run(client, sources, out, staging, partition_by, options, salt) -> Partitio
         return {r["partition"]: r for r in client.gather(futures)}
 
     done = clean(keys, {})
+    step("clean")
     found = dd.read_parquet(str(staging / "_keys"))
     losers = found.shuffle("person_key").map_partitions(
         _losers, meta={"person_key": "str", "partition": "str"})
     losers = client.compute(losers).result()
     exclude = {k: g["person_key"].tolist() for k, g in losers.groupby("partition")}
+    step("global")
     if exclude:
         for table in TABLES:
             for key in exclude:
                 shutil.rmtree(out / table / f"{partition_column(partition_by)}={key}")
         done |= clean(sorted(exclude), exclude)
+    step("reclean")
     results = [done[k] for k in keys]
     _check(client, out, results, rows_in, salt_fingerprint)
+    step("check")
     quality = sum_quality([r["quality"] for r in results])
     partitions = pd.DataFrame([{k: r[k] for k in ("partition", "rows", "members", "quarantined",
                                                   "excluded")} for r in results])  # fmt: skip
-    result = PartitionedClean(out, partitions, quality)
+    result = PartitionedClean(out, partitions, quality, seconds)
     fields = sorted({f for r in results for f in r["fields"]})
     _write_tables(result, staged, options, salt, salt_fingerprint, partition_by, fields)
+    step("write")
     return result
 
 
