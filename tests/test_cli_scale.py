@@ -44,3 +44,14 @@ def test_bad_engine_options_are_one_line(tmp_path, capsys, extra, message):
 def test_province_options_need_households(tmp_path, capsys):
     assert main(["synth", "--out", str(tmp_path), "--counties", "3"]) == 2
     assert "give --households too" in capsys.readouterr().err
+
+
+def test_a_partitioned_folder_read_as_a_clean_folder_is_one_line(tmp_path, capsys):
+    from fupin_analysis.clean import clean_roster
+    from fupin_analysis.errors import RosterFormatError
+
+    main(["synth", "--out", str(tmp_path / "raw"), "--households", "60", "--counties", "2"])
+    [roster] = capsys.readouterr().out.split()
+    assert main(["clean", roster, "--engine", "dask", "--out", str(tmp_path / "out")]) == 0
+    with pytest.raises(RosterFormatError, match="a partitioned clean folder"):
+        clean_roster(tmp_path / "out")
