@@ -240,10 +240,20 @@ def local_client(workers: int = 2, salt_file: Path | None = None) -> Iterator[An
     # the shuffle's scheduler plugin logs each shuffle's start and end as warnings
     logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
     trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": MALLOC_TRIM_THRESHOLD}
-    with dask.config.set(trim), LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-        env=env, memory_limit=0,
-    ) as cluster, Client(cluster) as local:  # fmt: skip
+    # a variable of this process overrides that setting, and every nanny leaves its own
+    # value (65,536 by default) in this process: ours must be there while they spawn
+    before = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    os.environ["MALLOC_TRIM_THRESHOLD_"] = str(MALLOC_TRIM_THRESHOLD)
+    try:
+        with dask.config.set(trim):
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, env=env, memory_limit=0)  # fmt: skip
+    finally:
+        if before is None:
+            os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
+        else:
+            os.environ["MALLOC_TRIM_THRESHOLD_"] = before
+    with cluster, Client(cluster) as local:
         yield local
 
 
