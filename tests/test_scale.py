@@ -30,7 +30,8 @@ SOURCE = ["source_file", "source_sheet", "source_row"]
 def client():
     """Two local workers for the small tests, with the tests' salt as a secret."""
     with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, dashboard_address=None, env={"FUPIN_SALT": SALT}
+        n_workers=2, threads_per_worker=1, dashboard_address="127.0.0.1:0",
+        env={"FUPIN_SALT": SALT},
     ) as cluster, distributed.Client(cluster) as c:  # fmt: skip
         yield c
 

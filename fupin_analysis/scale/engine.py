@@ -247,7 +247,8 @@ def local_client(workers: int = 2, salt_file: Path | None = None) -> Iterator[An
     try:
         with dask.config.set(trim):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, env=env, memory_limit=0)  # fmt: skip
+                                   dashboard_address="127.0.0.1:0", env=env,
+                                   memory_limit=0)  # fmt: skip
     finally:
         if before is None:
             os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
