@@ -22,7 +22,16 @@ def _cmd_synth(args: argparse.Namespace) -> int:
     from . import synth
 
     seed = synth.DEFAULT_SEED if args.seed is None else args.seed
-    if args.households is not None:
+    province = (args.province, args.counties, args.duplicates, args.per_county)
+    if province != (None, None, None, False):
+        if args.households is None:
+            raise FupinError("--province, --counties, --duplicates and --per-county are of "
+                             "the scale mode: give --households too")  # fmt: skip
+        files = synth.write_province(
+            args.out, args.households, province=args.province or "43",
+            counties=args.counties or 10, duplicates=200 if args.duplicates is None
+            else args.duplicates, per_county=args.per_county, seed=seed)  # fmt: skip
+    elif args.households is not None:
         files = synth.write_scale(args.out, args.households, seed=seed)
     else:
         files = synth.write_dataset(args.out, seed=seed)
@@ -45,7 +54,45 @@ def _sources_lines(sources: list[dict]) -> list[str]:
     return lines
 
 
+def _clean_on_dask(args: argparse.Namespace) -> int:
+    """``fupin clean --engine dask``: partitioned cleaning (docs/scale.md)."""
+    try:
+        from distributed import Client
+
+        from .scale import clean_partitioned
+    except ImportError:
+        raise FupinError("--engine dask needs the scale extra: pip install "
+                         "'fupin_analysis[scale]'") from None  # fmt: skip
+    from .project import reference_folder
+
+    reference = reference_folder(args.reference) if args.reference else None
+    options = {"salt": args.salt, "reference": reference, "sheet": args.sheet,
+               "encoding": args.encoding, "columns": args.columns,
+               "partition_by": args.partition_by or "county"}  # fmt: skip
+    if args.scheduler is None:
+        result = clean_partitioned(args.input, args.out, **options)
+    else:
+        try:
+            client = Client(args.scheduler, timeout=10)
+        except (OSError, TimeoutError, ValueError) as exc:
+            raise FupinError(f"--scheduler {args.scheduler}: cannot connect ({exc})") from None
+        with client:
+            result = clean_partitioned(args.input, args.out, client=client, **options)
+    summary = result.summary()
+    print(f"{summary['rows_read']} rows read, {summary['members']} members, "
+          f"{summary['quarantined']} quarantined, in {summary['partitions']} partitions "
+          f"by {options['partition_by']} → {result.out}")  # fmt: skip
+    print(result.partitions.to_string(index=False))
+    return 0
+
+
 def _cmd_clean(args: argparse.Namespace) -> int:
+    if args.engine == "dask":
+        return _clean_on_dask(args)
+    if args.engine != "single":
+        raise FupinError(f"--engine {args.engine}: give single (default) or dask")
+    if args.scheduler is not None or args.partition_by is not None:
+        raise FupinError("--scheduler and --partition-by are options of --engine dask")
     from .clean import clean_roster, format_summary, write_outputs
     from .clean.state import read_raw
     from .project import reference_folder
@@ -202,6 +249,15 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="scale mode: write about this many households over many townships (CSV, parquet)",
     )
+    p.add_argument("--province", default=None,
+                   help="scale mode over the counties of this province (2 digits; default 43)")
+    p.add_argument("--counties", type=int, default=None,
+                   help="scale mode: spread the households over this many counties (default 10)")
+    p.add_argument("--duplicates", type=int, default=None,
+                   help="scale mode: cross-county duplicate persons planted per county "
+                   "(default 200)")
+    p.add_argument("--per-county", action="store_true",
+                   help="scale mode over counties: a CSV file per county")  # fmt: skip
     p.set_defaults(func=_cmd_synth)
 
     def roster_arguments(p: argparse.ArgumentParser) -> None:
@@ -242,6 +298,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--salt", default=None, help="salt of the pseudonymous keys")
     p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--engine", default="single",
+                   help="single (default: one process) or dask (partitioned, docs/scale.md)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="--engine dask: the Dask scheduler (default: 2 local workers)")
+    p.add_argument("--partition-by", default=None,
+                   help="--engine dask: county (default) or township, of the 户编号")  # fmt: skip
     p.set_defaults(func=_cmd_clean)
 
     p = sub.add_parser("report", help="run the report notebooks listed in a config")

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CONDA_NAME = {"matplotlib": "matplotlib-base"}
 #: Dependencies environment.yml installs with pip (published on PyPI only).
 PIP_ONLY = {"geodetector"}
-_REQ = re.compile(r"^\s*([A-Za-z0-9_.\-]+)\s*(>=\s*[\w.]+)?")
+_REQ = re.compile(r"^\s*([A-Za-z0-9_.\-]+)(?:\[[\w,]+\])?\s*(>=\s*[\w.]+)?")
 
 
 def _parse(spec: str) -> tuple[str, str | None]:
@@ -24,7 +24,8 @@ def _parse(spec: str) -> tuple[str, str | None]:
 
 def _pyproject() -> dict[str, str | None]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    specs = project["dependencies"] + project["optional-dependencies"]["dev"]
+    extras = project["optional-dependencies"]
+    specs = project["dependencies"] + extras["dev"] + extras["scale"]
     return dict(_parse(s) for s in specs)
 
 

@@ -52,7 +52,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -66,7 +66,7 @@ from .origin import describe
 from .outputs import clean_folder, format_summary, read_clean, write_outputs
 from .result import HOUSEHOLD_TABLE_COLUMNS, MEMBER_COLUMNS, CleanRoster
 from .rules import COLUMN_RULES, KEPT_RULES, ROW_RULES, RULES
-from .state import keep, read_raw, read_rows
+from .state import keep, person_keys, read_raw, read_rows
 from .tables import member_and_household_tables, quarantine_table
 from .values import parse_dates, parse_numbers, to_boolean, to_vocabulary
 
@@ -125,6 +125,7 @@ def clean_roster(
     encoding: str | None = None,
     reference: str | Path | Reference | None = None,
     columns: str | Path | Mapping | None = None,
+    exclude_persons: Collection[str] = (),
 ) -> CleanRoster:
     """Clean a roster: members, households, quarantine and the quality report.
 
@@ -154,6 +155,14 @@ def clean_roster(
         with (``fupin init`` writes one per township); default
         :func:`~fupin_analysis.reference.reference_dir` (``FUPIN_DATA_DIR`` or the
         embedded 寨市乡 tables).
+    exclude_persons : collection of str, optional
+        ``person_key`` values (made with the same ``salt``) of persons whose first
+        occurrence a global pass found in another part of the roster: every row of
+        theirs still kept when ``duplicate_person`` runs is quarantined as
+        ``duplicate_person`` (detail ``other_household``), as if the earlier occurrence
+        were in this input. This is how a roster cleaned in parts
+        (:func:`fupin_analysis.scale.clean_partitioned`) gets the result of cleaning it
+        whole. Default: none.
 
     Returns
     -------
@@ -184,6 +193,10 @@ def clean_roster(
     reference_date = "2016-12-31" if reference_date is None else reference_date
     raw = read_raw(raw_or_path, sheet, encoding, columns)
     rows = read_rows(raw, reference_date, folder)
+    salt_given = salt is not None
+    salt = salt if salt_given else default_salt()
+    if len(exclude_persons):
+        rows.elsewhere = person_keys(rows, salt).isin(set(exclude_persons)).to_numpy()
     for rule in ROW_RULES:  # normalise; refuse, in order of precedence; count matches
         rule(rows)
     kept = keep(rows)  # the kept rows, their fields parsed once per distinct text
@@ -191,8 +204,6 @@ def clean_roster(
         rule(kept)
     for rule in COLUMN_RULES:
         rule(rows)
-    salt_given = salt is not None
-    salt = salt if salt_given else default_salt()
     members, households = member_and_household_tables(kept, salt)
     result = CleanRoster(
         members,

@@ -353,6 +353,12 @@ def read_clean(folder: str | Path) -> CleanRoster:
             f"{given}: not a clean output folder (no {MARKER}; see fupin clean)"
         )
     meta = _read_marker(found)
+    if meta.get("tool") == f"{TOOL} (dask)":
+        raise RosterFormatError(
+            f"{found}: a partitioned clean folder (fupin clean --engine dask): read its "
+            "datasets members/, households/ with pandas, pyarrow, Dask or DuckDB, or "
+            "fupin_analysis.scale.county_summary (docs/scale.md)"
+        )
     if meta.get("tool") != TOOL:
         raise RosterFormatError(f"{found / MARKER}: not written by fupin clean")
     tables = {name: _read_table(found, name) for name in CLEAN_FILES if name != "clean"}

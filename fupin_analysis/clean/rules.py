@@ -81,9 +81,16 @@ __all__ = [
 
 
 def _counts(series: pd.Series) -> str:
-    """``value: count`` of each value, most frequent first, joined by ``; ``."""
-    vc = series.value_counts()
+    """``value: count`` of each value, most frequent first (ties in the order of the
+    values, so that counts of parts of a roster add up to the same text), joined by
+    ``; ``."""
+    vc = _by_count(series.value_counts())
     return "; ".join(f"{k}: {v}" for k, v in vc.items() if v)
+
+
+def _by_count(counts: pd.Series) -> pd.Series:
+    """``counts`` most first, ties in the order of their index."""
+    return counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
 
 
 # --- normalising -------------------------------------------------------------------------
@@ -471,7 +478,7 @@ def unknown_village(rows: Rows) -> None:
                             dtype=object)
         suggestions = per_name[rows.villages.name]
     refused = rows.refuse(unknown, "unknown_village", lambda new: suggestions[new])
-    counts = names[refused].astype("str").fillna("(empty)").value_counts()
+    counts = _by_count(names[refused].astype("str").fillna("(empty)").value_counts())
     by_name = dict(zip(names[refused].astype("str").fillna("(empty)"), suggestions[refused],
                        strict=True))
     rows.quality.add(
@@ -487,7 +494,11 @@ def duplicate_person(rows: Rows) -> None:
     ``other_household`` or ``same_household``).
 
     The same valid identity number, however spelled (lowercase x, Excel's apostrophe),
-    is the same person; the first occurrence among the rows still kept stays. Which copy
+    is the same person; the first occurrence among the rows still kept stays ("first" in
+    the order rows are read: files as given, sheets in workbook order, rows in sheet
+    order). The persons of ``rows.elsewhere`` (found first in another part of the roster,
+    see ``clean_roster(exclude_persons=…)``) have no first occurrence here: all their rows
+    go, as ``other_household``. Which copy
     is right is not decided from the other cells: the later copies go to quarantine for a
     person to look at. A repeat is not a person: ``counts_as_person`` is False.
 
@@ -508,6 +519,10 @@ def duplicate_person(rows: Rows) -> None:
     first_household = pd.Series(household[candidates]).groupby(codes.to_numpy()).transform("first")
     other_household = np.zeros(len(rows.reason), dtype=bool)
     other_household[candidates] = first_household.to_numpy() != household[candidates]
+    if rows.elsewhere is not None:  # first found in another part of the roster
+        elsewhere = rows.elsewhere & (rows.reason == 0)
+        repeat |= elsewhere
+        other_household |= elsewhere
     rows.refuse(
         repeat,
         "duplicate_person",

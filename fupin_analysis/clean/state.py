@@ -40,6 +40,7 @@ from .. import idcard
 from ..ingest import SOURCE_COLUMNS, read_roster, roster_frame
 from ..reference import reference_dir, resolve_village_names
 from ..schema import REASONS, distinct_categorical_dtype, normalize_values
+from .keys import keyed_hash
 from .values import (
     HOUSEHOLD_FIELDS,
     MEMBER_FIELDS,
@@ -234,6 +235,10 @@ class Rows:
         the head's row.
     quality : Quality
         The quality table, one row per rule run so far.
+    elsewhere : numpy.ndarray or None
+        bool: the row's person was found first in another part of the roster (the
+        ``exclude_persons`` of :func:`~fupin_analysis.clean.clean_roster`); ``None`` when
+        none was given.
     """
 
     raw: pd.DataFrame
@@ -252,6 +257,7 @@ class Rows:
     villages: Villages | None = None
     filled: dict[str, np.ndarray] = field(default_factory=dict)
     quality: Quality = field(default_factory=Quality)
+    elsewhere: np.ndarray | None = None
 
     def refuse(
         self,
@@ -544,6 +550,25 @@ def read_rows(
         reason=np.zeros(n, dtype=np.int8),
         detail=np.full(n, "", dtype=object),
     )
+
+
+def person_keys(rows: Rows, salt: str) -> pd.Series:
+    """Per row, the ``person_key`` its identity number would get (missing where the
+    number is not valid): the same key as in ``members``.
+
+    Examples
+    --------
+    >>> rows = read_rows(pd.DataFrame({"village": ["李家村"] * 2, "household_id": ["001"] * 2,
+    ...     "id_number": ["430527199001011237", "4.30527E+17"], "source_row": [4, 5]}))
+    >>> keys = person_keys(rows, "doc")
+    >>> keys.str.len().tolist(), keys.isna().tolist()
+    ([16.0, nan], [False, True])
+    """
+    valid = rows.identity.checked.number >= 0
+    ids = pd.Series(rows.identity.checked.id_number.filter(pa.array(valid)).to_pandas())
+    keys = pd.Series(pd.NA, index=rows.raw.index, dtype="str")
+    keys[valid] = keyed_hash(ids, salt, "person").to_numpy()
+    return keys
 
 
 def _with_sources(raw: pd.DataFrame) -> pd.DataFrame:

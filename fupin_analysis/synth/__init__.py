@@ -35,6 +35,7 @@ import json
 from dataclasses import fields
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -97,6 +98,7 @@ __all__ = [
     "true_panel",
     "write_panel",
     "write_scale_panel",
+    "write_province",
     "EXPORT_DATE",
     "FIRST_DATA_ROW",
     "HEAD_ONLY_FIELDS",
@@ -395,6 +397,85 @@ def write_scale(out: str | Path, households: int, seed: int = DEFAULT_SEED) -> l
     meta = {b"synthetic": b"true", b"generator": f"fupin_analysis.synth seed={seed}".encode()}
     pq.write_table(table.replace_schema_metadata(meta), parquet_path, compression="zstd")
     return [csv_path, parquet_path]
+
+
+def write_province(
+    out: str | Path,
+    households: int,
+    *,
+    province: str = "43",
+    counties: int = 10,
+    duplicates: int = 200,
+    per_county: bool = False,
+    seed: int = DEFAULT_SEED,
+) -> list[Path]:
+    """Scale mode over many counties: ``households`` households spread over the first
+    ``counties`` counties of ``province`` (:mod:`.province`), with ``duplicates``
+    planted cross-county duplicate persons per county after the first, written county by
+    county in bounded memory.
+
+    Writes ``province_<province>_<households>.csv`` (one file), or with ``per_county``
+    ``province_<province>_<households>/<county code>.csv`` (a file per county): UTF-8,
+    title and export-date lines, then the headers of the embedded roster.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from fupin_analysis.provenance import is_synthetic
+    >>> [path] = write_province(tempfile.mkdtemp(), 60, counties=3, duplicates=2)
+    >>> path.name, is_synthetic(path)
+    ('province_43_60.csv', True)
+    >>> paths = write_province(tempfile.mkdtemp(), 60, counties=3, per_county=True)
+    >>> [p.name for p in paths]
+    ['430102.csv', '430103.csv', '430104.csv']
+    """
+    import pyarrow.csv as pacsv
+
+    from .province import province_rosters
+
+    if households < counties or counties < 1:
+        raise FupinError(f"fupin synth --households {households} --counties {counties}: "
+                         "give at least one household per county")  # fmt: skip
+    out = Path(out)
+    folder = out / f"province_{province}_{households}"
+    (folder if per_county else out).mkdir(parents=True, exist_ok=True)
+    shares = np.diff(np.linspace(0, households, counties + 1).round().astype(int))
+    rosters = province_rosters(province, counties, int(shares.max()), duplicates, seed)
+    paths: list[Path] = []
+    writer = None
+    try:
+        for (code, table), n in zip(rosters, shares, strict=True):
+            table = table.slice(0, _rows_of_households(table, int(n)))
+            table = table.rename_columns(roster_headers())
+            if per_county or writer is None:
+                path = folder / f"{code}.csv" if per_county else out / (folder.name + ".csv")
+                if writer is not None:
+                    writer.close()
+                handle = path.open("wb")
+                handle.write(f"{TITLE}\n{EXPORT_ROW}\n".encode())
+                writer = _CsvFile(handle, pacsv.CSVWriter(handle, table.schema))
+                paths.append(path)
+            writer.csv.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    return paths
+
+
+class _CsvFile:
+    def __init__(self, handle, csv) -> None:
+        self.handle, self.csv = handle, csv
+
+    def close(self) -> None:
+        self.csv.close()
+        self.handle.close()
+
+
+def _rows_of_households(table, households: int) -> int:
+    """Rows of the first ``households`` households of ``table`` (rows are by household)."""
+    ids = table.column("household_id").to_numpy(zero_copy_only=False)
+    new = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    return int(new[households]) if households < len(new) else len(ids)
 
 
 def write_scale_panel(out: str | Path, households: int, seed: int = DEFAULT_SEED) -> list[Path]:
