@@ -34,7 +34,7 @@ import pandas as pd
 from .disclosure import DEFAULT_THRESHOLD, protect, rule_text
 from .errors import ConfigError, FupinError, PrivacyError
 from .excel import defuse, defuse_frame, repeatable_xlsx, text_cells
-from .provenance import synthetic_inputs
+from .provenance import declare_synthetic, synthetic_inputs
 from .schema import PII_COLUMNS, column
 
 __all__ = [
@@ -468,15 +468,13 @@ def show_banner(**inputs: str | Path | None) -> None:
     Under IPython the banner is displayed as Markdown; elsewhere it is printed.
     Nothing is shown when no input is a file of the embedded dataset. The figures the
     notebook saves next carry the synthetic mark when one is
-    (:func:`fupin_analysis.plots.declare_synthetic`).
+    (:func:`fupin_analysis.provenance.declare_synthetic`).
 
     Examples
     --------
     >>> show_banner(roster="no/such/file.xlsx", geography="")
     """
-    from . import plots  # plots imports this module
-
-    plots.declare_synthetic(synthetic_inputs(inputs))
+    declare_synthetic(synthetic_inputs(inputs))
     text = banner_text(**inputs)
     if text is not None:
         _display_markdown(text)

@@ -39,6 +39,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .outputs import figure_path
+from .provenance import declared_synthetic
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -68,7 +69,6 @@ __all__ = [
     "class_breaks",
     "choropleth",
     "SYNTHETIC_MARK_GID",
-    "declare_synthetic",
     "mark_synthetic",
     "unit_map",
     "CLUSTER_COLOURS",
@@ -277,7 +277,8 @@ def save_figure(
     """Save a figure deterministically, show it inline under IPython, then close it.
 
     While the session's inputs include the embedded synthetic dataset
-    (:func:`declare_synthetic`, called by :func:`fupin_analysis.outputs.show_banner`),
+    (:func:`fupin_analysis.provenance.declare_synthetic`, called by
+    :func:`fupin_analysis.outputs.show_banner`),
     the figure gets the synthetic mark in its lower right corner (:func:`mark_synthetic`).
 
     Parameters
@@ -307,7 +308,7 @@ def save_figure(
     ...     [p.name for p in save_figure(fig, "line", output_dir=tmp, prefix="nb")]
     ['nb__line.png']
     """
-    if _synthetic_inputs:
+    if declared_synthetic():
         mark_synthetic(fig)
     paths = []
     if output_dir:
@@ -665,26 +666,6 @@ def choropleth(
 
 #: The ``gid`` of the synthetic mark's text, so that tests and readers can find it.
 SYNTHETIC_MARK_GID = "synthetic-mark"
-_synthetic_inputs: list[str] = []
-
-
-def declare_synthetic(names: Sequence[str]) -> None:
-    """Record which of the session's inputs are the embedded synthetic dataset.
-
-    :func:`fupin_analysis.outputs.show_banner` calls it with the names its banner lists
-    (empty for the user's own data); from then on :func:`save_figure` marks every figure.
-
-    Examples
-    --------
-    >>> declare_synthetic(["roster"])
-    >>> fig, ax = plt.subplots()
-    >>> _ = save_figure(fig, "x", output_dir="", prefix="nb")
-    >>> [t.get_text() for t in fig.texts if t.get_gid() == SYNTHETIC_MARK_GID] == [
-    ...     tr("合成数据") + " · synthetic data"]
-    True
-    >>> declare_synthetic([])
-    """
-    _synthetic_inputs[:] = list(names)
 
 
 def mark_synthetic(fig: Figure) -> Text:

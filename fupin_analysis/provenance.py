@@ -26,7 +26,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["is_synthetic", "synthetic_inputs"]
+__all__ = ["is_synthetic", "synthetic_inputs", "declare_synthetic", "declared_synthetic"]
 
 
 def is_synthetic(path: str | Path) -> bool:
@@ -107,3 +107,28 @@ def synthetic_inputs(inputs: Mapping[str, str | Path | None]) -> list[str]:
     []
     """
     return [name for name, path in inputs.items() if path and is_synthetic(path)]
+
+
+_declared: list[str] = []
+
+
+def declare_synthetic(names: list[str]) -> None:
+    """Record which of this session's inputs are the embedded synthetic dataset.
+
+    :func:`fupin_analysis.outputs.show_banner` declares the names its banner lists (none
+    for the user's own data); :func:`fupin_analysis.plots.save_figure` then marks every
+    figure it saves.
+
+    Examples
+    --------
+    >>> declare_synthetic(["roster"]); declared_synthetic()
+    ('roster',)
+    >>> declare_synthetic([]); declared_synthetic()
+    ()
+    """
+    _declared[:] = list(names)
+
+
+def declared_synthetic() -> tuple[str, ...]:
+    """The inputs :func:`declare_synthetic` last recorded as synthetic."""
+    return tuple(_declared)
