@@ -6,8 +6,7 @@ the analysis functions behind the project's notebooks. See ``docs/architecture.m
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
-
+from ._version import __version__
 from .clean import CleanRoster, clean_roster
 from .errors import (
     ConfigError,
@@ -18,11 +17,6 @@ from .errors import (
     RosterFormatError,
 )
 from .ingest import read_roster
-
-try:
-    __version__ = version("fupin_analysis")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0+unknown"
 
 __all__ = [
     "__version__",

@@ -39,8 +39,8 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from . import __version__
 from . import reference as reference_tables
+from ._version import __version__
 from .divisions import Division, find_division, village_units
 from .errors import FupinError
 from .report import load_config

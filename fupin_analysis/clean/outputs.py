@@ -40,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._version import __version__
 from ..errors import FupinError, RosterFormatError
 from ..excel import FORMULA_STARTS, defuse, defuse_frame
 from ..salt import default_salt, fingerprint, salt_file
@@ -125,8 +126,6 @@ def _write_text(text: str, path: Path) -> None:
 
 
 def _marker(result: CleanRoster) -> dict[str, Any]:
-    from .. import __version__
-
     summary = dict(zip(result.summary()["item"], result.summary()["value"], strict=True))
     return {
         "tool": TOOL,

@@ -49,6 +49,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .._version import __version__
 from ..errors import FupinError
 from ..salt import default_salt, fingerprint
 from .partitions import partition_column, partition_keys
@@ -431,7 +432,6 @@ def _check(client, out: Path, results: list[dict], rows_in: pd.Series, salt_fp: 
 
 
 def _write_tables(result, staged, options, salt, salt_fingerprint, partition_by, fields) -> None:
-    from .. import __version__
     from ..clean.outputs import TOOL
     from ..clean.result import SOURCE_COLUMNS
     from ..excel import defuse_frame
