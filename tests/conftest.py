@@ -163,20 +163,27 @@ def html_tables(page: Path) -> list[list[list[str]]]:
     return [table for table in parser.tables if table]
 
 
+def _headers(name: str) -> tuple[str, str]:
+    from fupin_analysis import presentation
+
+    return presentation.label(name, "zh"), presentation.label(name, "en")
+
+
 def small_counts_shown(page: Path, threshold: int) -> list[str]:
     """Cells of a page's tables that show a count of 1..threshold-1 people or households.
 
     A column counts people or households when its header is in
-    ``disclosure.COUNT_COLUMNS`` or is the Chinese header the notebooks give such a
-    column; in a long table (``item``/``measure``/``figure`` and ``value``) a row whose
-    measure is in ``disclosure.COUNT_MEASURES``.
+    ``disclosure.COUNT_COLUMNS`` or is a header (Chinese or English) the column
+    catalogue gives such a column; in a long table (``item``/``measure``/``figure`` and
+    ``value``, by name or header) a row whose measure is in ``disclosure.COUNT_MEASURES``.
     """
-    from fupin_analysis import disclosure, indicators, relocation, spatial
+    from fupin_analysis import disclosure, presentation
 
     counts = set(disclosure.COUNT_COLUMNS)
-    for headers in (indicators.HEADERS_ZH, spatial.INCIDENCE_HEADERS_ZH, relocation.HEADERS_ZH):
-        counts |= {zh for name, zh in headers.items() if name in disclosure.COUNT_COLUMNS}
-    counts |= {"行数", "其中真实人员"}
+    for name in disclosure.COUNT_COLUMNS:
+        counts |= {presentation.label(name, "zh"), presentation.label(name, "en")}
+    measures = {h for m in ("item", "measure", "figure") for h in (m, *_headers(m))}
+    values = {"value", *_headers("value")}
 
     def small(text: str) -> bool:
         try:
@@ -188,9 +195,8 @@ def small_counts_shown(page: Path, threshold: int) -> list[str]:
     found = []
     for table in html_tables(page):
         header = table[0]
-        measure = next((header.index(m) for m in ("item", "measure", "figure") if m in header),
-                       None)  # fmt: skip
-        value = header.index("value") if "value" in header else None
+        measure = next((j for j, h in enumerate(header) if h in measures), None)
+        value = next((j for j, h in enumerate(header) if h in values), None)
         for row in table[1:]:
             for j, cell in enumerate(row):
                 if j < len(header) and header[j] in counts and small(cell):
