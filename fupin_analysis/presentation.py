@@ -16,6 +16,7 @@ flag      yes or no                              ``是`` / ``yes``  text
 code      an administrative or site code         as it is         text
 name      a place name                           as it is         text
 text      words, wrapped, never cut              as it is         text
+key       a key for code (``township_population``)  not shown     text
 ========  =====================================  ===============  ==============
 
 ``precision`` is the number of decimals of a share (as a percentage) or a number; a
@@ -75,7 +76,7 @@ __all__ = [
 
 #: The kinds of column, as the module docstring describes them.
 KINDS: tuple[str, ...] = ("count", "share", "number", "money", "year", "flag", "code", "name",
-                          "text")  # fmt: skip
+                          "text", "key")  # fmt: skip
 _NUMERIC = frozenset({"count", "share", "number", "money", "year"})
 _MISSING = "–"
 _FLAGS = {"zh": ("是", "否"), "en": ("yes", "no")}
@@ -330,7 +331,8 @@ def html_table(
     """A table as a page shows it: HTML through the pandas Styler.
 
     No index column; headers of ``lang`` from the catalogue; numbers written by
-    :func:`cell_text` and right-aligned; text wrapped, never cut; every row shown. The
+    :func:`cell_text` and right-aligned; text wrapped, never cut; every row shown;
+    columns of kind ``key`` (identifiers for code) left out. The
     HTML is the same for the same table (no random ids). ``headers_zh`` labels the
     columns the catalogue lacks (:func:`describe`).
 
@@ -345,8 +347,10 @@ def html_table(
     True
     """
     table = displayed(frame)
-    columns = {c: describe(c, table[c], headers_zh) for c in table.columns}
     _report_unlabelled(unlabelled(c for c in table.columns if str(c)))
+    columns = {c: describe(c, table[c], headers_zh) for c in table.columns}
+    if any(col.kind != "key" for col in columns.values()):
+        columns = {c: col for c, col in columns.items() if col.kind != "key"}
     shares = _share_rows(table)
     text = pd.DataFrame(
         {
