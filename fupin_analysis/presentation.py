@@ -223,6 +223,8 @@ def cell_text(value: object, column: Column, lang: str = "zh", *, share: bool = 
     ('2016', '24.0%')
     >>> cell_text(0.0001, describe("p_sim")), cell_text(30.0, describe("value"))
     ('0.0001', '30')
+    >>> cell_text(5.4e-12, describe("value")), cell_text(-2e-9, describe("value"))
+    ('<0.001', '>-0.001')
     """
     if value is None or (not isinstance(value, str) and _missing(value)):
         return _MISSING
@@ -239,8 +241,11 @@ def cell_text(value: object, column: Column, lang: str = "zh", *, share: bool = 
         return f"{number:.0f}"
     if kind in ("count", "money") or number == round(number):
         return f"{number:,.0f}"
-    if abs(number) < 10 ** -column.precision:
-        return f"{number:.2g}"  # a p-value of 0.0001 is not 0.000
+    smallest = f"{10.0 ** -column.precision:.{column.precision}f}"
+    if 0 < number < 10 ** -column.precision:
+        return f"<{smallest}"  # a p-value of 5e-12 is not 0.000
+    if 0 > number > -(10 ** -column.precision):
+        return f">-{smallest}"
     return f"{number:,.{column.precision}f}"
 
 

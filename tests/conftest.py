@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -244,3 +245,80 @@ def panel_truth() -> pd.DataFrame:
     truth["person_key"] = keyed_hash(truth["true_id_number"], PANEL_SALT, "person")
     truth["household_key"] = keyed_hash(truth["true_household_id"], PANEL_SALT, "household")
     return truth
+
+
+class _PageCheck(HTMLParser):
+    """What a reader must never see in a page: stderr blocks, index columns, raw values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stderr_blocks = 0
+        self.index_columns = 0
+        self.raw_cells: list[str] = []
+        self._section: str | None = None
+        self._first_in_row = False
+        self._fupin = False
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        values = dict(attrs)
+        if values.get("data-mime-type") == "application/vnd.jupyter.stderr":
+            self.stderr_blocks += 1
+        if tag == "table":
+            classes = (values.get("class") or "").split()
+            self._fupin = "fupin-table" in classes or "dataframe" in classes
+        elif tag in ("thead", "tbody"):
+            self._section = tag
+        elif tag == "tr":
+            self._first_in_row = True
+        elif tag in ("td", "th"):
+            if self._first_in_row and tag == "th" and self._section == "tbody":
+                self.index_columns += 1  # pandas writes the index as a row header
+            self._first_in_row = False
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            text = "".join(self._cell).strip()
+            if tag == "th" and self._section == "thead" and text in ("", "index", "level_0"):
+                self.index_columns += 1
+            if self._fupin and tag == "td" and (
+                text in ("True", "False", "<NA>", "nan", "NaN", "None")
+                or re.fullmatch(r"-?\d+(\.\d+)?e[+-]\d+", text)
+            ):
+                self.raw_cells.append(text)
+            self._cell = None
+        elif tag in ("thead", "tbody"):
+            self._section = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def page_problems(page: Path) -> list[str]:
+    """What is wrong with a report page for a reader, one line each (empty when nothing).
+
+    Stderr blocks, paths of the machine (``/tmp/``, ``site-packages``) outside embedded
+    data, tables with an index column, table cells with raw values (``True``, ``<NA>``,
+    ``3.2e+04``), more than one synthetic-data banner.
+    """
+    text = page.read_text(encoding="utf-8")
+    visible = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "data:", text)
+    check = _PageCheck()
+    check.feed(text)
+    problems = []
+    if check.stderr_blocks:
+        problems.append(f"{page.name}: {check.stderr_blocks} stderr blocks")
+    for path in ("/tmp/", "site-packages"):
+        if path in visible:
+            at = visible.index(path)
+            problems.append(f"{page.name}: {path} in {visible[at - 60:at + 40]!r}")
+    if check.index_columns:
+        problems.append(f"{page.name}: {check.index_columns} index cells in tables")
+    if check.raw_cells:
+        problems.append(f"{page.name}: raw values in tables: {sorted(set(check.raw_cells))}")
+    banners = visible.count("SYNTHETIC DATA")
+    if banners > 1:
+        problems.append(f"{page.name}: the synthetic-data banner {banners} times")
+    return problems
