@@ -373,8 +373,9 @@ def html_table(
         {"selector": "th", "props": "text-align:left;border-bottom:2px solid #888;"},
         {"selector": "td", "props": "text-align:left;"},
     ]
+    right = "text-align:right;font-variant-numeric:tabular-nums;"
     numeric = {
-        j: [{"selector": "td", "props": "text-align:right;font-variant-numeric:tabular-nums;"}]
+        j: [{"selector": "td", "props": right}, {"selector": "th", "props": right}]
         for j, col in enumerate(columns.values())
         if col.kind in _NUMERIC
     }
@@ -456,16 +457,17 @@ def _notebook_html(frame: pd.DataFrame) -> str:
 
     shell = get_ipython()
     names = shell.user_ns if shell is not None else {}
-    lang = frame.attrs.get("lang") or names.get("lang") or "zh"
+    lang = names.get("lang") or frame.attrs.get("lang") or "zh"  # a page has one language
     return html_table(frame, str(lang), frame.attrs.get("headers_zh"))
 
 
 def use_in_ipython() -> bool:
     """Show every DataFrame a notebook displays through :func:`html_table`.
 
-    The language is the frame's ``attrs["lang"]`` (set by
-    :func:`fupin_analysis.outputs.shown`), else the notebook's ``lang`` parameter, else
-    Chinese. Returns whether an IPython shell was there to register with.
+    The language is the notebook's ``lang`` parameter (a page has one language, whatever
+    a cell asked :func:`fupin_analysis.outputs.shown` for), else the frame's
+    ``attrs["lang"]`` (set by ``shown``), else Chinese. Returns whether an IPython shell
+    was there to register with.
 
     Examples
     --------
