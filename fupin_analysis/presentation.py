@@ -46,6 +46,7 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ KINDS: tuple[str, ...] = ("count", "share", "number", "money", "year", "flag", "
                           "text", "key")  # fmt: skip
 _NUMERIC = frozenset({"count", "share", "number", "money", "year"})
 _MISSING = "–"
+_YEAR = re.compile(r"(19|20)\d\d")
 _FLAGS = {"zh": ("是", "否"), "en": ("yes", "no")}
 #: ``unit`` values of a long table (the work summary) whose row holds a share.
 _SHARE_UNITS = frozenset({"比例", "share"})
@@ -160,8 +162,8 @@ def describe(
     """The :class:`Column` of ``name``: from the catalogue (by name or header), else guessed.
 
     A guessed column keeps its name as headers (the Chinese one from ``headers_zh`` when
-    it has it); its kind comes from the dtype of ``values`` (bool → flag, integer →
-    count, float → number with 3 decimals, else text).
+    it has it; a year is its own header); its kind comes from the dtype of ``values``
+    (bool → flag, integer → count, float → number with 3 decimals, else text).
 
     Examples
     --------
@@ -174,18 +176,23 @@ def describe(
     found = catalogue().get(key) or _by_header().get(key)
     if found is not None:
         return found
+    if _YEAR.fullmatch(key):  # a table by year: the year is its own header
+        return _guess(key, values, key)
     return _guess(key, values, str((headers_zh or {}).get(key, key)))
 
 
 def unlabelled(columns: Any) -> list[str]:
     """The columns of ``columns`` that the catalogue does not describe (by name or header).
 
+    A column named by a year (the columns of a table by year) needs no entry.
+
     Examples
     --------
-    >>> unlabelled(["village_name", "村名", "brand_new_column"])
+    >>> unlabelled(["village_name", "村名", "2016", "brand_new_column"])
     ['brand_new_column']
     """
-    return [str(c) for c in columns if str(c) not in catalogue() and str(c) not in _by_header()]
+    known = catalogue().keys() | _by_header().keys()
+    return [str(c) for c in columns if str(c) not in known and not _YEAR.fullmatch(str(c))]
 
 
 def label(name: object, lang: str = "zh") -> str:

@@ -175,7 +175,7 @@ def test_no_cell_of_a_saved_table_is_a_formula(tmp_path):
     df[INJECTIONS[1]] = "header from a user's file"
     df["negative"] = "-3.5"
     csv, xlsx = outputs.save_table(
-        df, "t", output_dir=tmp_path, prefix="nb", headers_zh={"village": "=村"}
+        df, "t", output_dir=tmp_path, prefix="nb", headers_zh={"negative": "=负数"}
     )
     text = csv.read_text(encoding="utf-8-sig")
     for line in text.splitlines():
@@ -189,5 +189,5 @@ def test_no_cell_of_a_saved_table_is_a_formula(tmp_path):
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet
     rows = _xlsx_rows(xlsx)
-    assert rows[0][0] == "'=村" and rows[1][0] == "'=cmd|' /C calc'!A0"
+    assert rows[0][-1] == "'=负数" and rows[1][0] == "'=cmd|' /C calc'!A0"
     assert rows[1][-1] == "-3.5"
