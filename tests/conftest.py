@@ -285,6 +285,7 @@ class _PageCheck(HTMLParser):
             if self._fupin and tag == "td" and (
                 text in ("True", "False", "<NA>", "nan", "NaN", "None")
                 or re.fullmatch(r"-?\d+(\.\d+)?e[+-]\d+", text)
+                or text.endswith(("...", "…"))  # pandas cut the text
             ):
                 self.raw_cells.append(text)
             self._cell = None
@@ -301,7 +302,7 @@ def page_problems(page: Path) -> list[str]:
 
     Stderr blocks, paths of the machine (``/tmp/``, ``site-packages``) outside embedded
     data, tables with an index column, table cells with raw values (``True``, ``<NA>``,
-    ``3.2e+04``), more than one synthetic-data banner.
+    ``3.2e+04``, text cut with ``...``), more than one synthetic-data banner.
     """
     text = page.read_text(encoding="utf-8")
     visible = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "data:", text)

@@ -87,6 +87,9 @@ def test_the_pandas_repr_has_the_defects_a_page_table_has_not(tmp_path):
         raw.write_text(_table().to_html(classes="dataframe"), encoding="utf-8")
     problems = " ".join(page_problems(raw))
     assert "index cells" in problems and "3.200000e+04" in problems and "True" in problems
+    with pd.option_context("display.max_colwidth", 20):
+        raw.write_text(_table()._repr_html_(), encoding="utf-8")
+    assert "x" * 16 + "..." in " ".join(page_problems(raw))  # a description cut
 
 
 def test_a_named_index_is_kept_as_columns_and_column_levels_joined():
