@@ -232,6 +232,8 @@ def cell_text(value: object, column: Column, lang: str = "zh", *, share: bool = 
     ('0.0001', '30')
     >>> cell_text(5.4e-12, describe("value")), cell_text(-2e-9, describe("value"))
     ('<0.001', '>-0.001')
+    >>> cell_text(430527203203.0, describe("village_code")), cell_text(121, describe("urban_rural"))
+    ('430527203203', '121')
     """
     if value is None or (not isinstance(value, str) and _missing(value)):
         return _MISSING
@@ -239,6 +241,8 @@ def cell_text(value: object, column: Column, lang: str = "zh", *, share: bool = 
     if kind == "flag" and not isinstance(value, str):
         yes, no = _FLAGS.get(lang, _FLAGS["en"])
         return yes if bool(value) else no
+    if kind == "code" and _is_number(value):
+        return _code_text(value)
     if not _is_number(value) or kind not in _NUMERIC:
         return str(value)
     number = float(value)
@@ -254,6 +258,12 @@ def cell_text(value: object, column: Column, lang: str = "zh", *, share: bool = 
     if 0 > number > -(10 ** -column.precision):
         return f">-{smallest}"
     return f"{number:,.{column.precision}f}"
+
+
+def _code_text(value: Number) -> str:
+    """A code read as a number (``430527203203.0``) written as the code it is."""
+    number = float(value)
+    return str(int(number)) if number == round(number) else str(value)
 
 
 def _missing(value: object) -> bool:
@@ -442,6 +452,8 @@ def write_sheet(
                 continue
             if col.kind == "flag" and not isinstance(value, str):
                 cell.value = flags[0] if bool(value) else flags[1]
+            elif col.kind == "code" and _is_number(value):
+                cell.value = _code_text(value)
             elif isinstance(value, datetime.date):
                 cell.value = value
                 cell.number_format = "yyyy-mm-dd"

@@ -109,6 +109,9 @@ def test_excel_cells_take_the_format_of_their_kind():
     assert values[3] == (None, "General") and values[5] == ("否", "General")
     assert ws["C2"].number_format == "#,##0"  # 32000: whole, no trailing dot
     assert ws.freeze_panes == "A2"
+    codes = openpyxl.Workbook().active
+    presentation.write_sheet(codes, pd.DataFrame({"code": [430527203203], "stratum_1": [2.0]}))
+    assert [c.value for c in codes[2]] == ["430527203203", "2"]  # codes are text, not numbers
 
 
 def test_save_table_and_a_page_use_the_same_labels(tmp_path):
