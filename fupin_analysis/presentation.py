@@ -114,6 +114,11 @@ class Column:
         return self.zh if lang == "zh" else self.en
 
 
+#: How a number is written in a column of words (``statistic`` names a test in one table
+#: and holds its value in another).
+_AS_NUMBER = Column("", "", "", "number", 3)
+
+
 @cache
 def catalogue() -> dict[str, Column]:
     """Column name → :class:`Column`, read from ``data/columns.csv`` of the package.
@@ -234,6 +239,8 @@ def cell_text(value: object, column: Column, lang: str = "zh", *, share: bool = 
     ('<0.001', '>-0.001')
     >>> cell_text(430527203203.0, describe("village_code")), cell_text(121, describe("urban_rural"))
     ('430527203203', '121')
+    >>> cell_text(7.25311, describe("statistic")), cell_text("Moran's I", describe("statistic"))
+    ('7.253', "Moran's I")
     """
     if value is None or (not isinstance(value, str) and _missing(value)):
         return _MISSING
@@ -243,8 +250,10 @@ def cell_text(value: object, column: Column, lang: str = "zh", *, share: bool = 
         return yes if bool(value) else no
     if kind == "code" and _is_number(value):
         return _code_text(value)
-    if not _is_number(value) or kind not in _NUMERIC:
+    if not _is_number(value):
         return str(value)
+    if kind not in _NUMERIC:  # a number in a column that mostly holds words
+        column, kind = _AS_NUMBER, "number"
     number = float(value)
     if kind == "share":
         return f"{number * 100:,.{1 if share else column.precision}f}%"
@@ -457,9 +466,10 @@ def write_sheet(
             elif isinstance(value, datetime.date):
                 cell.value = value
                 cell.number_format = "yyyy-mm-dd"
-            elif col.kind in _NUMERIC and _is_number(value):
+            elif _is_number(value):
                 cell.value = value.item() if hasattr(value, "item") else value
-                cell.number_format = excel_format(col, value, share=share)
+                numeric = col if col.kind in _NUMERIC else _AS_NUMBER
+                cell.number_format = excel_format(numeric, value, share=share)
             else:
                 cell.value = value if _is_number(value) else str(value)
             if isinstance(cell.value, str):
