@@ -23,7 +23,6 @@ Examples
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -40,6 +39,7 @@ from .assurances import (
 )
 from .availability import EXIT_FIELDS, exits_known, known_fields, not_in_roster
 from .excel import repeatable_xlsx
+from .presentation import write_sheet
 from .reference import (
     Reference,
     load_reference,
@@ -1174,21 +1174,6 @@ def programme_tables(
     }
 
 
-_PERCENT = re.compile(r"(share|incidence|contribution|headcount|^H$|^M0$|^A$|^exit_line$)")
-
-
-def _number_format(name: str, dtype: Any) -> str | None:
-    if _PERCENT.search(name):
-        return "0.0%"
-    if name == "k" or name == "weight":
-        return "0.000"
-    if pd.api.types.is_integer_dtype(dtype) or name.endswith(("_yuan", "_students")):
-        return "#,##0"
-    if pd.api.types.is_float_dtype(dtype):
-        return "#,##0.##"
-    return None
-
-
 def write_programme_workbook(
     tables: Mapping[str, pd.DataFrame],
     path: str | Path,
@@ -1199,9 +1184,11 @@ def write_programme_workbook(
     """Write tables to one Excel workbook for officials, with identical bytes each run.
 
     Each table is a sheet named by ``sheets_zh`` (default :data:`SHEETS_ZH`, else the
-    key), with Chinese headers from ``headers_zh`` (default :data:`HEADERS_ZH`; unknown
-    columns keep their names), a bold frozen header row, column widths fitted to the
-    text, percent/thousands number formats, and fixed timestamps.
+    key), written by :func:`fupin_analysis.presentation.write_sheet` as every table of a
+    report is: the Chinese headers of the column catalogue (``headers_zh``, default
+    :data:`HEADERS_ZH`, for columns it lacks), a bold frozen header row, column widths
+    fitted to the text, number formats by kind (``#,##0``, ``0.0%``), and fixed
+    timestamps.
 
     Parameters
     ----------
@@ -1210,7 +1197,7 @@ def write_programme_workbook(
     path : str or Path
         The ``.xlsx`` file to write (its folder is created).
     headers_zh : mapping, optional
-        Column → Chinese header.
+        Column → Chinese header, for columns the catalogue does not describe.
     sheets_zh : mapping, optional
         Table key → sheet name (cut to Excel's 31 characters).
 
@@ -1228,57 +1215,19 @@ def write_programme_workbook(
     (['村名', '评级率'], '0.0%')
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Alignment, Font, PatternFill
 
     headers_zh = HEADERS_ZH if headers_zh is None else headers_zh
     sheets_zh = SHEETS_ZH if sheets_zh is None else sheets_zh
     path = Path(path)
     wb = Workbook()
     wb.remove(wb.active)
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDE4EE")
     for key, frame in tables.items():
-        ws = wb.create_sheet(str(sheets_zh.get(key, key))[:31])
-        headers = [str(headers_zh.get(c, c)) for c in frame.columns]
-        ws.append(headers)
-        for row in frame.itertuples(index=False):
-            ws.append([None if _missing(v) else _plain(v) for v in row])
-        for j, (name, header) in enumerate(zip(frame.columns, headers, strict=True), start=1):
-            cell = ws.cell(row=1, column=j)
-            cell.font, cell.fill = bold, fill
-            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-            fmt = _number_format(str(name), frame[name].dtype)
-            texts = [header] + [str(v) for v in frame[name].head(500).tolist()]
-            width = max(_display_width(t) for t in texts) + 2
-            ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = min(width, 60)
-            if fmt:
-                for (c,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
-                    c.number_format = fmt
-        ws.freeze_panes = "A2"
+        write_sheet(wb.create_sheet(str(sheets_zh.get(key, key))[:31]), frame, "zh", headers_zh)
     buffer = io.BytesIO()
     wb.save(buffer)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(repeatable_xlsx(buffer.getvalue()))
     return path
-
-
-def _missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-def _plain(value: Any) -> Any:
-    """Python scalars for openpyxl (numpy/pandas scalars → int/float/bool/str)."""
-    if hasattr(value, "item"):
-        return value.item()
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    return value
-
-
-def _display_width(text: str) -> int:
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
 
 
 def households_by(

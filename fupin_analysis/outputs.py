@@ -4,7 +4,9 @@ Notebooks publish every table through :func:`save_table` and every figure throug
 :func:`fupin_analysis.plots.save_figure`; both name their files
 ``<output_dir>/<kind>/<prefix>__<name>.<ext>`` (:func:`output_stem`), so a file's name
 says which notebook (and village) made it. A table a page displays goes through
-:func:`shown` (small counts suppressed as in the published files). :func:`show_banner`
+:func:`shown` (small counts suppressed as in the published files); under IPython every
+DataFrame a notebook displays is rendered by :mod:`fupin_analysis.presentation`
+(labels, number formats, no index), registered when this module is imported. :func:`show_banner`
 marks a page made from the embedded synthetic dataset and names which inputs are.
 :func:`not_available` shows a short section where an input is missing (no relocation
 column, no geography, a village without rows) and records it in
@@ -33,7 +35,8 @@ import pandas as pd
 
 from .disclosure import DEFAULT_THRESHOLD, protect, rule_text
 from .errors import ConfigError, FupinError, PrivacyError
-from .excel import defuse, defuse_frame, repeatable_xlsx, text_cells
+from .excel import defuse, defuse_frame, repeatable_xlsx
+from .presentation import use_in_ipython, write_sheet
 from .provenance import declare_synthetic, synthetic_inputs
 from .schema import PII_COLUMNS, column
 
@@ -168,17 +171,15 @@ def _publishable(df: pd.DataFrame, name: str) -> pd.DataFrame:
     return frame
 
 
-def _xlsx_bytes(frame: pd.DataFrame, sheet: str) -> bytes:
+def _xlsx_bytes(frame: pd.DataFrame, sheet: str, headers_zh: Mapping[str, str] | None) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet
+    write_sheet(ws, frame, "zh", {k: str(defuse(v)) for k, v in (headers_zh or {}).items()})
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name=sheet)
-        ws = writer.sheets[sheet]
-        text_cells(ws)
-        ws.freeze_panes = "A2"
-        for idx, col in enumerate(frame.columns, start=1):
-            cells = [str(v) for v in (col, *frame[col].head(200).tolist())]
-            width = max(len(c.encode("gbk", errors="replace")) for c in cells)
-            ws.column_dimensions[ws.cell(1, idx).column_letter].width = min(width + 2, 60)
+    book.save(buffer)
     return repeatable_xlsx(buffer.getvalue())
 
 
@@ -197,6 +198,11 @@ def save_table(
     count of 1 to ``min_count - 1`` people or households, and what is computed from it,
     reads ``<min_count``.
 
+    The CSV keeps the canonical column names (it reads back into code unchanged). The
+    XLSX is written by :func:`fupin_analysis.presentation.write_sheet`: the Chinese
+    headers of the column catalogue, number formats by kind (``#,##0``, ``0.0%``), 是/否,
+    no index column.
+
     No cell of either file is a formula: text that a spreadsheet would evaluate (``=…``,
     ``@…``) gets a leading apostrophe (:func:`fupin_analysis.excel.defuse`), and the
     XLSX holds every text as a string cell.
@@ -213,8 +219,8 @@ def save_table(
     prefix : str
         The notebook's ``figure_prefix`` parameter.
     headers_zh : mapping, optional
-        Column → Chinese header, used in the XLSX only (the CSV keeps the canonical
-        names so it reads back into code unchanged); unmapped columns keep their names.
+        Column → Chinese header for the XLSX, for a column the catalogue
+        (:func:`fupin_analysis.presentation.catalogue`) does not describe.
     min_count : int
         The disclosure threshold (the notebooks' ``min_count`` parameter); 1 publishes
         every count as it is.
@@ -246,8 +252,7 @@ def save_table(
     frame = defuse_frame(protect(_publishable(df, name), min_count))
     csv_path.parent.mkdir(parents=True, exist_ok=True)
     frame.to_csv(csv_path, index=False, encoding="utf-8-sig", lineterminator="\n")
-    shown = frame.rename(columns={k: defuse(v) for k, v in (headers_zh or {}).items()})
-    xlsx_path.write_bytes(_xlsx_bytes(shown, name[:31]))
+    xlsx_path.write_bytes(_xlsx_bytes(frame, name[:31], headers_zh))
     return [csv_path, xlsx_path]
 
 
@@ -361,21 +366,29 @@ def shown(
     headers_zh: Mapping[str, str] | None = None,
     min_count: int = DEFAULT_THRESHOLD,
 ) -> pd.DataFrame:
-    """A table as a page displays it: small counts suppressed, then headers localised.
+    """A table as a page displays it: small counts suppressed, shown in ``lang``.
 
     The same rule as the published files (:func:`fupin_analysis.disclosure.protect` with
-    ``min_count``), applied before the headers are translated (the rule reads the
-    canonical column names).
+    ``min_count``). The columns keep their canonical names (``.round()`` and selections
+    still work); the frame carries ``lang`` (and ``headers_zh`` for columns the
+    catalogue lacks) in ``attrs``, and a notebook displays it through
+    :func:`fupin_analysis.presentation.html_table`: labels of ``lang``, no index,
+    numbers formatted by kind.
 
     Examples
     --------
     >>> df = pd.DataFrame({"village_name": ["李家村", "竹桥村"], "households": [40, 2]})
-    >>> shown(df, "zh", {"households": "户数"}).to_dict("list")
-    {'village_name': ['李家村', '竹桥村'], '户数': [40, '<3']}
+    >>> table = shown(df, "zh")
+    >>> table.to_dict("list"), table.attrs["lang"]
+    ({'village_name': ['李家村', '竹桥村'], 'households': [40, '<3']}, 'zh')
     >>> shown(df, "en", min_count=1)["households"].tolist()
     [40, 2]
     """
-    return localise(protect(frame, min_count), lang, headers_zh)
+    table = protect(frame, min_count).copy()
+    table.attrs = {**frame.attrs, "lang": lang}
+    if headers_zh:
+        table.attrs["headers_zh"] = dict(headers_zh)
+    return table
 
 
 def protected(
@@ -599,3 +612,6 @@ def not_available_parts(
     """
     for topic, reason in parts.items():
         not_available(topic, reason, output_dir=output_dir, prefix=prefix)
+
+
+use_in_ipython()  # every table a notebook displays goes through the presentation layer

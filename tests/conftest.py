@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
@@ -166,20 +167,27 @@ def html_tables(page: Path) -> list[list[list[str]]]:
     return [table for table in parser.tables if table]
 
 
+def _headers(name: str) -> tuple[str, str]:
+    from fupin_analysis import presentation
+
+    return presentation.label(name, "zh"), presentation.label(name, "en")
+
+
 def small_counts_shown(page: Path, threshold: int) -> list[str]:
     """Cells of a page's tables that show a count of 1..threshold-1 people or households.
 
     A column counts people or households when its header is in
-    ``disclosure.COUNT_COLUMNS`` or is the Chinese header the notebooks give such a
-    column; in a long table (``item``/``measure``/``figure`` and ``value``) a row whose
-    measure is in ``disclosure.COUNT_MEASURES``.
+    ``disclosure.COUNT_COLUMNS`` or is a header (Chinese or English) the column
+    catalogue gives such a column; in a long table (``item``/``measure``/``figure`` and
+    ``value``, by name or header) a row whose measure is in ``disclosure.COUNT_MEASURES``.
     """
-    from fupin_analysis import disclosure, indicators, relocation, spatial
+    from fupin_analysis import disclosure, presentation
 
     counts = set(disclosure.COUNT_COLUMNS)
-    for headers in (indicators.HEADERS_ZH, spatial.INCIDENCE_HEADERS_ZH, relocation.HEADERS_ZH):
-        counts |= {zh for name, zh in headers.items() if name in disclosure.COUNT_COLUMNS}
-    counts |= {"行数", "其中真实人员"}
+    for name in disclosure.COUNT_COLUMNS:
+        counts |= {presentation.label(name, "zh"), presentation.label(name, "en")}
+    measures = {h for m in ("item", "measure", "figure") for h in (m, *_headers(m))}
+    values = {"value", *_headers("value")}
 
     def small(text: str) -> bool:
         try:
@@ -191,9 +199,8 @@ def small_counts_shown(page: Path, threshold: int) -> list[str]:
     found = []
     for table in html_tables(page):
         header = table[0]
-        measure = next((header.index(m) for m in ("item", "measure", "figure") if m in header),
-                       None)  # fmt: skip
-        value = header.index("value") if "value" in header else None
+        measure = next((j for j, h in enumerate(header) if h in measures), None)
+        value = next((j for j, h in enumerate(header) if h in values), None)
         for row in table[1:]:
             for j, cell in enumerate(row):
                 if j < len(header) and header[j] in counts and small(cell):
@@ -241,3 +248,81 @@ def panel_truth() -> pd.DataFrame:
     truth["person_key"] = keyed_hash(truth["true_id_number"], PANEL_SALT, "person")
     truth["household_key"] = keyed_hash(truth["true_household_id"], PANEL_SALT, "household")
     return truth
+
+
+class _PageCheck(HTMLParser):
+    """What a reader must never see in a page: stderr blocks, index columns, raw values."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stderr_blocks = 0
+        self.index_columns = 0
+        self.raw_cells: list[str] = []
+        self._section: str | None = None
+        self._first_in_row = False
+        self._fupin = False
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        values = dict(attrs)
+        if values.get("data-mime-type") == "application/vnd.jupyter.stderr":
+            self.stderr_blocks += 1
+        if tag == "table":
+            classes = (values.get("class") or "").split()
+            self._fupin = "fupin-table" in classes or "dataframe" in classes
+        elif tag in ("thead", "tbody"):
+            self._section = tag
+        elif tag == "tr":
+            self._first_in_row = True
+        elif tag in ("td", "th"):
+            if self._first_in_row and tag == "th" and self._section == "tbody":
+                self.index_columns += 1  # pandas writes the index as a row header
+            self._first_in_row = False
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None:
+            text = "".join(self._cell).strip()
+            if tag == "th" and self._section == "thead" and text in ("", "index", "level_0"):
+                self.index_columns += 1
+            if self._fupin and tag == "td" and (
+                text in ("True", "False", "<NA>", "nan", "NaN", "None")
+                or re.fullmatch(r"-?\d+(\.\d+)?e[+-]\d+", text)
+                or text.endswith(("...", "…"))  # pandas cut the text
+            ):
+                self.raw_cells.append(text)
+            self._cell = None
+        elif tag in ("thead", "tbody"):
+            self._section = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def page_problems(page: Path) -> list[str]:
+    """What is wrong with a report page for a reader, one line each (empty when nothing).
+
+    Stderr blocks, paths of the machine (``/tmp/``, ``site-packages``) outside embedded
+    data, tables with an index column, table cells with raw values (``True``, ``<NA>``,
+    ``3.2e+04``, text cut with ``...``), more than one synthetic-data banner.
+    """
+    text = page.read_text(encoding="utf-8")
+    visible = re.sub(r"data:[\w/+.-]+;base64,[A-Za-z0-9+/=]+", "data:", text)
+    check = _PageCheck()
+    check.feed(text)
+    problems = []
+    if check.stderr_blocks:
+        problems.append(f"{page.name}: {check.stderr_blocks} stderr blocks")
+    for path in ("/tmp/", "site-packages"):
+        if path in visible:
+            at = visible.index(path)
+            problems.append(f"{page.name}: {path} in {visible[at - 60:at + 40]!r}")
+    if check.index_columns:
+        problems.append(f"{page.name}: {check.index_columns} index cells in tables")
+    if check.raw_cells:
+        problems.append(f"{page.name}: raw values in tables: {sorted(set(check.raw_cells))}")
+    banners = visible.count("SYNTHETIC DATA")
+    if banners > 1:
+        problems.append(f"{page.name}: the synthetic-data banner {banners} times")
+    return problems

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fupin_analysis import assurances as asr
-from fupin_analysis import findings, synth
+from fupin_analysis import findings, presentation, synth
 from fupin_analysis import indicators as ind
 from fupin_analysis.errors import FupinError
 from fupin_analysis.reference import (
@@ -388,7 +388,7 @@ def test_workbook_opens_with_chinese_headers_and_is_deterministic(tmp_path, ref)
     assert ws.freeze_panes == "A2"
     assert ws.max_row == len(tables["work_summary"]) + 1
     edu = wb["教育资助"]
-    assert [c.value for c in edu[1]][:3] == ["村代码", "村名", "小学及以下学生(人)"]
+    assert [c.value for c in edu[1]][:3] == ["村代码", "村名", "小学及以下学生（人）"]
     assert edu["D2"].number_format == "#,##0"
     assert wb["小额信贷"]["F2"].number_format == "0.0%"
     assert wb.properties.modified.year == 2016
@@ -538,7 +538,8 @@ def test_embedded_workbook_sheets_and_headers(embedded, registry, ref, tmp_path)
     assert wb.sheetnames == list(ind.SHEETS_ZH.values())
     for key, sheet in ind.SHEETS_ZH.items():
         header = [c.value for c in next(wb[sheet].iter_rows(max_row=1))]
-        assert header == [ind.HEADERS_ZH.get(c, c) for c in tables[key].columns], key
+        assert header == [presentation.label(c, "zh") for c in tables[key].columns], key
+        assert not presentation.unlabelled(tables[key].columns), key
     edu = tables["education_aid"].set_index("village_code")
     total = edu.loc[TOWNSHIP_CODE]
     assert (

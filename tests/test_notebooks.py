@@ -13,31 +13,42 @@ Execution (slow): the whole test report — every notebook of reports.yml with i
 runner (``report.run_report``, two notebooks at a time). Each notebook must end ``ok``,
 write its figures and tables under the names of the convention and, for the notebooks of
 ``OUTPUT_CHECKS``, exactly the ones it should; the run must leak no personal data; and
-re-running one notebook gives byte-identical files.
+re-running one notebook gives byte-identical files. What a reader sees (issue 18): no
+page shows a warning, a path of the machine, an index column or a raw value (``True``,
+``3.2e+04``); the banner once; every column labelled by the catalogue
+(``fupin_analysis/data/columns.csv``), in pages and Excel alike; the index names the
+village profiles; and every page renders in headless Chromium (PNGs in
+``<run>/screenshots``; skipped without Chromium, failed in CI without it).
 """
 
 from __future__ import annotations
 
 import ast
 import html
+import os
 import re
+import shutil
 import stat
+import subprocess
 from pathlib import Path
 
 import geopandas as gpd
 import jupytext
 import nbformat
+import openpyxl
 import pandas as pd
 import papermill
 import pytest
 import yaml
 from claims import NOTEBOOKS as CLAIMING
 from claims import PERTURBED, perturbed, run, sentences, states_a_result
-from conftest import html_tables, small_counts_shown
+from conftest import html_tables, page_problems, small_counts_shown
+from PIL import ImageOps
 
-from fupin_analysis import clean_roster, disclosure, report
+from fupin_analysis import clean_roster, disclosure, presentation, reference, report
 from fupin_analysis.clean import write_outputs
 from fupin_analysis.reference import load_reference
+from fupin_analysis.report import webfont
 
 REPO = Path(__file__).resolve().parent.parent
 NOTEBOOKS = REPO / "notebooks"
@@ -373,3 +384,118 @@ def test_no_sentence_about_a_result_survives_a_perturbation(test_run, perturbed_
     assert before and after, f"{stem} printed no sentence"
     survivors = [s for s in after if s in before and states_a_result(s, names)]
     assert not survivors, f"{stem}: sentences that did not follow the data: {survivors}"
+
+
+# --- Issue 18: what a reader sees (pages, Excel, the index, headless Chromium) ----------
+
+
+def _pages(run: report.ReportRun) -> list[Path]:
+    """The pages of the jobs that ended ok or not available, and the index."""
+    shown = run.summary.loc[run.summary["status"] != "failed", "job"]
+    return [run.run_dir / "html" / f"{job}.html" for job in shown] + [run.run_dir / "index.html"]
+
+
+@pytest.mark.slow
+def test_pages_show_no_warnings_paths_index_columns_or_raw_values(test_run):
+    problems = [problem for page in _pages(test_run) for problem in page_problems(page)]
+    assert not problems, "\n".join(problems)
+    for page in _pages(test_run):  # every input of the test report is embedded: one banner
+        assert page.read_text(encoding="utf-8").count("SYNTHETIC DATA") == 1, page.name
+
+
+@pytest.mark.slow
+def test_every_column_a_report_shows_is_in_the_catalogue(test_run):
+    """A new column fails here until data/columns.csv gives its labels and kind."""
+    columns = {
+        col
+        for path in (test_run.run_dir / "tables").glob("*.csv")
+        for col in pd.read_csv(path, encoding="utf-8-sig", nrows=0).columns
+    }
+    assert not presentation.unlabelled(sorted(columns))
+    logged = [
+        line
+        for log in sorted((test_run.run_dir / "logs").glob("*.log"))
+        for line in log.read_text(encoding="utf-8").splitlines()
+        if "not in the catalogue" in line
+    ]
+    assert not logged, "\n".join(logged)  # tables a page displays without saving them
+
+
+@pytest.mark.slow
+def test_excel_tables_have_catalogue_headers_and_number_formats(test_run):
+    """Every sheet of every workbook (tables and the programme workbook) as officials read it."""
+    checked = 0
+    for xlsx in sorted((test_run.run_dir / "tables").glob("*.xlsx")):
+        for sheet in openpyxl.load_workbook(xlsx).worksheets:
+            headers = [str(c.value) for c in sheet[1]]
+            assert "index" not in headers, f"{xlsx.name} {sheet.title}"
+            assert not presentation.unlabelled(headers), f"{xlsx.name} {sheet.title}"
+            csv = xlsx.with_suffix(".csv")
+            if csv.exists():
+                names = pd.read_csv(csv, encoding="utf-8-sig", nrows=0).columns
+                assert headers == [presentation.label(c, "zh") for c in names], xlsx.name
+            for j, header in enumerate(headers, start=1):
+                kind = presentation.describe(header).kind
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                    where = f"{xlsx.name} {sheet.title} {header} {cell.coordinate}"
+                    assert not isinstance(cell.value, bool), f"{where}: not 是/否"
+                    if isinstance(cell.value, int | float):
+                        assert cell.number_format != "General", where
+                        assert not cell.number_format.endswith("."), where
+                        if kind == "share":
+                            assert cell.number_format.endswith("%"), where
+                        checked += 1
+    assert checked > 1000
+
+
+@pytest.mark.slow
+def test_the_index_names_village_profiles_and_the_runs_parameters(test_run):
+    index = (test_run.run_dir / "index.html").read_text(encoding="utf-8")
+    villages = reference.load_villages().set_index("code")["name"]
+    profiles = [j for j in test_run.summary["job"] if j.startswith("village_profile-")]
+    assert profiles
+    for job in profiles:
+        code = job.removeprefix("village_profile-")
+        assert f"<td>{villages[code]}（{code}）</td>" in index
+    assert "<h2>Parameters</h2>" in index and "<code>min_count</code>" in index
+    assert "<h2>Not available</h2>" in index
+    assert "@font-face" in index or webfont.cjk_font_file() is None
+
+
+def _chromium() -> str | None:
+    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser"))), None)
+
+
+@pytest.mark.slow
+def test_every_page_renders_in_headless_chromium(test_run):
+    """The visual check: each page to a PNG under ``<run>/screenshots`` for a person to see.
+
+    ``FUPIN_SCREENSHOTS`` names a folder the PNGs are copied to as well (CI artifacts).
+    """
+    from PIL import Image
+
+    chromium = _chromium()
+    if chromium is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("chromium is not installed: .ci/run installs the Debian package")
+        pytest.skip("chromium is not installed (apt-get install chromium): no visual check")
+    folder = test_run.run_dir / "screenshots"
+    folder.mkdir(exist_ok=True)
+    for page in _pages(test_run):
+        png = folder / f"{page.stem}.png"
+        done = subprocess.run(
+            [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             f"--user-data-dir={folder / '.profile'}", "--window-size=1280,12000",
+             f"--screenshot={png}", page.as_uri()],
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        assert done.returncode == 0 and png.is_file(), f"{page.name}: {done.stderr[-500:]}"
+        with Image.open(png) as image:
+            drawn = ImageOps.invert(image.convert("RGB")).getbbox()
+            assert drawn is not None and drawn[3] > 400, f"{page.name}: blank page"
+            image.crop((0, 0, image.width, min(image.height, drawn[3] + 40))).save(png)
+    artifacts = os.environ.get("FUPIN_SCREENSHOTS")
+    if artifacts:
+        shutil.copytree(folder, artifacts, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns(".profile"))  # fmt: skip
+    assert len(list(folder.glob("*.png"))) == len(_pages(test_run))

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 import zipfile
 
+import openpyxl
 import pandas as pd
 import pytest
 from python_calamine import CalamineWorkbook
 
-from fupin_analysis import outputs
+from fupin_analysis import outputs, presentation
 from fupin_analysis.errors import ConfigError, PrivacyError
 from fupin_analysis.reference import data_dir
 
@@ -52,9 +53,12 @@ def test_save_table_writes_bom_csv_and_xlsx_with_chinese_headers(tmp_path):
     ]
     assert back["village_code"].tolist()[:2] == ["430527203203", "430527203208"]
     assert back["village_code"].isna().iloc[2]
-    rows = _xlsx_rows(xlsx)
-    assert rows[0] == ["village_code", "行政村", "贫困人口", "incidence", "when"]
-    assert rows[1][:3] == ["430527203203", "李家村", 153]
+    rows = _xlsx_rows(xlsx)  # catalogue headers win; headers_zh labels the others
+    assert rows[0] == ["村代码", "村名", "贫困人口", "贫困发生率", "when"]
+    assert rows[1][:4] == ["430527203203", "李家村", 153, 0.241]
+    sheet = openpyxl.load_workbook(xlsx).active
+    assert [c.number_format for c in sheet[2]][2:4] == ["#,##0", "0.0%"]
+    assert sheet["A2"].data_type == "s" and sheet["D4"].value is None
 
 
 def test_save_table_bytes_do_not_depend_on_the_clock(tmp_path):
@@ -119,14 +123,17 @@ def test_banner_of_the_embedded_dataset():
     assert "No real person is in it." in text
 
 
-def test_a_shown_table_hides_small_counts_before_its_headers_are_translated():
+def test_a_shown_table_hides_small_counts_and_is_displayed_in_its_language():
     table = pd.DataFrame({"village_name": ["李家村", "竹桥村", "全乡"],
                           "households": [40, 2, 42], "exit_share": [0.5, 1.0, 0.52]})
     shown = outputs.shown(table, "zh", {"households": "户数", "exit_share": "脱贫占比"})
-    assert shown.columns.tolist() == ["village_name", "户数", "脱贫占比"]
-    assert shown["户数"].tolist() == ["<3", "<3", 42]
-    assert shown["脱贫占比"].tolist() == ["<3", "<3", 0.52]
+    assert shown.columns.tolist() == ["village_name", "households", "exit_share"]
+    assert shown["households"].tolist() == ["<3", "<3", 42]
+    assert shown["exit_share"].tolist() == ["<3", "<3", 0.52]
+    assert shown.attrs["lang"] == "zh" and table.attrs == {}  # the caller's frame untouched
     assert outputs.shown(table, "en", min_count=1).equals(table)
+    page = presentation.html_table(shown.round(2), shown.attrs["lang"])
+    assert "脱贫人口占比" in page and "52.0%" in page and "exit_share" not in page
 
 
 def test_not_available_shows_records_and_ends_when_asked(tmp_path, capsys):
@@ -168,7 +175,7 @@ def test_no_cell_of_a_saved_table_is_a_formula(tmp_path):
     df[INJECTIONS[1]] = "header from a user's file"
     df["negative"] = "-3.5"
     csv, xlsx = outputs.save_table(
-        df, "t", output_dir=tmp_path, prefix="nb", headers_zh={"poor": "=贫困人口"}
+        df, "t", output_dir=tmp_path, prefix="nb", headers_zh={"negative": "=负数"}
     )
     text = csv.read_text(encoding="utf-8-sig")
     for line in text.splitlines():
@@ -182,5 +189,5 @@ def test_no_cell_of_a_saved_table_is_a_formula(tmp_path):
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet
     rows = _xlsx_rows(xlsx)
-    assert rows[0][1] == "'=贫困人口" and rows[1][0] == "'=cmd|' /C calc'!A0"
+    assert rows[0][-1] == "'=负数" and rows[1][0] == "'=cmd|' /C calc'!A0"
     assert rows[1][-1] == "-3.5"

@@ -34,6 +34,7 @@ __all__ = [
     "stderr_outputs",
     "repeatable_notebook",
     "write_html",
+    "village_titles",
     "write_index",
     "write_manifest",
 ]
@@ -231,6 +232,10 @@ def write_html(
 ) -> Path:
     """Write ``html/<job_id>.html``: the executed notebook without code, a header on top.
 
+    Chinese text renders without a CJK font on the reader's machine: the page names the
+    usual CJK families and embeds the subset of one it needs
+    (:func:`fupin_analysis.report.webfont.with_font`).
+
     ``project`` is the folder input paths are shown relative to (the configuration's);
     ``not_available`` the parts the notebook recorded as not available
     (:func:`fupin_analysis.outputs.read_status`), listed in the header. Output written to
@@ -248,6 +253,8 @@ def write_html(
     """
     from nbconvert import HTMLExporter
 
+    from .webfont import with_font
+
     nb = _without_stderr(repeatable_notebook(nb, job.shown_parameters(project)))
     nb.cells.insert(0, _header_cell(job, project, run_name, list(not_available)))
     nb.metadata["title"] = f"{job.job_id} · {run_name}"
@@ -257,7 +264,7 @@ def write_html(
     body, _ = exporter.from_notebook_node(nb)
     path = run_dir / "html" / f"{job.job_id}.html"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(body, encoding="utf-8")
+    path.write_text(with_font(body), encoding="utf-8")
     return path
 
 
@@ -345,6 +352,103 @@ def write_manifest(
     return path
 
 
+def village_titles(jobs: Iterable[Job]) -> dict[str, str]:
+    """Job id → ``name（code）`` for the jobs of a village fan-out (their ``village``).
+
+    Names come from the job's reference folder (its ``reference`` parameter, else the
+    embedded tables); a code the folder does not list is shown alone.
+
+    Examples
+    --------
+    >>> jobs = [Job("village_profile", "village_profile-430527203203", Path("v.ipynb"),
+    ...             {"village": "430527203203"}), Job("00_overview", "00_overview",
+    ...                                                Path("o.ipynb"), {})]
+    >>> village_titles(jobs)
+    {'village_profile-430527203203': '李家村（430527203203）'}
+    """
+    from ..reference import load_villages
+
+    titles = {}
+    for job in jobs:
+        code = job.parameters.get("village")
+        if job.job_id == job.name or not code:
+            continue
+        villages = load_villages(job.parameters.get("reference") or None)
+        names = dict(zip(villages["code"], villages["name"], strict=True))
+        name = names.get(str(code))
+        titles[job.job_id] = f"{name}（{code}）" if name else str(code)
+    return titles
+
+
+_INDEX_CSS = (
+    "body{max-width:72em;margin:2em auto;padding:0 1em;line-height:1.45}"
+    "table{border-collapse:collapse;margin:.4em 0 1.2em}"
+    "td,th{padding:.25em .7em;text-align:left;vertical-align:top;border-bottom:1px solid #ddd}"
+    "th{border-bottom:2px solid #888}.failed{color:#b00}"
+    ".na{color:#666}.na ul{margin:.2em 0;padding-left:1.2em}"
+    ".interrupted{background:#fde8e8;border:1px solid #b00;padding:.5em}"
+    ".synthetic{background:#fff4d6;border:1px solid #d9a400;padding:.5em}"
+    "img{max-width:14em;border:1px solid #ddd;margin:.2em}"
+)
+
+
+def _common_parameters(jobs: list[Mapping[str, Any]]) -> dict[str, Any]:
+    """The parameters every job that has them gives the same value (the run's own)."""
+    seen: dict[str, set[str]] = {}
+    first: dict[str, Any] = {}
+    for job in jobs:
+        for key, value in (job.get("parameters") or {}).items():
+            seen.setdefault(key, set()).add(json.dumps(value, ensure_ascii=False, sort_keys=True))
+            first.setdefault(key, value)
+    skip = {"figure_prefix", "output_dir", "village"}
+    return {k: first[k] for k in first if len(seen[k]) == 1 and k not in skip}
+
+
+def _status_cell(job: Mapping[str, Any]) -> str:
+    esc = html.escape
+    status = esc(str(job["status"]))
+    if job["status"] not in ("ok", "not available"):
+        error = f": {esc(str(job['error']))}" if job.get("error") else ""
+        status = f'<span class="failed">{status}{error}</span>'
+    missing = job.get("not_available") or []
+    if job["status"] == "not available" or missing:
+        items = "".join(
+            f"<li>not available: {esc(str(p['topic']))}: {esc(str(p['reason']))}</li>"
+            for p in missing
+        )
+        status = f'<span class="na">{status}<ul>{items}</ul></span>'
+    return f"<td>{status}</td>"
+
+
+def _links_cells(job: Mapping[str, Any]) -> str:
+    job_id = html.escape(str(job["job"]))
+    if job["status"] == "not run":
+        return "<td></td><td></td><td></td>"
+    return (
+        f'<td><a href="html/{job_id}.html">HTML</a></td>'
+        f'<td><a href="notebooks/{job_id}.ipynb">ipynb</a></td>'
+        f'<td><a href="logs/{job_id}.log">log</a></td>'
+    )
+
+
+def _not_available_summary(jobs: list[Mapping[str, Any]]) -> list[str]:
+    """One line per part not available: topic and reason, then the jobs it concerns."""
+    esc = html.escape
+    parts: dict[tuple[str, str], list[str]] = {}
+    for job in jobs:
+        for part in job.get("not_available") or []:
+            key = (str(part["topic"]), str(part["reason"]))
+            parts.setdefault(key, []).append(str(job["job"]))
+    if not parts:
+        return ["<h2>Not available</h2><p>Every part of every notebook could be computed.</p>"]
+    items = "".join(
+        f"<li><strong>{esc(topic)}</strong>: {esc(reason)} "
+        f"<span class=\"na\">({esc(', '.join(ids))})</span></li>"
+        for (topic, reason), ids in parts.items()
+    )
+    return [f"<h2>Not available</h2><ul>{items}</ul>"]
+
+
 def write_index(
     run_dir: Path,
     jobs: list[Mapping[str, Any]],
@@ -353,18 +457,23 @@ def write_index(
     complete: bool = True,
     private: Iterable[str] = (),
     synthetic: Iterable[str] = (),
+    titles: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``index.html`` linking every job's report, notebook, figures and tables.
 
     The page has no times (they are in the manifest), so identical runs give identical
-    bytes. An interrupted run (``complete=False``) says so at the top, and its jobs
-    that did not run are listed as ``not run``. A job whose notebook ended because the
-    rest could not be computed is ``not available`` (grey, never red), and every part a
-    job recorded as not available is listed under its status with the reason.
-    ``private`` names the lists for follow-up written to the private folder beside the
-    run: the index names them, never links or shows them. ``synthetic`` names the inputs
-    of the run that are files of the embedded synthetic dataset: the page then carries
-    the synthetic-data banner naming them.
+    bytes. It carries the synthetic-data banner when ``synthetic`` names inputs of the
+    run that are files of the embedded synthetic dataset; the parameters the jobs share
+    (the run's own); a summary of what was not available, with the jobs each part
+    concerns; the notebooks; then the village profiles by name and code (``titles``:
+    job id → title, :func:`village_titles`). An interrupted run (``complete=False``)
+    says so at the top, and its jobs that did not run are listed as ``not run``. A job
+    whose notebook ended because the rest could not be computed is ``not available``
+    (grey, never red), and every part a job recorded as not available is listed under
+    its status with the reason. ``private`` names the lists for follow-up written to the
+    private folder beside the run: the index names them, never links or shows them.
+    Chinese text renders without a CJK font on the reader's machine
+    (:func:`fupin_analysis.report.webfont.with_font`).
 
     Examples
     --------
@@ -372,26 +481,28 @@ def write_index(
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     jobs = [{"job": "nb", "status": "failed", "error": "E: x"},
     ...             {"job": "maps", "status": "ok", "not_available": [
-    ...                 {"topic": "maps", "reason": "no geography given", "rest": False}]}]
-    ...     page = write_index(Path(tmp), jobs, "demo").read_text(encoding="utf-8")
+    ...                 {"topic": "maps", "reason": "no geography given", "rest": False}]},
+    ...             {"job": "v-430527203203", "status": "ok"}]
+    ...     page = write_index(Path(tmp), jobs, "demo",
+    ...                        titles={"v-430527203203": "李家村（430527203203）"}
+    ...                        ).read_text(encoding="utf-8")
     >>> 'href="html/nb.html"' in page, 'class="failed"' in page
     (True, True)
     >>> "not available: maps: no geography given" in page, "SYNTHETIC" in page
     (True, False)
+    >>> "<td>李家村（430527203203）</td>" in page
+    True
     """
     from ..outputs import synthetic_banner
+    from .webfont import with_font
 
     esc = html.escape
+    titles = dict(titles or {})
     parts = [
         "<!DOCTYPE html>",
         '<html lang="zh"><head><meta charset="utf-8">',
         f"<title>fupin_analysis report: {esc(run_name)}</title>",
-        "<style>body{font-family:sans-serif;max-width:70em;margin:2em auto}"
-        "td,th{padding:.2em .6em;text-align:left;vertical-align:top}.failed{color:#b00}"
-        ".na{color:#666}.na ul{margin:.2em 0;padding-left:1.2em}"
-        ".interrupted{background:#fde8e8;border:1px solid #b00;padding:.5em}"
-        ".synthetic{background:#fff4d6;border:1px solid #d9a400;padding:.5em}"
-        "img{max-width:14em;border:1px solid #ddd;margin:.2em}</style></head><body>",
+        f"<style>{_INDEX_CSS}</style></head><body>",
         f"<h1>fupin_analysis report: {esc(run_name)}</h1>",
     ]
     synthetic = sorted(synthetic)
@@ -405,40 +516,47 @@ def write_index(
             "notebooks finished before the run was stopped; the others were not run. "
             "Run the report again for a complete folder.</p>"
         )
-    parts += [
+    parts.append(
         '<p><a href="manifest.json">manifest.json</a>: inputs, parameters, versions,'
-        " outputs with sha256, durations</p>",
-        "<table><tr><th>job</th><th>status</th><th>report</th><th>notebook</th><th>log</th></tr>",
-    ]
-    for job in jobs:
-        job_id = str(job["job"])
-        status = esc(str(job["status"]))
-        if job["status"] not in ("ok", "not available"):
-            error = f": {esc(str(job['error']))}" if job.get("error") else ""
-            status = f'<span class="failed">{status}{error}</span>'
-        missing = job.get("not_available") or []
-        if job["status"] == "not available" or missing:
-            items = "".join(
-                f"<li>not available: {esc(str(p['topic']))}: {esc(str(p['reason']))}</li>"
-                for p in missing
-            )
-            status = f'<span class="na">{status}<ul>{items}</ul></span>'
-        links = (
-            f'<td><a href="html/{esc(job_id)}.html">HTML</a></td>'
-            f'<td><a href="notebooks/{esc(job_id)}.ipynb">ipynb</a></td>'
-            f'<td><a href="logs/{esc(job_id)}.log">log</a></td>'
-            if job["status"] != "not run"
-            else "<td></td><td></td><td></td>"
+        " outputs with sha256, durations</p>"
+    )
+    common = _common_parameters(jobs)
+    if common:
+        rows = "".join(
+            f"<tr><td><code>{esc(str(k))}</code></td><td><code>{esc(str(v))}</code></td></tr>"
+            for k, v in common.items()
         )
-        parts.append(f"<tr><td>{esc(job_id)}</td><td>{status}</td>{links}</tr>")
+        parts.append(
+            f"<h2>Parameters</h2><table><tr><th>parameter</th><th>value</th></tr>{rows}</table>"
+        )
+    parts += _not_available_summary(jobs)
+    notebooks = [job for job in jobs if str(job["job"]) not in titles]
+    villages = [job for job in jobs if str(job["job"]) in titles]
+    parts.append(
+        "<h2>Notebooks</h2><table><tr><th>job</th><th>status</th><th>report</th>"
+        "<th>notebook</th><th>log</th></tr>"
+    )
+    for job in notebooks:
+        parts.append(
+            f"<tr><td>{esc(str(job['job']))}</td>{_status_cell(job)}{_links_cells(job)}</tr>"
+        )
     parts.append("</table>")
+    if villages:
+        parts.append(
+            f"<h2>Village profiles ({len(villages)})</h2><table><tr><th>village</th>"
+            "<th>status</th><th>report</th><th>notebook</th><th>log</th></tr>"
+        )
+        for job in sorted(villages, key=lambda j: str(j["job"])):
+            title = esc(titles[str(job["job"])])
+            parts.append(f"<tr><td>{title}</td>{_status_cell(job)}{_links_cells(job)}</tr>")
+        parts.append("</table>")
     for job in jobs:
         job_id = str(job["job"])
         figures = sorted((run_dir / "figures").glob(f"{job_id}__*"))
         tables = sorted((run_dir / "tables").glob(f"{job_id}__*"))
         if not figures and not tables:
             continue
-        parts.append(f"<h2>{esc(job_id)}</h2>")
+        parts.append(f"<h2>{esc(titles.get(job_id, job_id))}</h2>")
         for fig in figures:
             href = esc(f"figures/{fig.name}")
             if fig.suffix == ".png":
@@ -460,5 +578,5 @@ def write_index(
         )
     parts.append("</body></html>\n")
     path = run_dir / "index.html"
-    path.write_text("\n".join(parts), encoding="utf-8")
+    path.write_text(with_font("\n".join(parts)), encoding="utf-8")
     return path

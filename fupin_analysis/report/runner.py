@@ -42,6 +42,7 @@ from .pages import (
     merge_manifest_jobs,
     repeatable_notebook,
     stderr_outputs,
+    village_titles,
     write_html,
     write_index,
     write_manifest,
@@ -627,6 +628,7 @@ def run_report(
                 complete=complete,
                 private=private,
                 synthetic=synthetic,
+                titles=village_titles(planned),
             )
             folder.written.add("index.html")
             rosters = {job.inputs["roster"] for job in planned if "roster" in job.inputs}
