@@ -44,6 +44,7 @@ __all__ = [
     "COUNT_COLUMNS",
     "COUNT_MEASURES",
     "DERIVED_COLUMNS",
+    "DERIVED_MEASURES",
     "NOT_COUNTS",
     "DEFAULT_THRESHOLD",
     "protect",
@@ -142,9 +143,17 @@ COUNT_MEASURES: frozenset[str] = frozenset(
         "rows_read", "members", "households", "quarantined", "quarantined_persons",
         "persons", "poor", "designated_poor", "registered_people", "registered_households",
         "designated_people", "exited_people", "scattered_households", "scattered_people",
-        "concentrated_households", "concentrated_people",
+        "concentrated_households", "concentrated_people", "education_primary_students",
+        "education_secondary_students",
     }
 )  # fmt: skip
+
+#: Measures of long tables computed from the counts of other measures (same column).
+DERIVED_MEASURES: dict[str, tuple[str, ...]] = {
+    "education_primary_cost": ("education_primary_students",),
+    "education_secondary_cost": ("education_secondary_students",),
+    "education_total_cost": ("education_primary_students", "education_secondary_students"),
+}
 
 _MEASURE_COLUMNS = ("measure", "item", "figure")
 _LONG_VALUES = ("value", "quarantined", "value_with_quarantined")
@@ -203,6 +212,13 @@ def suppressed_cells(table: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) ->
         for col in _LONG_VALUES:
             if col in table.columns:
                 hidden[col] |= counted & _small(table[col], threshold)
+        if "quarantined" in table.columns:  # refused people or households, whatever the row
+            money = table["unit"].eq("元") if "unit" in table.columns else False
+            hidden["quarantined"] |= ~money & _small(table["quarantined"], threshold)
+        for col in (c for c in _LONG_VALUES if c in table.columns):
+            for derived, bases in DERIVED_MEASURES.items():
+                if hidden.loc[table[measure].isin(bases), col].any():
+                    hidden.loc[table[measure] == derived, col] = True
     totals = _total_rows(table)
     changed = True
     while changed:

@@ -71,6 +71,24 @@ def test_long_tables_hide_counts_not_shares():
     assert shown["quarantined"].tolist() == [44, "<3", 0]
 
 
+def test_the_people_refused_behind_a_share_are_counted_people():
+    """A share's row counts, beside it, the refused households of its denominator: two of
+    them are two households whatever the row measures; a cost is not a count, but a cost
+    of hidden students is hidden with them."""
+    summary = pd.DataFrame(
+        {
+            "figure": ["credit_rated_share", "education_primary_students",
+                       "education_primary_cost"],
+            "value": [1.0, 2, 2000],
+            "quarantined": [2, 1, 1000],
+            "unit": ["比例", "人", "元"],
+        }
+    )  # fmt: skip
+    shown = disclosure.protect(summary)
+    assert shown["quarantined"].tolist() == ["<3", "<3", "<3"]  # 1,000 yuan: one student
+    assert shown["value"].tolist() == [1.0, "<3", "<3"]  # 2,000 yuan: two students
+
+
 @settings(max_examples=200, deadline=None)
 @given(
     counts=st.lists(st.integers(0, 12), min_size=1, max_size=12),
