@@ -135,6 +135,9 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
     "concentration_ratio": ("designated_poor",),
     "return_rate": ("exited_households", "returned_households"),
     "survival": ("exited_households",),
+    # the work summary: the figure with the refused rows, and its gap to the published one
+    "value_with_quarantined": ("quarantined",),
+    "difference": ("value_with_quarantined",),
 }
 
 #: Measures of long tables (``measure``/``item``/``figure`` and ``value``) that count people.

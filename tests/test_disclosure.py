@@ -71,6 +71,18 @@ def test_long_tables_hide_counts_not_shares():
     assert shown["quarantined"].tolist() == [44, "<3", 0]
 
 
+def test_a_hidden_quarantine_count_is_not_left_to_subtraction():
+    """1,846 households kept and 1,848 with the refused ones would give the hidden 2 away."""
+    summary = pd.DataFrame({"figure": ["registered_households"], "value": [1846],
+                            "quarantined": [2], "value_with_quarantined": [1848],
+                            "published": [1848], "difference": [0]})  # fmt: skip
+    shown = disclosure.protect(summary).iloc[0]
+    assert shown["value"] == 1846 and shown["published"] == 1848
+    assert [shown[c] for c in ("quarantined", "value_with_quarantined", "difference")] == [
+        "<3", "<3", "<3"
+    ]
+
+
 def test_the_people_refused_behind_a_share_are_counted_people():
     """A share's row counts, beside it, the refused households of its denominator: two of
     them are two households whatever the row measures; a cost is not a count, but a cost
