@@ -381,21 +381,8 @@ fp = spatial.false_positive_facts(
 )
 display(
     Markdown(
-        f"* **False positives.** With no spatial pattern at all, the directed p-values would "
-        f"call {fp.expected_directed:.1f} of the {fp.villages} villages significant at "
-        f"{fp.alpha} on average ({fp.rate_directed:.1%} each, not {fp.alpha:.0%}); two-sided "
-        f"p-values {fp.expected_two_sided:.1f}. {found.significant_fdr} villages pass the FDR "
-        f"here.\n"
-        f"* **Seeds.** Over {moved.seeds} seeds with {moved.permutations:,} permutations, a "
-        f"village's pseudo p-value moved by up to {moved.largest_change:.4f} "
-        f"({moved.largest_change_village}); "
-        + (
-            f"{len(moved.flips)} villages are significant with some seeds and not with others "
-            f"({', '.join(moved.flips)}). "
-            if moved.flips
-            else "no village changed decision between these seeds. "
-        )
-        + "Exact p-values, which no seed moves: notebook 07."
+        f"* {fp.sentence()} {found.significant_fdr} villages pass the FDR here.\n"
+        f"* {moved.sentence()} Exact p-values, which no seed moves: notebook 07."
     )
 )
 

@@ -170,20 +170,8 @@ fp = spatial.false_positive_facts(
 )
 display(
     Markdown(
-        f"**Seeds.** Over {moved.seeds} seeds with {moved.permutations:,} permutations, "
-        f"esda's pseudo p-value of one village moved by up to {moved.largest_change:.4f} "
-        f"({moved.largest_change_village}); "
-        + (
-            f"{len(moved.flips)} villages are significant with some seeds and not with "
-            f"others ({', '.join(moved.flips)})."
-            if moved.flips
-            else "no village changed decision between these seeds."
-        )
-        + " The exact p-values above do not depend on the seed.\n\n"
-        f"**False positives.** With no pattern at all, the directed p-value would call "
-        f"{fp.expected_directed:.2f} of the {fp.villages} villages significant at "
-        f"{fp.alpha} on average ({fp.rate_directed:.1%} each, not {fp.alpha:.0%}); the "
-        f"two-sided one {fp.expected_two_sided:.2f} ({fp.rate_two_sided:.1%} each)."
+        f"{moved.sentence()} The exact p-values above do not depend on the seed.\n\n"
+        f"{fp.sentence()}"
     )
 )
 

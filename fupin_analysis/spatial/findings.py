@@ -364,6 +364,26 @@ class SeedFacts:
     flips: tuple[str, ...]
     permutations: int
 
+    def sentence(self) -> str:
+        """What a page says about the seeds (Markdown).
+
+        Examples
+        --------
+        >>> SeedFacts(10, 0.017, "铁杉林村", ("铁杉林村",), 9999).sentence()[:60]
+        "**Seeds.** Over 10 seeds with 9,999 permutations, esda's pse"
+        """
+        flips = (
+            f"{len(self.flips)} villages are significant with some seeds and not with others "
+            f"({', '.join(self.flips)})."
+            if self.flips
+            else "no village changed decision between these seeds."
+        )
+        return (
+            f"**Seeds.** Over {self.seeds} seeds with {self.permutations:,} permutations, "
+            f"esda's pseudo p-value of one village moved by up to {self.largest_change:.4f} "
+            f"({self.largest_change_village}); {flips}"
+        )
+
 
 def seed_facts(rates: pd.DataFrame, spread: pd.DataFrame) -> SeedFacts:
     """The facts of :func:`.autocorrelation.pseudo_p_spread` a report states.
@@ -412,6 +432,22 @@ class FalsePositiveFacts:
     expected_two_sided: float
     rate_directed: float
     rate_two_sided: float
+
+    def sentence(self) -> str:
+        """What a page says about false positives (Markdown).
+
+        Examples
+        --------
+        >>> FalsePositiveFacts(30, 0.05, 2.99, 1.49, 0.0997, 0.0497).sentence()[-43:]
+        'two-sided one 1.49 (5.0% each, at most 5%).'
+        """
+        return (
+            f"**False positives.** With no spatial pattern at all, esda's directed p-value "
+            f"would call {self.expected_directed:.2f} of the {self.villages} villages "
+            f"significant at {self.alpha} on average ({self.rate_directed:.1%} each, not "
+            f"{self.alpha:.0%}); the two-sided one {self.expected_two_sided:.2f} "
+            f"({self.rate_two_sided:.1%} each, at most {self.alpha:.0%})."
+        )
 
 
 def false_positive_facts(directed: pd.DataFrame, two_sided: pd.DataFrame) -> FalsePositiveFacts:
