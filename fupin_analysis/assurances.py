@@ -259,6 +259,8 @@ class AlkireFoster(NamedTuple):
     ``index``: one row per group: the group columns, ``units`` (n), ``poor_units`` (q),
     ``H`` (q/n), ``A`` (mean censored deprivation score of the poor), ``M0`` (H·A), ``k``.
     ``dimensions``: one row per group and measured dimension: ``dimension``, ``weight``,
+    ``deprived_units`` and ``censored_units`` (units deprived; poor and deprived: the
+    counts the shares come from, so that small ones are suppressed with them),
     ``headcount`` (share of units deprived), ``censored_headcount`` (share of units poor
     and deprived), ``contribution`` (weight · censored headcount / M0; sums to 1 over the
     dimensions of a group with M0 > 0).
@@ -409,18 +411,21 @@ def alkire_foster(
                 {
                     "dimension": d,
                     "weight": w[d],
+                    "deprived_units": sums[f"h_{d}"],
+                    "censored_units": sums[f"c_{d}"],
                     "headcount": sums[f"h_{d}"] / n,
                     "censored_headcount": sums[f"c_{d}"] / n,
                     "contribution": (w[d] * sums[f"c_{d}"] / n / m0).where(m0 > 0, 0.0),
                 }
             )
         )
-    columns = ["dimension", "weight", "headcount", "censored_headcount", "contribution"]
+    columns = ["dimension", "weight", "deprived_units", "censored_units", "headcount",
+               "censored_headcount", "contribution"]  # fmt: skip
     dimensions = pd.concat(rows) if rows else pd.DataFrame(columns=columns, index=index.index[:0])
     available = len(dims) >= min_dimensions
     if not available:  # too few dimensions: no index, only the headcounts measured
         index[["poor_units", "H", "A", "M0"]] = float("nan")
-        dimensions[["censored_headcount", "contribution"]] = float("nan")
+        dimensions[["censored_units", "censored_headcount", "contribution"]] = float("nan")
     if by_cols:
         index = index.reset_index()
         dimensions = dimensions.reset_index().sort_values(by_cols, kind="stable")

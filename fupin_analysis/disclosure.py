@@ -75,6 +75,8 @@ COUNT_COLUMNS: frozenset[str] = frozenset(
         "at_risk_households", "censored_households", "returned_households", "returned_people",
         "linked_persons", "new_households", "split_households", "renumbered_households",
         "merged_households", "gone_households", "unobserved_persons", "refused_persons",
+        # the Alkire-Foster index by group (fupin_analysis.assurances)
+        "deprived_units", "censored_units",
     }
 )  # fmt: skip
 
@@ -135,6 +137,9 @@ DERIVED_COLUMNS: dict[str, tuple[str, ...]] = {
     "concentration_ratio": ("designated_poor",),
     "return_rate": ("exited_households", "returned_households"),
     "survival": ("exited_households",),
+    "headcount": ("deprived_units",),
+    "censored_headcount": ("censored_units",),
+    "contribution": ("censored_units",),
     # the work summary: the figure with the refused rows, and its gap to the published one
     "value_with_quarantined": ("quarantined",),
     "difference": ("value_with_quarantined",),

@@ -119,7 +119,8 @@ else:
 # The geography is cleaned where it is read (`docs/geography.md`): empty and duplicate
 # features dropped, invalid ones made valid, longitude and latitude swapped back,
 # features outside the county flagged, codes and names checked against the reference
-# folder's units. `features` counts map features, not people.
+# folder's units. `features` counts map features, not people; the page lists the rules
+# that changed something, the table written lists every rule.
 
 # %%
 if layers is not None:
@@ -127,7 +128,9 @@ if layers is not None:
     _ = outputs.save_table(geography_cleaning, "geography_cleaning", output_dir=output_dir,
                            prefix=figure_prefix, min_count=min_count)  # fmt: skip
     display(Markdown(findings.geography_cleaning(layers.cleaning)))
-    display(outputs.shown(geography_cleaning, "en", min_count=min_count))
+    changed = geography_cleaning[geography_cleaning["features"] > 0]
+    if len(changed):
+        display(outputs.shown(changed, lang, min_count=min_count))
 
 # %% [markdown]
 # ## Interactive map

@@ -119,7 +119,9 @@ display(Markdown(findings.af_headline(
 # %%
 index_v = assurances.with_village_names(by_village.index, ref)
 display(outputs.shown(index_v, lang, indicators.HEADERS_ZH, min_count).round(3))
-display(assurances.contributions_wide(by_village.dimensions).round(2))
+display(
+    assurances.contributions_wide(outputs.shown(by_village.dimensions, lang, min_count=min_count))
+)
 _ = outputs.save_table(index_v, "af_by_village", output_dir=output_dir, prefix=figure_prefix,
                        headers_zh=indicators.HEADERS_ZH, min_count=min_count)
 _ = outputs.save_table(by_village.dimensions, "af_dimensions_by_village", output_dir=output_dir,

@@ -134,3 +134,22 @@ def test_save_table_publishes_the_protected_table_and_says_how_many(tmp_path):
 def test_the_rule_is_stated(lang):
     text = disclosure.rule_text(3, lang)
     assert "<3" in text
+
+
+def test_a_villages_deprivation_shares_are_hidden_with_their_small_counts():
+    """Nine households, one of them poor and deprived in housing: its housing share
+    (1/9) would point at it; the income share of seven households would not."""
+    from fupin_analysis.assurances import alkire_foster
+
+    deprived = pd.DataFrame({
+        "village_code": ["v"] * 9, "income": [True] * 7 + [False] * 2,
+        "education": [False] * 9, "medical": [False] * 9,
+        "housing": [True] + [False] * 8, "water": [False] * 9,
+    })  # fmt: skip
+    dims = alkire_foster(deprived, k=0.4, by="village_code").dimensions.set_index("dimension")
+    assert dims.loc["housing", "censored_units"] == 1
+    shown = disclosure.protect(dims.reset_index()).set_index("dimension")
+    hidden = ["censored_units", "censored_headcount", "contribution"]
+    assert shown.loc["housing", hidden].tolist() == ["<3", "<3", "<3"]
+    assert shown.loc["income", "deprived_units"] == 7
+    assert shown.loc["income", "headcount"] == pytest.approx(7 / 9)
