@@ -180,7 +180,8 @@ def test_a_header_mapping_reaches_the_notebooks(tmp_path):
     """A header no alias knows (户口人数), mapped by a file given as -p columns=… from where
     the user stands: the work summary counts the same people as with the usual header."""
     project = xijiang_project(tmp_path / "xijiang", office_headers=False, registry=True)
-    roster = pd.read_excel(project / "roster.xlsx").rename(columns={"证件号码": "公民身份号码(新)"})
+    roster = pd.read_excel(project / "roster.xlsx", engine="calamine")
+    roster = roster.rename(columns={"证件号码": "公民身份号码(新)"})
     roster.to_excel(project / "roster.xlsx", index=False)
     (tmp_path / "mapping.yml").write_text("公民身份号码(新): 证件号码\n", encoding="utf-8")
     out = tmp_path / "mapped"
