@@ -177,8 +177,9 @@ def test_the_village_office_roster_with_an_unfilled_registry(tmp_path):
 
 @pytest.mark.slow
 def test_a_header_mapping_reaches_the_notebooks(tmp_path):
-    """A header no alias knows (户口人数), mapped by a file given as -p columns=… from where
-    the user stands: the work summary counts the same people as with the usual header."""
+    """A header no alias knows (公民身份号码(新)), mapped by a file given as -p columns=… from
+    where the user stands: the work summary counts the same people as with the usual
+    header."""
     project = xijiang_project(tmp_path / "xijiang", office_headers=False, registry=True)
     roster = pd.read_excel(project / "roster.xlsx", engine="calamine")
     roster = roster.rename(columns={"证件号码": "公民身份号码(新)"})
