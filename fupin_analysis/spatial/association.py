@@ -208,6 +208,38 @@ def _islands(gdf: gpd.GeoDataFrame, w) -> tuple:
     return tuple(gdf.index[i] for i in sorted(w.islands))
 
 
+def _global_test(
+    statistic: str,
+    variable: str,
+    value: float,
+    expected: float,
+    simulated: np.ndarray,
+    *,
+    positive_is_large: bool,
+    p_norm: float,
+    n: int,
+    gdf: gpd.GeoDataFrame,
+    w,
+    permutations: int,
+    seed: int | None,
+    weights: object,
+) -> GlobalTest:
+    """A :class:`GlobalTest` of an esda result: its permutation p-values and settings."""
+    return GlobalTest(
+        statistic=statistic,
+        variable=variable,
+        value=float(value),
+        expected=float(expected),
+        **_inference(value, simulated, positive_is_large=positive_is_large),
+        p_norm=float(p_norm),
+        n=int(n),
+        islands=_islands(gdf, w),
+        permutations=permutations,
+        seed=seed,
+        weights=describe_weights(weights),
+    )
+
+
 def assuncao_reis(
     gdf: pd.DataFrame, *, events: str = "poor", base: str = "population"
 ) -> pd.Series:
@@ -284,19 +316,11 @@ def rate_moran(
     w = build_weights(gdf, weights)
     with _seeded(seed):
         m = esda.Moran_Rate(e, b, w, adjusted=True, transformation="r", permutations=permutations)
-    return GlobalTest(
-        statistic="Moran's I (EB-standardised rate)",
-        variable=f"{events} / {base}",
-        value=float(m.I),
-        expected=float(m.EI),
-        **_inference(m.I, m.sim, positive_is_large=True),
-        p_norm=float(m.p_norm),
-        n=int(m.n),
-        islands=_islands(gdf, w),
-        permutations=permutations,
-        seed=seed,
-        weights=describe_weights(weights),
-    )
+    return _global_test(
+        "Moran's I (EB-standardised rate)", f"{events} / {base}", m.I, m.EI, m.sim,
+        positive_is_large=True, p_norm=m.p_norm, n=m.n, gdf=gdf, w=w,
+        permutations=permutations, seed=seed, weights=weights,
+    )  # fmt: skip
 
 
 def bivariate_moran(
@@ -340,19 +364,11 @@ def bivariate_moran(
     w = build_weights(gdf, weights)
     with _seeded(seed):
         m = esda.Moran_BV(xv, yv, w, transformation="r", permutations=permutations)
-    return GlobalTest(
-        statistic="bivariate Moran's I",
-        variable=f"{x} ~ lag({y})",
-        value=float(m.I),
-        expected=float(-1.0 / (len(xv) - 1)),
-        **_inference(m.I, m.sim, positive_is_large=True),
-        p_norm=float("nan"),
-        n=len(xv),
-        islands=_islands(gdf, w),
-        permutations=permutations,
-        seed=seed,
-        weights=describe_weights(weights),
-    )
+    return _global_test(
+        "bivariate Moran's I", f"{x} ~ lag({y})", m.I, -1.0 / (len(xv) - 1), m.sim,
+        positive_is_large=True, p_norm=float("nan"), n=len(xv), gdf=gdf, w=w,
+        permutations=permutations, seed=seed, weights=weights,
+    )  # fmt: skip
 
 
 def join_counts(
@@ -406,19 +422,11 @@ def join_counts(
     w = build_weights(gdf, weights)
     with _seeded(seed):
         jc = esda.Join_Counts(values.to_numpy(dtype=int), w, permutations=permutations)
-    return GlobalTest(
-        statistic="black-black joins",
-        variable=column,
-        value=float(jc.bb),
-        expected=float(jc.mean_bb),
-        **_inference(jc.bb, np.asarray(jc.sim_bb, dtype=float), positive_is_large=True),
-        p_norm=float("nan"),
-        n=len(values),
-        islands=_islands(gdf, w),
-        permutations=permutations,
-        seed=seed,
-        weights=describe_weights(weights),
-    )
+    return _global_test(
+        "black-black joins", column, jc.bb, jc.mean_bb, jc.sim_bb,
+        positive_is_large=True, p_norm=float("nan"), n=len(values), gdf=gdf, w=w,
+        permutations=permutations, seed=seed, weights=weights,
+    )  # fmt: skip
 
 
 def geary(
@@ -460,19 +468,11 @@ def geary(
     w = build_weights(gdf, weights)
     with _seeded(seed):
         c = esda.Geary(y, w, transformation="r", permutations=permutations)
-    return GlobalTest(
-        statistic="Geary's C",
-        variable=column,
-        value=float(c.C),
-        expected=float(c.EC),
-        **_inference(c.C, c.sim, positive_is_large=False),
-        p_norm=float(min(1.0, 2 * c.p_norm)),
-        n=int(c.n),
-        islands=_islands(gdf, w),
-        permutations=permutations,
-        seed=seed,
-        weights=describe_weights(weights),
-    )
+    return _global_test(
+        "Geary's C", column, c.C, c.EC, c.sim,
+        positive_is_large=False, p_norm=min(1.0, 2 * c.p_norm), n=c.n, gdf=gdf, w=w,
+        permutations=permutations, seed=seed, weights=weights,
+    )  # fmt: skip
 
 
 def moran_test(
@@ -502,19 +502,11 @@ def moran_test(
     w = build_weights(gdf, weights)
     with _seeded(seed):
         m = esda.Moran(y, w, transformation="r", permutations=permutations)
-    return GlobalTest(
-        statistic="Moran's I",
-        variable=column,
-        value=float(m.I),
-        expected=float(m.EI),
-        **_inference(m.I, m.sim, positive_is_large=True),
-        p_norm=float(m.p_norm),
-        n=int(m.n),
-        islands=_islands(gdf, w),
-        permutations=permutations,
-        seed=seed,
-        weights=describe_weights(weights),
-    )
+    return _global_test(
+        "Moran's I", column, m.I, m.EI, m.sim,
+        positive_is_large=True, p_norm=m.p_norm, n=m.n, gdf=gdf, w=w,
+        permutations=permutations, seed=seed, weights=weights,
+    )  # fmt: skip
 
 
 def rate_comparison(
