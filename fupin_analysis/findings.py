@@ -17,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
@@ -28,6 +28,7 @@ from .reference import Reference, load_reference
 from .relocation import ScatteredSummary
 
 __all__ = [
+    "year_span",
     "geography_cleaning",
     "NOT_AVAILABLE",
     "percent",
@@ -86,6 +87,18 @@ def place_heading(reference: Reference, what: str = "") -> str:
     else:
         name = f"{place.short} ({place.name}, {place.code})"
     return f"## {name}" + (f" · {what}" if what else "")
+
+
+def year_span(years: Iterable[int]) -> str:
+    """The years a page covers, as its heading writes them.
+
+    Examples
+    --------
+    >>> year_span([2016]), year_span([2014, 2016, 2015])
+    ('2016', '2014–2016')
+    """
+    first, last = min(years), max(years)
+    return f"{first}" if first == last else f"{first}–{last}"
 
 
 def units_reading(units: pd.DataFrame, *, polygons: bool = False) -> str:

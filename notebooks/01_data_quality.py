@@ -14,8 +14,8 @@
 # ---
 
 # %% [markdown]
-# # 建档立卡名册数据质量（2016 年）
-# *Data quality of the 2016 registration roster: what came in, what was changed, what was
+# # 建档立卡名册数据质量
+# *Data quality of the registration roster: what came in, what was changed, what was
 # refused and why*
 #
 # The roster is read as exported (title rows, header variants, full-width digits, old

@@ -252,9 +252,11 @@ display(Markdown(findings.scattered_moves(rl.scattered_summary(moves), min_count
 # %% [markdown]
 # ## Caveats
 #
-# - **Approximate geography**: village polygons are approximate (Voronoi cells of geocoded
-#   points, some imputed) and roads are schematic lines.
-# - **Origins are village points** and distances are straight lines in metres (EPSG:4546),
+# - **Approximate geography**: the distances are only as good as the layers; in the
+#   embedded dataset village polygons are Voronoi cells of geocoded points (some imputed)
+#   and roads are schematic lines.
+# - **Origins are village points** and distances are straight lines in metres (the
+#   CGCS2000 Gauss–Krüger zone of the township's longitude),
 #   not travel along mountain roads, which is longer, and more so for remote villages.
 # - **Land per person against the 25 m² cap** depends on the housing assumption (storeys ×
 #   built share); the work summary gives only the land.

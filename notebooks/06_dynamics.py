@@ -19,7 +19,7 @@
 # the campaign: households were newly identified, exited (脱贫), returned to poverty (返贫),
 # were removed (清退) or died out (自然销户), split and merged. This notebook links one
 # roster per year into a panel — persons by their salted identity key, households by their
-# members — and asks whether poverty stayed concentrated in the 11 designated villages as
+# members — and asks whether poverty stayed concentrated in the designated villages as
 # exits proceeded, whether the designated villages exited more slowly, where returns to
 # poverty cluster, and which local clusters appeared or dissolved year by year. Linkage
 # rules, transition categories and their limits: `docs/dynamics.md`.
@@ -57,8 +57,11 @@ t = plots.translator(lang)
 ref = load_reference(reference)
 place = ref.place.short
 rosters, one_year = inputs.yearly_rosters(roster, roster_year, other_rosters)
-display(Markdown(findings.place_heading(ref, f"{min(rosters)}–{max(rosters)}")))
+display(Markdown(findings.place_heading(ref, findings.year_span(rosters))))
 outputs.show_rule(min_count, lang)
+if one_year:
+    outputs.not_available("poverty over time", one_year, output_dir=output_dir,
+                          prefix=figure_prefix, rest=True)  # fmt: skip
 suffix = t("（合成数据）", " (synthetic data)") if is_synthetic(roster) else ""
 save = {"output_dir": output_dir, "prefix": figure_prefix, "min_count": min_count}
 
@@ -74,9 +77,6 @@ save = {"output_dir": output_dir, "prefix": figure_prefix, "min_count": min_coun
 # the private linkage report beside the run folder (never in the published outputs).
 
 # %%
-if one_year:
-    outputs.not_available("poverty over time", one_year, output_dir=output_dir,
-                          prefix=figure_prefix, rest=True)  # fmt: skip
 village_registry, no_registry = inputs.registry(registry)
 if no_registry:
     outputs.not_available("poverty over time by village", no_registry, output_dir=output_dir,
@@ -146,7 +146,7 @@ else:
 # %% [markdown]
 # ## The designated villages' share of the poor
 #
-# If poverty stayed concentrated in the 11 provincial-designated villages as exits
+# If poverty stayed concentrated in the provincial-designated villages as exits
 # proceeded, their share of the remaining poor rises above their share of the population.
 
 # %%

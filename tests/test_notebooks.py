@@ -136,6 +136,24 @@ def test_code_cells_only_call_and_present(stem):
 
 
 @pytest.mark.parametrize("stem", STEMS)
+def test_the_text_of_a_notebook_names_no_place_of_the_embedded_data(stem):
+    """A notebook's own prose is read on every township's pages: the embedded township, its
+    county and its villages may appear only in a sentence about the embedded dataset, and
+    the metric CRS is the data's, not 寨市乡's."""
+    places = {"寨市", "绥宁", "EPSG:4546", "S221"} | set(load_reference().villages["name"])
+    found = [
+        f"{place}: {line.strip()}"
+        for cell in jupytext.read(NOTEBOOKS / f"{stem}.py").cells
+        if cell.cell_type == "markdown"
+        for line in cell.source.splitlines()
+        if "embedded" not in line
+        for place in places
+        if place in line
+    ]
+    assert not found, found
+
+
+@pytest.mark.parametrize("stem", STEMS)
 def test_defaults_are_those_of_reports_yml(stem):
     """Opening a notebook in JupyterLab gives the results of the batch report."""
     declared = papermill.inspect_notebook(str(NOTEBOOKS / f"{stem}.ipynb"))
