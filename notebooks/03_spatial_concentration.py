@@ -371,13 +371,8 @@ display(
 #   FDR-controlled decisions (how many, and how much the seed matters, follows).
 
 # %%
-spread = spatial.pseudo_p_spread(
-    rates, rate, seeds=range(seeds), weights=weights, permutations=permutations, alpha=alpha
-)
-moved = spatial.seed_facts(rates, spread)
-fp = spatial.false_positive_facts(
-    spatial.null_rejection_rates(rates, weights=weights, alpha=alpha, alternative="directed"),
-    spatial.null_rejection_rates(rates, weights=weights, alpha=alpha),
+_, moved, fp = spatial.sampling_facts(
+    rates, rate, seeds=seeds, weights=weights, permutations=permutations, alpha=alpha
 )
 display(
     Markdown(

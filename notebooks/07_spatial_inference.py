@@ -158,16 +158,10 @@ _ = plots.save_figure(fig, "exact_cluster_maps", output_dir=output_dir, prefix=f
 # villages (no spatial pattern at all).
 
 # %%
-spread = spatial.pseudo_p_spread(
-    rates, "incidence", seeds=range(seeds), weights=weights, permutations=permutations,
-    alpha=alpha,
-)  # fmt: skip
-_ = outputs.save_table(rates[["name"]].join(spread).reset_index(), "seed_spread", **save)
-moved = spatial.seed_facts(rates, spread)
-fp = spatial.false_positive_facts(
-    spatial.null_rejection_rates(rates, weights=weights, alpha=alpha, alternative="directed"),
-    spatial.null_rejection_rates(rates, weights=weights, alpha=alpha),
+spread, moved, fp = spatial.sampling_facts(
+    rates, "incidence", seeds=seeds, weights=weights, permutations=permutations, alpha=alpha
 )
+_ = outputs.save_table(rates[["name"]].join(spread).reset_index(), "seed_spread", **save)
 display(
     Markdown(
         f"{moved.sentence()} The exact p-values above do not depend on the seed.\n\n"

@@ -100,6 +100,7 @@ from .findings import (
     exit_line_summary,
     false_positive_facts,
     local_results,
+    sampling_facts,
     seed_facts,
     village_names,
 )
@@ -142,6 +143,7 @@ __all__ = [
     "factor_detector",
     "factor_rules",
     "false_positive_facts",
+    "sampling_facts",
     "geary",
     "global_table",
     "interaction_detector",

@@ -36,7 +36,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from .autocorrelation import reachability
+from .autocorrelation import pseudo_p_spread, reachability
+from .exact import null_rejection_rates
 
 __all__ = [
     "AGREEMENTS",
@@ -51,6 +52,7 @@ __all__ = [
     "seed_facts",
     "FalsePositiveFacts",
     "false_positive_facts",
+    "sampling_facts",
     "DetectorSummary",
     "detector_summary",
 ]
@@ -477,6 +479,40 @@ def false_positive_facts(directed: pd.DataFrame, two_sided: pd.DataFrame) -> Fal
         rate_directed=float(directed["rejection_rate"].sum() / tested) if tested else np.nan,
         rate_two_sided=float(two_sided["rejection_rate"].sum() / tested) if tested else np.nan,
     )
+
+
+def sampling_facts(
+    rates: pd.DataFrame,
+    column: str,
+    *,
+    seeds: int,
+    weights: object = "queen",
+    permutations: int = 9999,
+    alpha: float = 0.05,
+) -> tuple[pd.DataFrame, SeedFacts, FalsePositiveFacts]:
+    """What esda's sampled p-values do on these units: their spread over ``seeds`` seeds
+    (:func:`.autocorrelation.pseudo_p_spread`, :func:`seed_facts`) and the false
+    positives of the directed and the two-sided p-value (:func:`false_positive_facts`).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import box
+    >>> grid = gpd.GeoDataFrame({"name": list("ABCDEFGHI"), "v": [1., 2, 3, 2, 5, 1, 4, 3, 2]},
+    ...     geometry=[box(i % 3, i // 3, i % 3 + 1, i // 3 + 1) for i in range(9)])
+    >>> spread, moved, fp = sampling_facts(grid, "v", seeds=2, permutations=99)
+    >>> len(spread), moved.seeds, fp.villages
+    (9, 2, 9)
+    """
+    spread = pseudo_p_spread(
+        rates, column, seeds=range(seeds), weights=weights, permutations=permutations,
+        alpha=alpha,
+    )  # fmt: skip
+    false_positives = false_positive_facts(
+        null_rejection_rates(rates, weights=weights, alpha=alpha, alternative="directed"),
+        null_rejection_rates(rates, weights=weights, alpha=alpha),
+    )
+    return spread, seed_facts(rates, spread), false_positives
 
 
 @dataclass(frozen=True)
