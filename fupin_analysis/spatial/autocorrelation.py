@@ -39,7 +39,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import ConfigError
-from .weights import build_weights, describe_weights, numeric_column
+from .weights import build_weights, describe_weights, island_mask, numeric_column
 
 with warnings.catch_warnings():
     # esda imports tqdm.auto, which warns under Jupyter when ipywidgets is not installed
@@ -305,8 +305,7 @@ def moran_scatter(gdf: gpd.GeoDataFrame, column: str, *, weights: object = "quee
     y = numeric_column(gdf, column)
     w = build_weights(gdf, weights)
     z, lag = _scatter(y, w)
-    island = np.zeros(len(y), dtype=bool)
-    island[list(w.islands)] = True
+    island = island_mask(w)
     quadrant = np.where(z > 0, np.where(lag > 0, "HH", "HL"), np.where(lag > 0, "LH", "LL"))
     return pd.DataFrame(
         {
@@ -573,8 +572,7 @@ def local_moran(
     _check_local(permutations, alpha)
     y = numeric_column(gdf, column)
     w = build_weights(gdf, weights)
-    island = np.zeros(len(y), dtype=bool)
-    island[list(w.islands)] = True
+    island = island_mask(w)
     min_p = min_p_values(w, permutations)
     z, lag = _scatter(y, w)
     # esda divides by a zero spread of simulations for islands, whose results are dropped
@@ -730,8 +728,7 @@ def getis_ord(
     if (y < 0).any():
         raise ConfigError(f"column {column!r}: Getis-Ord G needs non-negative values")
     w = build_weights(gdf, weights)
-    island = np.zeros(len(y), dtype=bool)
-    island[list(w.islands)] = True
+    island = island_mask(w)
     min_p = min_p_values(w, permutations)
     n_neighbours = np.asarray([len(w.neighbors[i]) for i in w.id_order])
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):

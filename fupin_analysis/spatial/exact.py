@@ -61,7 +61,7 @@ import pandas as pd
 
 from ..errors import ConfigError
 from .autocorrelation import CLUSTER_LABELS, QUADRANTS, _multiple_testing, _scatter
-from .weights import build_weights, describe_weights, numeric_column
+from .weights import build_weights, describe_weights, island_mask, numeric_column
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -450,8 +450,7 @@ def exact_local_moran(
     x = numeric_column(gdf, column)
     y = numeric_column(gdf, lag_of) if lag_of is not None else x
     w = build_weights(gdf, weights)
-    island = np.zeros(len(x), dtype=bool)
-    island[list(w.islands)] = True
+    island = island_mask(w)
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore")
         if lag_of is None:
@@ -542,8 +541,7 @@ def exact_getis_ord(
     if (y < 0).any():
         raise ConfigError(f"column {column!r}: Getis-Ord G needs non-negative values")
     w = build_weights(gdf, weights)
-    island = np.zeros(len(y), dtype=bool)
-    island[list(w.islands)] = True
+    island = island_mask(w)
     positions, rows = _rows(w, star=star)
     with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
         warnings.simplefilter("ignore")
@@ -618,8 +616,7 @@ def exact_local_geary(
     _check(alternative, alpha)
     y = numeric_column(gdf, column)
     w = build_weights(gdf, weights)
-    island = np.zeros(len(y), dtype=bool)
-    island[list(w.islands)] = True
+    island = island_mask(w)
     positions, rows = _rows(w)
     z = (y - y.mean()) / y.std()
     with warnings.catch_warnings():

@@ -18,7 +18,7 @@ import pandas as pd
 from ..datum import metric_crs
 from ..errors import ConfigError, GeographyError
 
-__all__ = ["build_weights", "describe_weights", "numeric_column"]
+__all__ = ["build_weights", "describe_weights", "island_mask", "numeric_column"]
 
 
 def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -126,6 +126,21 @@ def build_weights(gdf: gpd.GeoDataFrame, weights: object = "queen") -> libpysal.
                 "'distance:METRES' or a libpysal W"
             )
     return _copy_weights(w, frame)
+
+
+def island_mask(w: libpysal.weights.W) -> np.ndarray:
+    """Which units (in ``w``'s order, positions ``0 … n-1``) have no neighbour.
+
+    Examples
+    --------
+    >>> from shapely.geometry import box
+    >>> gdf = gpd.GeoDataFrame(geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1), box(5, 5, 6, 6)])
+    >>> island_mask(build_weights(gdf, "rook")).tolist()
+    [False, False, True]
+    """
+    island = np.zeros(w.n, dtype=bool)
+    island[list(w.islands)] = True
+    return island
 
 
 def _is_positive_number(text: str) -> bool:
