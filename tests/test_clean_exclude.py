@@ -95,3 +95,31 @@ def test_two_parts_with_exclusions_give_the_whole_result(split):
             got, want = _sorted(got), _sorted(want)
         pd.testing.assert_frame_equal(got, want, check_dtype=False, check_categorical=False)
     assert len(whole.quarantine.query("reason == 'duplicate_person'")) > 0
+
+
+def test_a_position_excludes_only_when_the_person_comes_at_or_after_it():
+    """``{key: position}``: found elsewhere before this input's row ``position``."""
+    twice = "430527198505052003"
+    raw = _frame(household_id=["001", "002", "003"],
+                 id_number=["430527199001011237", twice, twice])  # fmt: skip
+    key = keyed_hash(pd.Series([twice]), SALT, "person").iloc[0]
+    after = clean_roster(raw, salt=SALT, exclude_persons={key: 1})  # elsewhere before row 1
+    assert after.quarantine["source_row"].tolist() == [5, 6]
+    assert after.quarantine["detail"].tolist() == ["other_household"] * 2
+    before = clean_roster(raw, salt=SALT, exclude_persons={key: 2})  # row 1 comes first
+    assert before.members["source_row"].tolist() == [4, 5]
+    assert before.quarantine["source_row"].tolist() == [6]
+    assert before.quarantine["detail"].tolist() == ["other_household"]  # within this input
+    plain = clean_roster(raw, salt=SALT)
+    pd.testing.assert_frame_equal(before.quarantine, plain.quarantine)
+
+
+def test_a_position_counts_from_the_first_row_still_kept():
+    """The person's first row here was refused before duplicate_person (no household):
+    its next row is its first occurrence here, and it comes after the place elsewhere."""
+    raw = _frame(household_id=[None, "002"],
+                 id_number=["430527198505052003", "430527198505052003"])  # fmt: skip
+    key = keyed_hash(pd.Series(["430527198505052003"]), SALT, "person").iloc[0]
+    result = clean_roster(raw, salt=SALT, exclude_persons={key: 1})
+    assert result.quarantine["reason"].tolist() == ["household_missing", "duplicate_person"]
+    assert result.members.empty

@@ -66,13 +66,15 @@ from .origin import describe
 from .outputs import clean_folder, format_summary, read_clean, write_outputs
 from .result import HOUSEHOLD_TABLE_COLUMNS, MEMBER_COLUMNS, CleanRoster
 from .rules import COLUMN_RULES, KEPT_RULES, ROW_RULES, RULES
-from .state import keep, person_keys, read_raw, read_rows
+from .state import Rows, elsewhere_positions, keep, read_raw, read_rows
 from .tables import member_and_household_tables, quarantine_table
 from .values import parse_dates, parse_numbers, to_boolean, to_vocabulary
 
 __all__ = [
+    "DEFAULT_REFERENCE_DATE",
     "CleanRoster",
     "clean_roster",
+    "clean_rows",
     "read_clean",
     "REASONS",
     "RULES",
@@ -86,6 +88,10 @@ __all__ = [
     "write_outputs",
     "format_summary",
 ]
+
+
+#: The day ages are computed at, and birth dates checked against, unless told otherwise.
+DEFAULT_REFERENCE_DATE = "2016-12-31"
 
 
 def _same_cleaning(
@@ -125,7 +131,7 @@ def clean_roster(
     encoding: str | None = None,
     reference: str | Path | Reference | None = None,
     columns: str | Path | Mapping | None = None,
-    exclude_persons: Collection[str] = (),
+    exclude_persons: Collection[str] | Mapping[str, int] = (),
 ) -> CleanRoster:
     """Clean a roster: members, households, quarantine and the quality report.
 
@@ -155,12 +161,14 @@ def clean_roster(
         with (``fupin init`` writes one per township); default
         :func:`~fupin_analysis.reference.reference_dir` (``FUPIN_DATA_DIR`` or the
         embedded 寨市乡 tables).
-    exclude_persons : collection of str, optional
-        ``person_key`` values (made with the same ``salt``) of persons whose first
-        occurrence a global pass found in another part of the roster: every row of
-        theirs still kept when ``duplicate_person`` runs is quarantined as
+    exclude_persons : collection of str, or mapping of str to int, optional
+        Persons (their ``person_key``, made with the same ``salt``) found in another
+        part of the roster. A collection: found there first, so every row of theirs
+        still kept when ``duplicate_person`` runs is quarantined as
         ``duplicate_person`` (detail ``other_household``), as if the earlier occurrence
-        were in this input. This is how a roster cleaned in parts
+        were in this input. A mapping ``person_key: position``: found there before this
+        input's row at ``position`` (0-based), so their rows go only when their first
+        row still kept here comes at or after it. This is how a roster cleaned in parts
         (:func:`fupin_analysis.scale.clean_partitioned`) gets the result of cleaning it
         whole. Default: none.
 
@@ -190,13 +198,42 @@ def clean_roster(
     made = clean_folder(raw_or_path) if isinstance(raw_or_path, str | Path) else None
     if made is not None:
         return _same_cleaning(read_clean(made), made, salt, folder, reference_date)
-    reference_date = "2016-12-31" if reference_date is None else reference_date
     raw = read_raw(raw_or_path, sheet, encoding, columns)
-    rows = read_rows(raw, reference_date, folder)
+    return clean_rows(raw, raw_or_path, salt=salt, reference_date=reference_date,
+                      reference=folder, exclude_persons=exclude_persons)[0]  # fmt: skip
+
+
+def clean_rows(
+    raw: pd.DataFrame,
+    origin: pd.DataFrame | str | Path | Sequence[str | Path] | None = None,
+    *,
+    salt: str | None = None,
+    reference_date: str | pd.Timestamp | None = None,
+    reference: str | Path | None = None,
+    exclude_persons: Collection[str] | Mapping[str, int] = (),
+) -> tuple[CleanRoster, Rows]:
+    """:func:`clean_roster` of a frame ``read_roster`` returned, and the state of its rows
+    at the end (``Rows.reason``: which rows were refused, and why), for an engine that
+    must know each input row's fate (:mod:`fupin_analysis.scale`).
+
+    ``origin`` is what the frame was read from (the paths given to ``clean_roster``, for
+    the result's description); default the frame.
+
+    Examples
+    --------
+    >>> from fupin_analysis.ingest import read_roster
+    >>> from fupin_analysis.reference import data_dir
+    >>> raw = read_roster(data_dir() / "raw" / "zhaishi_roster_2016.csv")
+    >>> result, rows = clean_rows(raw)
+    >>> int((rows.reason == 0).sum()) == len(result.members)
+    True
+    """
+    reference_date = DEFAULT_REFERENCE_DATE if reference_date is None else reference_date
+    rows = read_rows(raw, reference_date, reference)
     salt_given = salt is not None
     salt = salt if salt_given else default_salt()
     if len(exclude_persons):
-        rows.elsewhere = person_keys(rows, salt).isin(set(exclude_persons)).to_numpy()
+        rows.elsewhere = elsewhere_positions(rows, salt, exclude_persons)
     for rule in ROW_RULES:  # normalise; refuse, in order of precedence; count matches
         rule(rows)
     kept = keep(rows)  # the kept rows, their fields parsed once per distinct text
@@ -211,7 +248,7 @@ def clean_roster(
         quarantine_table(rows, salt),
         rows.quality.frame(),
         **describe(
-            raw_or_path,
+            raw if origin is None else origin,
             raw,  # with its sources in attrs, which rows.raw does not carry
             rows.work,
             salt=salt,
@@ -221,4 +258,4 @@ def clean_roster(
         ),
     )
     validate_clean(result.members, result.households, result.quarantine, result.quality)
-    return result
+    return result, rows

@@ -42,7 +42,17 @@ from ..schema import (
     normalize_values,
 )
 from .exits import exit_flags
-from .state import CODE_COLUMNS, Kept, Rows, encode, heads, keep, read_rows, resolve_villages
+from .state import (
+    CODE_COLUMNS,
+    NOWHERE_ELSE,
+    Kept,
+    Rows,
+    encode,
+    heads,
+    keep,
+    read_rows,
+    resolve_villages,
+)
 from .suggestions import village_suggestions
 from .values import codes_uniques, optional_column, parse_numbers, to_vocabulary
 
@@ -496,9 +506,9 @@ def duplicate_person(rows: Rows) -> None:
     The same valid identity number, however spelled (lowercase x, Excel's apostrophe),
     is the same person; the first occurrence among the rows still kept stays ("first" in
     the order rows are read: files as given, sheets in workbook order, rows in sheet
-    order). The persons of ``rows.elsewhere`` (found first in another part of the roster,
-    see ``clean_roster(exclude_persons=…)``) have no first occurrence here: all their rows
-    go, as ``other_household``. Which copy
+    order). A person found in another part of the roster before its first row still kept
+    here (``rows.elsewhere``, see ``clean_roster(exclude_persons=…)``) has no first
+    occurrence here: all its rows go, as ``other_household``. Which copy
     is right is not decided from the other cells: the later copies go to quarantine for a
     person to look at. A repeat is not a person: ``counts_as_person`` is False.
 
@@ -519,8 +529,11 @@ def duplicate_person(rows: Rows) -> None:
     first_household = pd.Series(household[candidates]).groupby(codes.to_numpy()).transform("first")
     other_household = np.zeros(len(rows.reason), dtype=bool)
     other_household[candidates] = first_household.to_numpy() != household[candidates]
-    if rows.elsewhere is not None:  # first found in another part of the roster
-        elsewhere = rows.elsewhere & (rows.reason == 0)
+    if rows.elsewhere is not None:  # found in another part of the roster, maybe earlier
+        at = np.flatnonzero((rows.reason == 0) & (rows.elsewhere != NOWHERE_ELSE))
+        first_here = pd.Series(at).groupby(rows.person[at]).transform("min").to_numpy()
+        elsewhere = np.zeros(len(rows.reason), dtype=bool)
+        elsewhere[at] = first_here >= rows.elsewhere[at]
         repeat |= elsewhere
         other_household |= elsewhere
     rows.refuse(

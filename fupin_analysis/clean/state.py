@@ -26,7 +26,7 @@ Examples
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,8 +39,8 @@ import pyarrow.compute as pc
 from .. import idcard
 from ..ingest import SOURCE_COLUMNS, read_roster, roster_frame
 from ..reference import reference_dir, resolve_village_names
-from ..schema import REASONS, distinct_categorical_dtype, normalize_values
-from .keys import keyed_hash
+from ..schema import REASONS, distinct_categorical_dtype, fixed_width_bytes, normalize_values
+from .keys import hash64, keyed_hash
 from .values import (
     HOUSEHOLD_FIELDS,
     MEMBER_FIELDS,
@@ -55,11 +55,15 @@ __all__ = [
     "CODE_COLUMNS",
     "NOT_A_PERSON",
     "USED_COLUMNS",
+    "READ_AS_CATEGORICAL",
     "Identity",
     "Kept",
     "Quality",
     "Rows",
     "Villages",
+    "NOWHERE_ELSE",
+    "elsewhere_positions",
+    "identity_hashes",
     "encode",
     "heads",
     "keep",
@@ -100,6 +104,10 @@ USED_COLUMNS = frozenset(
         *(f.name for f in HOUSEHOLD_FIELDS),
     }
 )
+
+#: Columns read from files as categoricals (dictionary-encoded while reading): the used
+#: fields but the identity number, which is nearly unique per row.
+READ_AS_CATEGORICAL = USED_COLUMNS - {"id_number"}
 
 
 class Quality:
@@ -236,9 +244,10 @@ class Rows:
     quality : Quality
         The quality table, one row per rule run so far.
     elsewhere : numpy.ndarray or None
-        bool: the row's person was found first in another part of the roster (the
-        ``exclude_persons`` of :func:`~fupin_analysis.clean.clean_roster`); ``None`` when
-        none was given.
+        int64: the position (in this input's rows) before which the row's person was
+        found in another part of the roster (the ``exclude_persons`` of
+        :func:`~fupin_analysis.clean.clean_roster`), :data:`NOWHERE_ELSE` when it was
+        not; ``None`` when no person was given.
     """
 
     raw: pd.DataFrame
@@ -393,10 +402,8 @@ def read_raw(
     if isinstance(raw_or_path, pd.DataFrame):
         return roster_frame(raw_or_path, columns=columns)
     if isinstance(raw_or_path, str | Path | list | tuple):
-        encoded = USED_COLUMNS - {"id_number"}
-        return read_roster(
-            raw_or_path, sheet=sheet, encoding=encoding, categorical=encoded, columns=columns
-        )
+        return read_roster(raw_or_path, sheet=sheet, encoding=encoding,
+                           categorical=READ_AS_CATEGORICAL, columns=columns)  # fmt: skip
     raise TypeError("clean_roster takes files or folders, or a DataFrame of a roster")
 
 
@@ -438,6 +445,9 @@ def encode(values: pd.Series, remove_spaces: bool) -> tuple[pd.Series, np.ndarra
     cat = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
     return pd.Series(cat, index=values.index), np.append(changed, False)[rows]
 
+
+#: ``Rows.elsewhere`` of a row whose person was not found in another part of the roster.
+NOWHERE_ELSE = np.iinfo(np.int64).max
 
 #: Cell labels of identity numbers that are not canonical start here (above every
 #: canonical number, 17 digits times 11 plus 10).
@@ -569,6 +579,55 @@ def person_keys(rows: Rows, salt: str) -> pd.Series:
     keys = pd.Series(pd.NA, index=rows.raw.index, dtype="str")
     keys[valid] = keyed_hash(ids, salt, "person").to_numpy()
     return keys
+
+
+def identity_hashes(
+    raw_ids: pd.Series, reference_date: pd.Timestamp | str, salt: str
+) -> pd.Series:
+    """Per row, the 64-bit number its ``person_key`` would spell (``UInt64``; missing
+    where the identity number is not valid at ``reference_date``): the key of a person
+    before any cleaning, for an engine that must find the same person across parts of
+    a roster before it cleans them (:mod:`fupin_analysis.scale`).
+
+    Examples
+    --------
+    >>> from fupin_analysis.schema import key_numbers
+    >>> ids = pd.Series(["430527199001011237", "4.30527E+17"])
+    >>> hashes = identity_hashes(ids, "2016-12-31", "doc")
+    >>> hashes.isna().tolist()
+    [False, True]
+    >>> key = keyed_hash(ids.iloc[:1], "doc", "person")
+    >>> bool(key_numbers(key)[0] == hashes.iloc[0])
+    True
+    """
+    checked = idcard.check_arrow(raw_ids, pd.Timestamp(reference_date))
+    valid = checked.number >= 0
+    hashes = np.zeros(len(raw_ids), dtype=np.uint64)
+    if valid.any():
+        canonical = fixed_width_bytes(checked.id_number.filter(pa.array(valid)), 18)
+        hashes[valid] = hash64(canonical.view("S18").ravel(), salt, "person")
+    return pd.Series(pd.arrays.IntegerArray(hashes, ~valid), index=raw_ids.index)
+
+
+def elsewhere_positions(
+    rows: Rows, salt: str, persons: Collection[str] | Mapping[str, int]
+) -> np.ndarray:
+    """``Rows.elsewhere`` of ``clean_roster(exclude_persons=persons)``: per row, the
+    position before which its person was found in another part of the roster (0 for the
+    persons of a plain collection: before every row), :data:`NOWHERE_ELSE` for the others.
+
+    Examples
+    --------
+    >>> rows = read_rows(pd.DataFrame({"village": ["李家村"] * 2, "household_id": ["001"] * 2,
+    ...     "id_number": ["430527199001011237", "430527198505052003"], "source_row": [4, 5]}))
+    >>> key = person_keys(rows, "doc").iloc[1]
+    >>> elsewhere_positions(rows, "doc", {key: 1}).tolist() == [NOWHERE_ELSE, 1]
+    True
+    """
+    before = persons if isinstance(persons, Mapping) else dict.fromkeys(persons, 0)
+    found = pd.Index(list(before), dtype="str").get_indexer(person_keys(rows, salt))
+    positions = np.fromiter(before.values(), dtype=np.int64, count=len(before))
+    return np.where(found >= 0, np.append(positions, 0)[found], NOWHERE_ELSE)
 
 
 def _with_sources(raw: pd.DataFrame) -> pd.DataFrame:
