@@ -121,6 +121,33 @@ def test_small_roster_partitions_and_modes(tmp_path, client):
     assert not {"name", "id_number", "household_phone"} & set(members.columns)
 
 
+def test_a_first_occurrence_refused_in_its_partition_is_settled(tmp_path, client):
+    """A person's first row in the global order lies in another county's partition and is
+    refused there before duplicate_person (its village is unknown): the later county,
+    which first assumed that row kept and quarantined the person, is cleaned again and
+    keeps the person, as the single process does."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    first, second = write_province(raw, 300, counties=2, duplicates=0, per_county=True)
+    later = pd.read_csv(second, skiprows=2, nrows=20, dtype=str)
+    person = later["身份证号码"].iloc[10]
+    household = pd.read_csv(first, skiprows=2, nrows=1, dtype=str)["户编号"].iloc[0]
+    odd = raw / "0_odd.csv"  # read first: the person's first row in the global order
+    row = ["绥宁县", "寨市乡", "火星村", household[:12] + "9999", "张一", person, "1", "户主"]
+    odd.write_text(",".join(HEADERS[:8]) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    inputs = [odd, first, second]
+    result = clean_partitioned(inputs, tmp_path / "out", client=client)
+    whole = clean_roster(inputs, salt=SALT)
+    _assert_same(tmp_path / "out", whole)
+    pd.testing.assert_frame_equal(result.quality, whole.quality)
+    assert whole.quarantine.query("source_file == '0_odd.csv'")["reason"].tolist() == [
+        "unknown_village"]
+    key = whole.members.loc[whole.members["source_file"] == second.name, "person_key"]
+    assert len(key) == len(set(key))  # the person is kept in the later county
+    cleaned = result.partitions.set_index("partition")["cleaned"]
+    assert cleaned[household[:6]] == 1 and cleaned[second.name[:6]] == 2
+
+
 def test_township_partitions(tmp_path, client):
     [county] = write_province(tmp_path, 200, counties=1)
     result = clean_partitioned(county, tmp_path / "out", client=client, partition_by="township")
@@ -176,17 +203,26 @@ def test_county_summary_known_answer(tmp_path, client):
     assert table["credit_households"].isna().all()  # no 小额信贷 column: unknown, not 0
 
 
-def test_local_workers_get_the_malloc_threshold_and_the_salt_file(tmp_path):
-    from fupin_analysis.scale.engine import MALLOC_TRIM_THRESHOLD, local_client
+def test_local_workers_get_the_malloc_thresholds_and_the_salt_file(tmp_path):
+    from fupin_analysis.scale.engine import (
+        MALLOC_MMAP_THRESHOLD,
+        MALLOC_TRIM_THRESHOLD,
+        local_client,
+    )
 
     salt_file = tmp_path / "salt"
     salt_file.write_text("from-a-file\n")
 
     def environ():
+        import dask
+
         from fupin_analysis.salt import default_salt
 
-        return os.environ.get("MALLOC_TRIM_THRESHOLD_"), default_salt()
+        return (os.environ.get("MALLOC_TRIM_THRESHOLD_"), os.environ.get("MALLOC_MMAP_THRESHOLD_"),
+                dask.config.get("distributed.worker.profile.enabled"), default_salt())  # fmt: skip
 
+    before = os.environ.get("MALLOC_MMAP_THRESHOLD_")
     with local_client(1, salt_file) as c:
-        [(threshold, salt)] = c.run(environ).values()
-    assert (threshold, salt) == (str(MALLOC_TRIM_THRESHOLD), "from-a-file")
+        [found] = c.run(environ).values()
+    assert found == (str(MALLOC_TRIM_THRESHOLD), str(MALLOC_MMAP_THRESHOLD), False, "from-a-file")
+    assert os.environ.get("MALLOC_MMAP_THRESHOLD_") == before  # this process left as it was

@@ -7,19 +7,25 @@ partitioned Parquet datasets. The steps, each a set of Dask tasks:
 1. **Stage**: each file is read on a worker (``read_roster`` of that file, under the label
    the whole read would give it) and its rows written to a private staging folder, one
    file per partition (:func:`~.partitions.partition_keys`), with their place in the
-   global row order (``file rank × 2⁴⁰ + position in the file``).
-2. **Clean**: each partition is cleaned with ``clean_roster`` on a worker, its rows in the
-   global order; every rule but ``duplicate_person`` only looks at a row or its
-   household, and households never cross partitions.
-3. **Global duplicate_person**: ``(person_key, partition, order)`` of every member, shuffled
-   on ``person_key`` (``dask.dataframe``), finds each person kept in several partitions;
-   the occurrence first in the global order wins.
-4. **Re-clean** the partitions holding losers with ``clean_roster(...,
-   exclude_persons=losers)``, so that their households, heads and counts are those of
-   the whole roster.
-5. **Check and sum**: ``person_key``, ``household_key`` and the row identity
-   (``source_file``, ``source_sheet``, ``source_row``) unique over the whole dataset;
-   every input row in exactly one of members or quarantine; the quality tables summed
+   global row order (``file rank × 2⁴⁰ + position in the file``) and the 64-bit number
+   of the ``person_key`` their identity number would get (``clean.identity_hashes``).
+2. **Persons across partitions**: ``(person, partition, order)`` of every row with a
+   valid identity number, shuffled on the person (``dask.dataframe``), gives the persons
+   with rows in several partitions and, for each of their partitions, the first place
+   in the global order of their rows in the others.
+3. **Clean** each partition once with ``clean_roster``'s ``exclude_persons`` mapping
+   (person → that place, as a position in the partition): every rule but
+   ``duplicate_person`` only looks at a row or its household, and households never
+   cross partitions. A person's rows here go when a row of theirs elsewhere comes
+   first — on the assumption that that row is kept until ``duplicate_person``.
+4. **Settle**: each partition reports, for those persons, the first of their rows still
+   kept when ``duplicate_person`` ran. Where the assumption was wrong (the earlier row
+   elsewhere was refused for another reason first), the partition is cleaned again with
+   the places of the rows that were kept; which rows are kept until ``duplicate_person``
+   does not depend on it, so one more clean settles it.
+5. **Check and sum**: a person kept in at most one partition, ``household_key`` and the
+   row's place in the global order unique over the whole dataset; every input row in
+   exactly one of members or quarantine; the quality tables summed
    (:func:`~.quality.sum_quality`).
 
 The salt reaches the workers as a secret, never in a task's arguments: a worker makes
@@ -50,12 +56,14 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from .._version import __version__
+from ..clean import DEFAULT_REFERENCE_DATE
 from ..errors import FupinError
 from ..salt import default_salt, fingerprint
 from .partitions import partition_column, partition_keys
 from .quality import sum_quality
 
 __all__ = [
+    "MALLOC_MMAP_THRESHOLD",
     "MALLOC_TRIM_THRESHOLD",
     "PartitionedClean",
     "TABLES",
@@ -72,9 +80,22 @@ TABLES = ("members", "households", "quarantine")
 #: glibc's own dynamic setting reaches on 64-bit systems.
 MALLOC_TRIM_THRESHOLD = 64 * 2**20
 
+#: ``MALLOC_MMAP_THRESHOLD_`` of the local cluster's workers. Setting the trim threshold
+#: turns glibc's dynamic mmap threshold off, so that every array above 128 KiB is a fresh
+#: mmap whose pages are faulted in and zeroed again (the cleaner ran 1.2 times slower on
+#: a county); 32 MiB is where the dynamic threshold ends on 64-bit systems.
+MALLOC_MMAP_THRESHOLD = 32 * 2**20
+
+#: Variables the nanny sets in each worker it starts (see the two above).
+_WORKER_ENVIRON = {"MALLOC_TRIM_THRESHOLD_": MALLOC_TRIM_THRESHOLD,
+                   "MALLOC_MMAP_THRESHOLD_": MALLOC_MMAP_THRESHOLD}  # fmt: skip
+
 _ORDER = "_order"  # place of a staged row in the global order
+_PERSON = "_person"  # the number of the person_key its identity number would get
 _POSITION_BITS = 40  # up to 2**40 rows per file
 _SOURCE = ["source_file", "source_sheet", "source_row"]
+#: What each partition leaves for the global checks, and what must not repeat in it.
+_CHECKS = {"households": "household_key", "rows": "row (place in the global order)"}
 
 
 @dataclass(frozen=True)
@@ -88,11 +109,12 @@ class PartitionedClean:
         Parquet datasets), ``quality.csv``, ``sources.csv``, ``clean.json``.
     partitions : pandas.DataFrame
         One row per partition: ``partition``, ``rows``, ``members``, ``quarantined``,
-        ``excluded`` (persons found first in another partition).
+        ``excluded`` (persons found first in another partition), ``cleaned`` (times the
+        partition was cleaned: 2 where step 4 had to clean it again).
     quality : pandas.DataFrame
         The quality table of the whole roster.
     seconds : dict of str to float
-        Wall time of each step: ``stage``, ``clean``, ``global``, ``reclean``,
+        Wall time of each step: ``stage``, ``persons``, ``clean``, ``settle``,
         ``check``, ``write``.
     """
 
@@ -115,18 +137,37 @@ def _worker_salt_fingerprint() -> str:
     return fingerprint(default_salt())
 
 
-def _private_parquet(table: pa.Table, path: Path, mode: int) -> None:
+@contextmanager
+def _private_file(path: Path, mode: int) -> Iterator[Any]:
+    """``path`` opened for writing with ``mode`` (whatever the umask), its folder made."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
-    os.fchmod(fd, mode)  # whatever the umask
+    os.fchmod(fd, mode)
     with os.fdopen(fd, "wb") as handle:
+        yield handle
+
+
+def _private_parquet(table: pa.Table, path: Path, mode: int) -> None:
+    with _private_file(path, mode) as handle:
         pq.write_table(table, handle)
+
+
+def _stage_rows(table: pa.Table, path: Path) -> None:
+    """Staged rows (read once, then removed) as an Arrow IPC file with LZ4: half the
+    time of Parquet to write and read back, for three times its size on disk."""
+    options = pa.ipc.IpcWriteOptions(compression="lz4")
+    with _private_file(path, 0o600) as handle, pa.ipc.new_file(
+        handle, table.schema, options=options
+    ) as writer:
+        writer.write_table(table)
 
 
 def _stage_file(
     source: Any, rank: int, staging: str, partition_by: str, options: Mapping[str, Any]
 ) -> dict[str, Any]:
-    """Read one file and write its rows to ``staging/<partition>/<rank>.parquet`` (0600)."""
+    """Read one file; write its rows to ``staging/<partition>/<rank>.arrow`` and the
+    persons of its rows to ``staging/_persons/<rank>.parquet`` (0600)."""
+    from ..clean.state import READ_AS_CATEGORICAL, identity_hashes
     from ..ingest import combine, load_columns
     from ..ingest.parts import read_parts
 
@@ -135,22 +176,79 @@ def _stage_file(
         sheet=options["sheet"],
         encoding=options["encoding"],
         columns=load_columns(options["columns"]),
-        categorical=frozenset(),
+        categorical=READ_AS_CATEGORICAL,  # as clean_roster reads files
     )
     read = [p for p in parts if p.frame is not None]
     entries = [p.entry() for p in parts]
     if not read:
         return {"columns": [], "rows": {}, "sources": entries}
     frame = combine(read)
+    columns = [c for c in frame.columns]
     frame[_ORDER] = (np.int64(rank) << _POSITION_BITS) + np.arange(len(frame), dtype=np.int64)
-    keys = pd.Series(partition_keys(frame["household_id"], partition_by), index=frame.index)
+    ids = frame["id_number"] if "id_number" in frame else pd.Series(pd.NA, index=frame.index)
+    frame[_PERSON] = identity_hashes(ids.astype("str"), options["reference_date"], default_salt())
+    keys = partition_keys(frame["household_id"], partition_by)
     rows = {}
     for key, part in frame.groupby(keys, sort=True, observed=True):
         table = pa.Table.from_pandas(part, preserve_index=False)
-        _private_parquet(table, Path(staging) / key / f"{rank:06d}.parquet", 0o600)
+        _stage_rows(table, Path(staging) / key / f"{rank:06d}.arrow")
         rows[key] = len(part)
-    return {"columns": [c for c in frame.columns if c != _ORDER], "rows": rows,
-            "sources": entries}  # fmt: skip
+    valid = frame[_PERSON].notna().to_numpy()
+    persons = pa.table({
+        "person": pa.array(frame[_PERSON].to_numpy(dtype=np.uint64, na_value=0)[valid]),
+        "partition": pa.array(keys[valid]),
+        "order": pa.array(frame[_ORDER].to_numpy()[valid])})  # fmt: skip
+    _private_parquet(persons, Path(staging) / "_persons" / f"{rank:06d}.parquet", 0o600)
+    return {"columns": columns, "rows": rows, "sources": entries}
+
+
+def _first_elsewhere(firsts: pd.DataFrame, at: str) -> pd.DataFrame:
+    """Per (person, partition) of persons in several partitions, the first place ``at``
+    of the person in the other partitions (``elsewhere``).
+
+    ``firsts`` has one row per (``person``, ``partition``) with that partition's first
+    place ``at``; the rows of persons in one partition only are dropped.
+
+    Examples
+    --------
+    >>> firsts = pd.DataFrame({"person": [7, 7, 7, 9], "partition": ["a", "b", "c", "a"],
+    ...                        "order": [5, 2, 8, 1]})
+    >>> _first_elsewhere(firsts, "order").values.tolist()
+    [[7, 'b', 5], [7, 'a', 2], [7, 'c', 2]]
+    """
+    firsts = firsts[firsts["person"].duplicated(keep=False)]
+    firsts = firsts.sort_values(["person", at], kind="stable").reset_index(drop=True)
+    leads = ~firsts["person"].duplicated().to_numpy()  # each person's first partition
+    lead_rows = np.flatnonzero(leads)
+    person_of = np.cumsum(leads) - 1
+    places = firsts[at].to_numpy(dtype=np.int64)  # integers: a place needs all 63 bits
+    first, second = places[lead_rows][person_of], places[lead_rows + 1][person_of]
+    elsewhere = np.where(leads, second, first)
+    return pd.DataFrame({"person": firsts["person"].to_numpy(),
+                         "partition": firsts["partition"].astype("str").to_numpy(),
+                         "elsewhere": elsewhere})  # fmt: skip
+
+
+def _persons_across(frame: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_first_elsewhere` of one part of the shuffle (every row of its persons)."""
+    firsts = frame.groupby(["person", "partition"], observed=True, as_index=False)["order"].min()
+    return _first_elsewhere(firsts, "order")
+
+
+def _staged(key: str, staging: str, columns: Sequence[str]) -> pd.DataFrame:
+    """The staged rows of a partition, in the global order, as ``read_roster`` gives them
+    (the categoricals of several files made one)."""
+    tables = []
+    for path in sorted((Path(staging) / key).glob("*.arrow")):
+        with pa.OSFile(str(path)) as source:
+            tables.append(pa.ipc.open_file(source).read_all())
+    frame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
+    frame = frame.reindex(columns=[*columns, _ORDER, _PERSON])
+    for name in columns:  # a column no file of this partition has: missing text
+        if frame[name].isna().all() and frame[name].dtype != "str" and name != "source_row":
+            frame[name] = frame[name].astype("str")
+    frame.attrs = {"sources": []}  # read_roster's frame: taken as it is
+    return frame
 
 
 def _clean_partition(
@@ -160,60 +258,59 @@ def _clean_partition(
     partition_by: str,
     columns: Sequence[str],
     options: Mapping[str, Any],
-    exclude: Sequence[str] = (),
+    persons: np.ndarray,
+    elsewhere: np.ndarray,
 ) -> dict[str, Any]:
-    """Clean one partition (its rows in the global order) and write its three tables."""
-    from ..clean import clean_roster
+    """Clean one partition, its ``persons`` found elsewhere first at the places
+    ``elsewhere``; write its three tables and what the global checks need."""
+    from ..clean import clean_rows
+    from ..clean.keys import hex_keys
+    from ..schema import REASONS, key_numbers
 
-    files = sorted((Path(staging) / key).glob("*.parquet"))
-    frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+    frame = _staged(key, staging, columns)
     order = frame.pop(_ORDER).to_numpy()
-    frame = frame.reindex(columns=list(columns))
-    for name in frame.columns:
-        if name not in ("source_row",) and frame[name].dtype != "str":
-            frame[name] = frame[name].astype("str")
-    frame["source_file"] = frame["source_file"].astype("category")
-    frame["source_sheet"] = frame["source_sheet"].astype("category")
-    frame.attrs = {"sources": []}  # read_roster's frame: taken as it is
-    result = clean_roster(
-        frame,
-        reference_date=options["reference_date"],
-        reference=options["reference"],
-        exclude_persons=list(exclude),
-    )
+    person = frame.pop(_PERSON).to_numpy(dtype=np.uint64, na_value=0)
+    valid = person != 0
+    if len(order) > 1 and not (np.diff(order) > 0).all():
+        raise FupinError(f"partition {key}: staged rows out of the global order")
+    before = np.searchsorted(order, elsewhere)  # in this partition's positions
+    exclude = dict(zip(hex_keys(persons).tolist(), before.tolist(), strict=True))
+    result, rows = clean_rows(frame, reference_date=options["reference_date"],
+                              reference=options["reference"], exclude_persons=exclude)  # fmt: skip
+    kept = rows.reason == 0
+    if not np.array_equal(key_numbers(result.members["person_key"]), person[kept]):
+        raise FupinError(f"partition {key}: person keys of staging and cleaning differ")
+    # kept until duplicate_person: the rows a first occurrence may be
+    candidate = (kept | (rows.reason == REASONS.index("duplicate_person") + 1)) & valid
+    across = candidate & (pd.Index(persons).get_indexer(person) >= 0)
+    first = pd.DataFrame({"person": person[across], "order": order[across],
+                          "kept": kept[across]}).groupby("person", as_index=False).agg(
+        order=("order", "min"), kept=("kept", "any"))  # fmt: skip
+    first["partition"] = key
+    found_before = dict(zip(persons.tolist(), elsewhere.tolist(), strict=True))
+    excluded = int((first["order"] >= first["person"].map(found_before)).sum())
     folder = f"{partition_column(partition_by)}={key}"
     for table, mode in zip(TABLES, (0o644, 0o644, 0o600), strict=True):
         data = pa.Table.from_pandas(getattr(result, table), preserve_index=False)
         if options["synthetic"]:
             data = data.replace_schema_metadata({**data.schema.metadata, b"synthetic": b"true"})
         _private_parquet(data, Path(out) / table / folder / "part-0.parquet", mode)
-    place = pd.Series(order, index=pd.MultiIndex.from_frame(
-        frame[_SOURCE].astype({"source_file": "str", "source_sheet": "str"})))  # fmt: skip
-    members = result.members
-    member_order = place.reindex(pd.MultiIndex.from_frame(
-        members[_SOURCE].astype({"source_file": "str", "source_sheet": "str"}))).to_numpy()
-    keys = pa.table({"person_key": pa.array(members["person_key"].to_numpy(dtype=object)),
-                     "partition": pa.array([key] * len(members)),
-                     "order": pa.array(member_order, type=pa.int64())})  # fmt: skip
-    _private_parquet(keys, Path(staging) / "_keys" / f"{key}.parquet", 0o600)
+    checks = {"households": key_numbers(result.households["household_key"]), "rows": order}
+    for name, values in checks.items():
+        _private_parquet(pa.table({"value": values}),
+                         Path(staging) / "_checks" / name / f"{key}.parquet", 0o600)  # fmt: skip
     return {
         "partition": key,
         "rows": len(frame),
-        "members": len(members),
+        "members": len(result.members),
         "quarantined": len(result.quarantine),
-        "excluded": len(exclude),
+        "households": len(result.households),
+        "excluded": excluded,
+        "first": first,
         "quality": result.quality,
         "fingerprint": result.cleaning["salt_fingerprint"],
         "fields": sorted(result.fields),
     }
-
-
-def _losers(frame: pd.DataFrame) -> pd.DataFrame:
-    """The (person_key, partition) pairs of persons kept in several partitions, but for
-    the first in the global order."""
-    frame = frame.sort_values(["person_key", "order"], kind="stable")
-    later = frame["person_key"].duplicated(keep="first")
-    return frame.loc[later, ["person_key", "partition"]]
 
 
 # --- on the client -----------------------------------------------------------------------
@@ -232,29 +329,34 @@ def _cluster(client: Any, workers: int, salt_file: Path | None) -> Iterator[Any]
 @contextmanager
 def local_client(workers: int = 2, salt_file: Path | None = None) -> Iterator[Any]:
     """A client of a ``LocalCluster`` of ``workers`` processes (one thread each, no
-    memory limit, ``MALLOC_TRIM_THRESHOLD_`` set), closed at the end; its workers read
-    the salt from ``salt_file`` when given (else ``FUPIN_SALT`` or the installation's)."""
+    memory limit, glibc's trim and mmap thresholds set, no statistical profiler), closed
+    at the end; its workers read the salt from ``salt_file`` when given (else
+    ``FUPIN_SALT`` or the installation's)."""
     import dask
     from distributed import Client, LocalCluster
 
     env = {"FUPIN_SALT_FILE": str(salt_file)} if salt_file else {}
     # the shuffle's scheduler plugin logs each shuffle's start and end as warnings
     logging.getLogger("distributed.shuffle").setLevel(logging.ERROR)
-    trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": MALLOC_TRIM_THRESHOLD}
-    # a variable of this process overrides that setting, and every nanny leaves its own
-    # value (65,536 by default) in this process: ours must be there while they spawn
-    before = os.environ.get("MALLOC_TRIM_THRESHOLD_")
-    os.environ["MALLOC_TRIM_THRESHOLD_"] = str(MALLOC_TRIM_THRESHOLD)
+    settings = {f"distributed.nanny.pre-spawn-environ.{name}": value
+                for name, value in _WORKER_ENVIRON.items()}  # fmt: skip
+    # the statistical profiler samples the task's thread every 10 ms: ~10% of a clean
+    settings["distributed.worker.profile.enabled"] = False
+    # a variable of this process overrides those settings, and every nanny leaves its
+    # own values (65,536 by default) in this process: ours must be there while they spawn
+    before = {name: os.environ.get(name) for name in _WORKER_ENVIRON}
+    os.environ.update({name: str(value) for name, value in _WORKER_ENVIRON.items()})
     try:
-        with dask.config.set(trim):
+        with dask.config.set(settings):
             cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                    dashboard_address="127.0.0.1:0", env=env,
                                    memory_limit=0)  # fmt: skip
     finally:
-        if before is None:
-            os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-        else:
-            os.environ["MALLOC_TRIM_THRESHOLD_"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     with cluster, Client(cluster) as local:
         yield local
 
@@ -280,13 +382,21 @@ def _prepare_out(out: Path) -> None:
         raise FupinError(f"{out}: cannot create the output folder ({exc.strerror})") from None
 
 
-def _duplicates(client: Any, path: Path, columns: list[str]) -> int:
-    """Rows of the dataset ``path`` whose ``columns`` repeat another row's."""
+#: Up to this many rows, a step's Dask computation uses the task-based shuffle and tree
+#: reductions (faster on small data; 80 MB of values in the last task); beyond, the P2P
+#: shuffle, whose memory stays flat.
+_SMALL = 10_000_000
+
+
+def _repeats(client: Any, paths: Sequence[Path], sizes: Sequence[int]) -> list[int]:
+    """Per dataset of ``paths`` (of ``sizes`` values), the values of its ``value`` column
+    that repeat another's (one Dask computation for all)."""
     import dask.dataframe as dd
 
-    frame = dd.read_parquet(str(path), columns=columns, dataset={"partitioning": None})
-    sizes = frame.groupby(columns, observed=True).size()
-    return int(client.compute((sizes - 1).sum()).result())
+    values = [dd.read_parquet(str(path))["value"] for path in paths]
+    counted = client.compute([c for v, n in zip(values, sizes, strict=True) for c in (
+        v.size, v.nunique(split_out=1 if n <= _SMALL else True))], sync=True)  # fmt: skip
+    return [int(size - distinct) for size, distinct in zip(*[iter(counted)] * 2, strict=True)]
 
 
 def clean_partitioned(
@@ -351,7 +461,7 @@ def clean_partitioned(
             handle.write(salt + "\n")
     options = {"sheet": sheet, "encoding": encoding, "columns": columns,
                "reference": None if reference is None else str(reference),
-               "reference_date": reference_date,
+               "reference_date": reference_date or DEFAULT_REFERENCE_DATE,
                "synthetic": all(is_synthetic(s.path) for s in sources)}  # fmt: skip
     try:
         with _cluster(client, workers, salt_path) as dask_client:
@@ -382,32 +492,40 @@ def _run(client, sources, out, staging, partition_by, options, salt) -> Partitio
     keys = sorted(rows_in.index)
     step("stage")
 
-    def clean(partitions: list[str], exclude: Mapping[str, list[str]]) -> dict[str, dict]:
-        futures = [client.submit(_clean_partition, key, str(staging), str(out), partition_by,
-                                 names, options, exclude.get(key, []), pure=False)
-                   for key in partitions]  # fmt: skip
+    persons = dd.read_parquet(str(staging / "_persons"))
+    method = "tasks" if rows_in.sum() <= _SMALL else "p2p"
+    across = persons.shuffle("person", shuffle_method=method).map_partitions(
+        _persons_across, meta={"person": "uint64", "partition": "str", "elsewhere": "int64"})
+    across = client.compute(across, sync=True)
+    step("persons")
+
+    def clean(partitions: list[str], found: pd.DataFrame) -> dict[str, dict]:
+        by_partition = dict(tuple(found.groupby("partition")))
+        empty = found.iloc[:0]
+        futures = [client.submit(
+            _clean_partition, key, str(staging), str(out), partition_by, names, options,
+            by_partition.get(key, empty)["person"].to_numpy(dtype=np.uint64),
+            by_partition.get(key, empty)["elsewhere"].to_numpy(dtype=np.int64), pure=False)
+            for key in partitions]  # fmt: skip
         return {r["partition"]: r for r in client.gather(futures)}
 
-    done = clean(keys, {})
+    done = clean(keys, across)
+    cleaned = dict.fromkeys(keys, 1)
     step("clean")
-    found = dd.read_parquet(str(staging / "_keys"))
-    losers = found.shuffle("person_key").map_partitions(
-        _losers, meta={"person_key": "str", "partition": "str"})
-    losers = client.compute(losers).result()
-    exclude = {k: g["person_key"].tolist() for k, g in losers.groupby("partition")}
-    step("global")
-    if exclude:
-        for table in TABLES:
-            for key in exclude:
-                shutil.rmtree(out / table / f"{partition_column(partition_by)}={key}")
-        done |= clean(sorted(exclude), exclude)
-    step("reclean")
+    settled = _settled(across, pd.concat([r["first"] for r in done.values()]))
+    again = sorted(set(settled.loc[settled["wrong"], "partition"]))
+    if again:
+        found = settled.loc[settled["partition"].isin(again)].dropna(subset=["elsewhere"])
+        done |= clean(again, found)
+        cleaned |= dict.fromkeys(again, 2)
+    step("settle")
     results = [done[k] for k in keys]
-    _check(client, out, results, rows_in, salt_fingerprint)
+    _check(client, staging, results, rows_in, salt_fingerprint)
     step("check")
     quality = sum_quality([r["quality"] for r in results])
     partitions = pd.DataFrame([{k: r[k] for k in ("partition", "rows", "members", "quarantined",
                                                   "excluded")} for r in results])  # fmt: skip
+    partitions["cleaned"] = partitions["partition"].map(cleaned)
     result = PartitionedClean(out, partitions, quality, seconds)
     fields = sorted({f for r in results for f in r["fields"]})
     _write_tables(result, staged, options, salt, salt_fingerprint, partition_by, fields)
@@ -415,20 +533,52 @@ def _run(client, sources, out, staging, partition_by, options, salt) -> Partitio
     return result
 
 
-def _check(client, out: Path, results: list[dict], rows_in: pd.Series, salt_fp: str) -> None:
+def _settled(assumed: pd.DataFrame, first: pd.DataFrame) -> pd.DataFrame:
+    """Per (person, partition) of persons in several partitions, where they are first
+    found elsewhere among the rows kept until ``duplicate_person`` (``elsewhere``), and
+    whether the clean that assumed every row kept (``assumed``) decided otherwise
+    (``wrong``): the person's first such row here (``first``) was on one side of the
+    assumed place and is on the other side of the settled one (missing: no such row
+    elsewhere, the person stays here).
+
+    Examples
+    --------
+    >>> assumed = pd.DataFrame({"person": [7, 7], "partition": ["a", "b"],
+    ...                         "elsewhere": [2, 5]})
+    >>> first = pd.DataFrame({"person": [7], "partition": ["a"], "order": [5]})
+    >>> _settled(assumed, first).values.tolist()  # b's row 2 was refused first: a keeps 7
+    [[7, 'a', <NA>, True], [7, 'b', <NA>, False]]
+    """
+    settled = _first_elsewhere(first, "order")
+    here = first.set_index(["person", "partition"])["order"]
+    settled_here = settled.set_index(["person", "partition"])
+    was = assumed.set_index(["person", "partition"])["elsewhere"]
+    at = here.reindex(was.index)  # missing: no row of the person kept here until then
+    now = settled_here["elsewhere"].reindex(was.index)
+    excluded_then = at.ge(was)
+    excluded_now = at.ge(now) & now.notna()
+    wrong = at.notna() & (excluded_then != excluded_now)
+    table = now.astype("Int64").rename("elsewhere").reset_index()
+    table["wrong"] = wrong.to_numpy()
+    return table
+
+
+def _check(client, staging: Path, results: list[dict], rows_in: pd.Series, salt_fp: str) -> None:
     for r in results:
         if r["rows"] != rows_in[r["partition"]] or r["rows"] != r["members"] + r["quarantined"]:
             raise FupinError(f"partition {r['partition']}: rows lost between reading and "
                              "the clean tables")  # fmt: skip
         if r["fingerprint"] != salt_fp:
             raise FupinError("a worker changed its salt during the run; run again")
-    checks = [("members", ["person_key"]), ("households", ["household_key"]),
-              ("members", _SOURCE), ("quarantine", _SOURCE)]  # fmt: skip
-    for table, columns in checks:
-        repeated = _duplicates(client, out / table, columns)
+    first = pd.concat([r["first"] for r in results])
+    kept_twice = first.loc[first["kept"], "person"].duplicated().sum()
+    if kept_twice:
+        raise FupinError(f"{kept_twice} persons kept in two partitions: person_key repeats")
+    sizes = [sum(r["households"] for r in results), int(rows_in.sum())]
+    repeats = _repeats(client, [staging / "_checks" / name for name in _CHECKS], sizes)
+    for what, repeated in zip(_CHECKS.values(), repeats, strict=True):
         if repeated:
-            raise FupinError(f"{out / table}: {repeated} rows repeat the {', '.join(columns)} "
-                             "of another row over the partitions")  # fmt: skip
+            raise FupinError(f"{repeated} values of {what} repeat another's over the partitions")
 
 
 def _write_tables(result, staged, options, salt, salt_fingerprint, partition_by, fields) -> None:
@@ -449,7 +599,7 @@ def _write_tables(result, staged, options, salt, salt_fingerprint, partition_by,
             "synthetic": options["synthetic"],
             "salt": "installation" if salt is None else "given",
             "salt_fingerprint": salt_fingerprint, "reference": options["reference"] or "",
-            "reference_date": options["reference_date"] or "2016-12-31",
+            "reference_date": options["reference_date"],
             "tables": list(TABLES)}, ensure_ascii=False, indent=1) + "\n",
     }  # fmt: skip
     for name, text in texts.items():

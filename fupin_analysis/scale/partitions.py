@@ -11,15 +11,18 @@ they are still cleaned, counted and written, as one partition of their own.
 
 Examples
 --------
->>> partition_keys(pd.Series(["４３０５２７２０３２０３0001", "430527 203203 0002", "001", None]))
+>>> ids = pd.Series(["４３０５２７２０３２０３0001", "430527 203203 0002", "001", None])
+>>> partition_keys(ids).tolist()
 ['430527', '430527', 'unknown', 'unknown']
->>> partition_keys(pd.Series(["4305272032030001"]), "township")
+>>> partition_keys(pd.Series(["4305272032030001"]), "township").tolist()
 ['430527203']
 """
 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..errors import FupinError
 from ..schema import normalize_values
@@ -43,9 +46,10 @@ def partition_column(partition_by: str) -> str:
     return f"{partition_by}_code"
 
 
-def partition_keys(household_id: pd.Series, partition_by: str = "county") -> list[str]:
-    """The partition of each row: the first digits of the village code its normalised
-    户编号 starts with (:data:`PARTITION_DIGITS`), else :data:`UNKNOWN`.
+def partition_keys(household_id: pd.Series, partition_by: str = "county") -> pd.Series:
+    """The partition of each row (a categorical Series on ``household_id``'s index): the
+    first digits of the village code its normalised 户编号 starts with
+    (:data:`PARTITION_DIGITS`), else :data:`UNKNOWN`.
 
     Raises
     ------
@@ -58,5 +62,9 @@ def partition_keys(household_id: pd.Series, partition_by: str = "county") -> lis
             f"{' or '.join(PARTITION_DIGITS)} (of the 户编号's village code)"
         )
     text = normalize_values(household_id.astype("str"), remove_spaces=True)
-    village = text.str.extract(r"^(\d{12})", expand=False)
-    return village.str[: PARTITION_DIGITS[partition_by]].fillna(UNKNOWN).tolist()
+    # pyarrow, not a regex per value in Python: a million 户编号 in a few milliseconds
+    arr = pa.array(text, type=pa.large_string(), from_pandas=True)
+    village = pc.fill_null(pc.match_substring_regex(arr, r"^\d{12}"), False)
+    prefix = pc.utf8_slice_codeunits(arr, 0, PARTITION_DIGITS[partition_by])
+    keys = pc.dictionary_encode(pc.if_else(village, prefix, UNKNOWN))
+    return pd.Series(keys.to_pandas(), index=household_id.index, name="partition")
