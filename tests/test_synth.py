@@ -611,3 +611,16 @@ def test_quarantined_people_as_documented(truth):
     assert refused["true_designated"].sum() == 12 and refused["true_exited"].sum() == 18
     unknown = refused[refused["expected_reason"] == "unknown_village"]
     assert len(unknown) == 2 and unknown["true_designated"].sum() == 0
+
+
+def test_province_counties_share_no_person_but_the_planted_duplicates():
+    """Identity numbers carry their county's code: at 20,000 households a county, numbers
+    drawn for one county alone would meet the other's a hundred times by chance."""
+    from fupin_analysis.synth.province import province_rosters
+
+    (code_a, a), (code_b, b) = province_rosters("43", 2, 20_000, 7, seed=3)
+    ids_a = set(a.column("id_number").to_pylist())
+    ids_b = [i for i in b.column("id_number").to_pylist() if len(i) == 18]
+    assert sum(i in ids_a for i in ids_b) == 7
+    assert {i[:6] for i in ids_a if len(i) == 18} == {code_a}
+    assert {i[:6] for i in ids_b} - {code_b} == {code_a}  # the planted ones

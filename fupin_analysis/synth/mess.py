@@ -436,13 +436,14 @@ def _assemble(rng, rates: MessRates, m: _Mess, blocked: np.ndarray):
     return raw, truth
 
 
-def scale_roster(households: int, seed: int = DEFAULT_SEED) -> pa.Table:
+def scale_roster(households: int, seed: int = DEFAULT_SEED, area: str = COUNTY_CODE) -> pa.Table:
     """A large roster for benchmarks: many townships, vectorised, light mess.
 
     Townships of about 1,850 households each (township column ``合成乡NNNN``), villages
     named after the 30 units of 寨市乡 (so they resolve), household numbers unique
-    across townships, valid IDs of 绥宁县; about 1% of rows get full-width digits, 2%
-    stray spaces, 0.3% IDs mangled as ``4.30527E+17`` and 0.4% are repeated rows.
+    across townships, valid IDs of the county ``area`` (default 绥宁县); about 1% of rows
+    get full-width digits, 2% stray spaces, 0.3% IDs mangled as ``4.30527E+17`` and 0.4%
+    are repeated rows.
 
     Parameters
     ----------
@@ -450,6 +451,8 @@ def scale_roster(households: int, seed: int = DEFAULT_SEED) -> pa.Table:
         Number of households (≈ 3.3 people each).
     seed : int
         Random seed.
+    area : str
+        The six-digit county code the identity numbers start with.
 
     Returns
     -------
@@ -502,7 +505,7 @@ def scale_roster(households: int, seed: int = DEFAULT_SEED) -> pa.Table:
         "household_type": hh["household_type"],
     }
     n = len(m)
-    ids = _id_numbers(rng, birth, male)
+    ids = _id_numbers(rng, birth, male, area)
     pos = m["pos"].to_numpy() + 1
     person = {
         "person_id": np.char.add(hh_id[h], np.char.zfill(pos.astype(str), 2)),

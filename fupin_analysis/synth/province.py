@@ -7,6 +7,8 @@ the real counties of the province in the national division table
 户编号 is the 12-digit code of a real village of its county followed by a four-digit
 serial, so partitions by county (:mod:`fupin_analysis.scale`) find the counties. The
 village names stay those of 寨市乡's units, so that the embedded reference resolves them.
+Identity numbers start with their county's code, so two counties share no person but the
+duplicates planted.
 
 Cross-county duplicates are planted: in every county but the first, ``duplicates`` rows
 take the identity number of a person of the county before (written earlier in the
@@ -85,13 +87,17 @@ def province_rosters(
     >>> [(code, table.num_rows > 40) for code, table in made]
     [('430102', True), ('430103', True)]
     >>> first_ids = set(made[0][1].column("id_number").to_pylist())
-    >>> sum(i in first_ids for i in made[1][1].column("id_number").to_pylist()) >= 3
-    True
+    >>> later = made[1][1].column("id_number").to_pylist()
+    >>> sum(i in first_ids for i in later if len(i) == 18)  # the planted ones only
+    3
     """
     earlier: np.ndarray | None = None
     for k, (code, villages) in enumerate(province_counties(province, counties)):
         rng = np.random.default_rng([seed, 3, k])
-        table = _in_villages(rng, scale_roster(households, seed * 1000 + k), villages)
+        # identity numbers of the county's own code: persons of two counties are two
+        # persons, but for the duplicates planted below
+        roster = scale_roster(households, seed * 1000 + k, area=code)
+        table = _in_villages(rng, roster, villages)
         ids = table.column("id_number").to_numpy(zero_copy_only=False)
         valid = np.flatnonzero(np.char.str_len(ids.astype(str)) == 18)
         if earlier is not None and duplicates:

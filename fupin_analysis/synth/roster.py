@@ -369,10 +369,13 @@ def _members(rng: np.random.Generator, sizes: np.ndarray, head_female: float = 0
     return pd.DataFrame({"hh": hh, "pos": pos, "relation": relation, "male": male, "age": age})
 
 
-def _id_numbers(rng: np.random.Generator, birth: pd.Series, male: np.ndarray) -> np.ndarray:
-    """Unique valid GB 11643 numbers of 绥宁县 whose birth date and sex match."""
+def _id_numbers(
+    rng: np.random.Generator, birth: pd.Series, male: np.ndarray, area: str = COUNTY_CODE
+) -> np.ndarray:
+    """Unique valid GB 11643 numbers of the county ``area`` (default 绥宁县) whose birth
+    date and sex match."""
     ymd = (birth.dt.year * 10000 + birth.dt.month * 100 + birth.dt.day).to_numpy(np.int64)
-    base = (int(COUNTY_CODE) * 10**8 + ymd) * 1000
+    base = (int(area) * 10**8 + ymd) * 1000
     seq = 2 * rng.integers(0, 500, len(ymd)) + male.astype(np.int64)
     while True:
         first17 = base + seq
