@@ -12,12 +12,13 @@ For each size (``--rows`` in millions, default 1 and 3) a province roster of
 Each measurement runs in a fresh child process, the two engines interleaved, ``--repeat``
 times (medians). Reported: wall time, seconds per million rows, the ratio dask/single
 of the same run, peak memory of the single process and of each Dask worker
-(``ru_maxrss``), and the cluster start. The machine's load is recorded: on a shared
+(``ru_maxrss``), the cluster start, the Dask steps and how many partitions the settle
+step had to clean twice. The machine's load is recorded: on a shared
 2-core machine the ratios, measured side by side, say more than the seconds.
 
 Usage::
 
-    .venv/bin/python benchmarks/bench_scale.py [--rows 1 3] [--repeat 1]
+    .venv/bin/python benchmarks/bench_scale.py [--rows 1 3 6] [--repeat 1]
 
 Results are printed and written to ``benchmarks/out/bench_scale.json``.
 """
@@ -76,6 +77,7 @@ def _child(mode: str, files: list[str], workers: int) -> dict:
             "worker_peak_gb": workers_gb,
             "client_peak_gb": _peak_gb(),
             "partitions": result.summary()["partitions"],
+            "cleaned_twice": int(result.partitions["cleaned"].gt(1).sum()),
             "steps_s": dict(result.seconds),
         }
     finally:
@@ -145,6 +147,7 @@ def main() -> None:
             "worker_peak_gb": [round(g, 2) for g in runs["dask"][-1]["worker_peak_gb"]],
             "cluster_start_s": round(runs["dask"][-1]["cluster_start_s"], 1),
             "dask_steps_s": runs["dask"][-1]["steps_s"],
+            "partitions_cleaned_twice": runs["dask"][-1]["cleaned_twice"],
             "load": [round(r["load"], 1) for m in runs.values() for r in m],
         }
         print(json.dumps(entry, ensure_ascii=False))

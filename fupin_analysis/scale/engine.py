@@ -183,7 +183,7 @@ def _stage_file(
     if not read:
         return {"columns": [], "rows": {}, "sources": entries}
     frame = combine(read)
-    columns = [c for c in frame.columns]
+    columns = list(frame.columns)
     frame[_ORDER] = (np.int64(rank) << _POSITION_BITS) + np.arange(len(frame), dtype=np.int64)
     ids = frame["id_number"] if "id_number" in frame else pd.Series(pd.NA, index=frame.index)
     frame[_PERSON] = identity_hashes(ids.astype("str"), options["reference_date"], default_salt())
@@ -243,10 +243,9 @@ def _staged(key: str, staging: str, columns: Sequence[str]) -> pd.DataFrame:
         with pa.OSFile(str(path)) as source:
             tables.append(pa.ipc.open_file(source).read_all())
     frame = pa.concat_tables(tables, promote_options="permissive").to_pandas()
+    absent = [name for name in columns if name not in frame.columns]  # in other files only
     frame = frame.reindex(columns=[*columns, _ORDER, _PERSON])
-    for name in columns:  # a column no file of this partition has: missing text
-        if frame[name].isna().all() and frame[name].dtype != "str" and name != "source_row":
-            frame[name] = frame[name].astype("str")
+    frame[absent] = frame[absent].astype("str")
     frame.attrs = {"sources": []}  # read_roster's frame: taken as it is
     return frame
 
