@@ -6,6 +6,7 @@ it with ``dev``, so they run in ``make test`` and CI; elsewhere they skip.
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 from pathlib import Path
@@ -14,7 +15,7 @@ import pandas as pd
 import pytest
 from conftest import HEADERS, make_id
 
-from fupin_analysis.clean import clean_roster
+from fupin_analysis.clean import clean_roster, write_outputs
 from fupin_analysis.errors import FupinError
 from fupin_analysis.synth import write_province
 
@@ -119,6 +120,14 @@ def test_small_roster_partitions_and_modes(tmp_path, client):
     assert not [p for p in out.iterdir() if p.name.startswith(".staging")]
     members = _read(out, "members")
     assert not {"name", "id_number", "household_phone"} & set(members.columns)
+    single = tmp_path / "single"
+    write_outputs(whole, single)
+    assert (out / "sources.csv").read_text() == (single / "sources.csv").read_text()
+    assert (out / "quality.csv").read_text() == (single / "quality.csv").read_text()
+    made, single_made = (json.loads((f / "clean.json").read_text()) for f in (out, single))
+    for key in ("rows_read", "members", "households", "quarantined", "fields", "synthetic",
+                "salt_fingerprint", "reference", "reference_date"):  # fmt: skip
+        assert made[key] == single_made[key], key
 
 
 def test_a_first_occurrence_refused_in_its_partition_is_settled(tmp_path, client):

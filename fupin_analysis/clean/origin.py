@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ from ..salt import fingerprint
 from ..schema import EMPTY_MARKERS, ROSTER_COLUMNS, normalize_text
 from .result import SOURCE_COLUMNS
 
-__all__ = ["describe", "input_fields", "inputs_synthetic", "sources_table"]
+__all__ = ["describe", "input_fields", "inputs_synthetic", "sources_frame", "sources_table"]
 
 _ROSTER_NAMES = frozenset(c.name for c in ROSTER_COLUMNS)
 _NO_VALUE = frozenset({""} | {normalize_text(m) for m in EMPTY_MARKERS})
@@ -109,12 +109,27 @@ def sources_table(raw: pd.DataFrame) -> pd.DataFrame:
                 "mapped_columns": attrs.get("mapped_columns", {}),
             }
         ]
+    return sources_frame(listed or [])
+
+
+def sources_frame(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """The sources table (:data:`~.result.SOURCE_COLUMNS`) of ``read_roster``'s entries,
+    one per file or sheet: lists and mappings as text (``a, b``; ``header → name; …``),
+    missing text ``""``, ``header_row`` and ``rows`` as integers.
+
+    Examples
+    --------
+    >>> entry = {"file": "a.csv", "status": "read", "header_row": 3, "rows": 2,
+    ...          "mapped_columns": {"户编号": "household_id"}}
+    >>> sources_frame([entry]).loc[0, ["header_row", "mapped_columns"]].tolist()
+    [3, '户编号 → household_id']
+    """
     records = [
         {
             name: entry.get(name) if name in ("header_row", "rows") else _text(entry.get(name))
             for name in SOURCE_COLUMNS
         }
-        for entry in listed or []
+        for entry in entries
     ]
     table = pd.DataFrame(records, columns=list(SOURCE_COLUMNS))
     types = {name: "str" for name in SOURCE_COLUMNS} | {"header_row": "Int64", "rows": "Int64"}

@@ -108,8 +108,9 @@ class PartitionedClean:
         The output folder: ``members/``, ``households/``, ``quarantine/`` (partitioned
         Parquet datasets), ``quality.csv``, ``sources.csv``, ``clean.json``.
     partitions : pandas.DataFrame
-        One row per partition: ``partition``, ``rows``, ``members``, ``quarantined``,
-        ``excluded`` (persons found first in another partition), ``cleaned`` (times the
+        One row per partition: ``partition``, ``rows``, ``members``, ``households``,
+        ``quarantined``, ``excluded`` (persons found first in another partition),
+        ``cleaned`` (times the
         partition was cleaned: 2 where step 4 had to clean it again).
     quality : pandas.DataFrame
         The quality table of the whole roster.
@@ -124,10 +125,13 @@ class PartitionedClean:
     seconds: Mapping[str, float] = field(default_factory=dict)
 
     def summary(self) -> dict[str, int]:
-        """Row counts: ``rows_read``, ``members``, ``quarantined``, ``partitions``."""
+        """Counts: ``rows_read``, ``members``, ``households``, ``quarantined``,
+        ``partitions``."""
         p = self.partitions
-        return {"rows_read": int(p["rows"].sum()), "members": int(p["members"].sum()),
-                "quarantined": int(p["quarantined"].sum()), "partitions": len(p)}  # fmt: skip
+        counts = {name: int(p[column].sum()) for name, column in (
+            ("rows_read", "rows"), ("members", "members"), ("households", "households"),
+            ("quarantined", "quarantined"))}  # fmt: skip
+        return counts | {"partitions": len(p)}
 
 
 # --- on the workers ----------------------------------------------------------------------
@@ -308,6 +312,7 @@ def _clean_partition(
         "first": first,
         "quality": result.quality,
         "fingerprint": result.cleaning["salt_fingerprint"],
+        "reference": result.cleaning["reference"],
         "fields": sorted(result.fields),
     }
 
@@ -522,12 +527,14 @@ def _run(client, sources, out, staging, partition_by, options, salt) -> Partitio
     _check(client, staging, results, rows_in, salt_fingerprint)
     step("check")
     quality = sum_quality([r["quality"] for r in results])
-    partitions = pd.DataFrame([{k: r[k] for k in ("partition", "rows", "members", "quarantined",
-                                                  "excluded")} for r in results])  # fmt: skip
+    columns = ("partition", "rows", "members", "households", "quarantined", "excluded")
+    partitions = pd.DataFrame([{k: r[k] for k in columns} for r in results])
     partitions["cleaned"] = partitions["partition"].map(cleaned)
     result = PartitionedClean(out, partitions, quality, seconds)
     fields = sorted({f for r in results for f in r["fields"]})
-    _write_tables(result, staged, options, salt, salt_fingerprint, partition_by, fields)
+    [reference] = {r["reference"] for r in results}  # the folder the workers resolved
+    _write_tables(result, staged, options, salt, salt_fingerprint, partition_by, fields,
+                  reference)  # fmt: skip
     step("write")
     return result
 
@@ -580,24 +587,24 @@ def _check(client, staging: Path, results: list[dict], rows_in: pd.Series, salt_
             raise FupinError(f"{repeated} values of {what} repeat another's over the partitions")
 
 
-def _write_tables(result, staged, options, salt, salt_fingerprint, partition_by, fields) -> None:
+def _write_tables(
+    result, staged, options, salt, salt_fingerprint, partition_by, fields, reference
+) -> None:
+    from ..clean.origin import sources_frame
     from ..clean.outputs import TOOL
-    from ..clean.result import SOURCE_COLUMNS
     from ..excel import defuse_frame
 
-    entries = pd.DataFrame([e for s in staged for e in s["sources"]])
-    for name in ("unknown_columns", "mapped_columns"):
-        entries[name] = entries[name].map(lambda v: json.dumps(v, ensure_ascii=False))
+    sources = sources_frame([e for s in staged for e in s["sources"]])  # as clean_roster's
     texts = {
         "quality.csv": defuse_frame(result.quality).to_csv(index=False),
-        "sources.csv": defuse_frame(entries.reindex(columns=SOURCE_COLUMNS)).to_csv(index=False),
+        "sources.csv": defuse_frame(sources).to_csv(index=False),
         "clean.json": json.dumps({
             "tool": f"{TOOL} (dask)", "version": __version__, **result.summary(),
             "fields": fields, "partition_by": partition_by,
             "partition_keys": result.partitions["partition"].tolist(),
             "synthetic": options["synthetic"],
             "salt": "installation" if salt is None else "given",
-            "salt_fingerprint": salt_fingerprint, "reference": options["reference"] or "",
+            "salt_fingerprint": salt_fingerprint, "reference": reference,
             "reference_date": options["reference_date"],
             "tables": list(TABLES)}, ensure_ascii=False, indent=1) + "\n",
     }  # fmt: skip
