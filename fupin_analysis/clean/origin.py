@@ -121,8 +121,9 @@ def sources_frame(entries: Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     --------
     >>> entry = {"file": "a.csv", "status": "read", "header_row": 3, "rows": 2,
     ...          "mapped_columns": {"户编号": "household_id"}}
-    >>> sources_frame([entry]).loc[0, ["header_row", "mapped_columns"]].tolist()
-    [3, '户编号 → household_id']
+    >>> table = sources_frame([entry])
+    >>> int(table.loc[0, "header_row"]), table.loc[0, "mapped_columns"]
+    (3, '户编号 → household_id')
     """
     records = [
         {
