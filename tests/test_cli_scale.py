@@ -55,3 +55,26 @@ def test_a_partitioned_folder_read_as_a_clean_folder_is_one_line(tmp_path, capsy
     assert main(["clean", roster, "--engine", "dask", "--out", str(tmp_path / "out")]) == 0
     with pytest.raises(RosterFormatError, match="a partitioned clean folder"):
         clean_roster(tmp_path / "out")
+
+
+def test_clean_on_a_scheduler_given_by_address(tmp_path, capsys):
+    """``--scheduler ADDRESS``: the workers of a cluster already running (with the
+    installation's salt, as this process has it) clean the roster; the cluster stays up."""
+    import distributed
+
+    from fupin_analysis.salt import default_salt
+
+    main(["synth", "--out", str(tmp_path / "raw"), "--households", "60", "--counties", "2"])
+    [roster] = capsys.readouterr().out.split()
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address="127.0.0.1:0",
+                                  env={"FUPIN_SALT": default_salt()}) as cluster:  # fmt: skip
+        out = tmp_path / "out"
+        assert main(["clean", roster, "--engine", "dask", "--scheduler",
+                     cluster.scheduler_address, "--out", str(out)]) == 0  # fmt: skip
+        assert "in 2 partitions by county" in capsys.readouterr().out
+        assert cluster.scheduler.workers  # not closed by the command
+    from fupin_analysis.clean import clean_roster
+
+    members = pd.read_parquet(out / "members", partitioning=None)
+    assert sorted(members["person_key"]) == sorted(clean_roster(roster).members["person_key"])
