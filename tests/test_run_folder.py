@@ -8,6 +8,7 @@ on small notebooks and interrupt or kill it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -174,6 +175,25 @@ def _alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _command(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")[:80].decode()
+    except OSError:
+        return "(gone)"
+
+
+def _state(proc: subprocess.Popen, below: set[int]) -> str:
+    """What still runs of a run that did not stop (fupin itself, and each process below
+    it, with its command line), for the failure message; then the run is killed."""
+    alive = [p for p in sorted(below) if _alive(p)]
+    described = "; ".join(f"{p} {_command(p)}" for p in alive) or "none"
+    main = "fupin still running" if proc.poll() is None else f"fupin exited {proc.returncode}"
+    for pid in [proc.pid, *alive]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    return f"{main}; alive below it: {described}"
+
+
 def _start(config: Path, out: Path) -> tuple[subprocess.Popen, set[int]]:
     """Start ``fupin report`` and wait until two notebooks are running in kernels."""
     proc = subprocess.Popen(
@@ -206,7 +226,10 @@ def test_ctrl_c_stops_workers_and_marks_the_run_interrupted(tmp_path):
     out = tmp_path / "run"
     proc, below = _start(_sleepy_config(tmp_path), out)
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal sends on Ctrl-C
-    _, err = proc.communicate(timeout=60)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"no exit 60 s after Ctrl-C: {_state(proc, below)}")
     assert proc.returncode == 130
     assert err.decode().strip().splitlines()[-1] == "fupin report: interrupted"
     deadline = time.monotonic() + 30
