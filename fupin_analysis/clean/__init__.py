@@ -66,7 +66,7 @@ from .origin import describe
 from .outputs import clean_folder, format_summary, read_clean, write_outputs
 from .result import HOUSEHOLD_TABLE_COLUMNS, MEMBER_COLUMNS, CleanRoster
 from .rules import COLUMN_RULES, KEPT_RULES, ROW_RULES, RULES
-from .state import Rows, elsewhere_positions, keep, read_raw, read_rows
+from .state import DEFAULT_REFERENCE_DATE, Rows, elsewhere_positions, keep, read_raw, read_rows
 from .tables import member_and_household_tables, quarantine_table
 from .values import parse_dates, parse_numbers, to_boolean, to_vocabulary
 
@@ -88,10 +88,6 @@ __all__ = [
     "write_outputs",
     "format_summary",
 ]
-
-
-#: The day ages are computed at, and birth dates checked against, unless told otherwise.
-DEFAULT_REFERENCE_DATE = "2016-12-31"
 
 
 def _same_cleaning(

@@ -14,9 +14,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..schema import fixed_width_bytes
 from .values import codes_uniques
 
-__all__ = ["hash64", "hex_keys", "keyed_hash"]
+__all__ = ["hash64", "hex_keys", "keyed_hash", "person_hashes"]
 
 
 def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
@@ -40,6 +41,22 @@ def keyed_hash(values: pd.Series, salt: str, domain: str) -> pd.Series:
     return hex_keys(np.append(hashes, np.uint64(0))[codes], missing=codes < 0).set_axis(
         values.index
     )
+
+
+def person_hashes(canonical_ids: pa.Array, salt: str) -> np.ndarray:
+    """The 64-bit numbers behind the ``person_key`` of canonical identity numbers (18
+    ASCII characters each, as ``idcard.check_arrow`` gives valid ones): the one
+    definition of a person's key, for the members table and for the partitioned engine.
+
+    Examples
+    --------
+    >>> number = "430527199001011237"
+    >>> hashes = person_hashes(pa.array([number]), "s")
+    >>> hex_keys(hashes).tolist() == keyed_hash(pd.Series([number]), "s", "person").tolist()
+    True
+    """
+    canonical = fixed_width_bytes(canonical_ids, 18)
+    return hash64(canonical.view("S18").ravel(), salt, "person")
 
 
 _HASH_SLICE = 1 << 16

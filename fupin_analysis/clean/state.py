@@ -39,8 +39,8 @@ import pyarrow.compute as pc
 from .. import idcard
 from ..ingest import SOURCE_COLUMNS, read_roster, roster_frame
 from ..reference import reference_dir, resolve_village_names
-from ..schema import REASONS, distinct_categorical_dtype, fixed_width_bytes, normalize_values
-from .keys import hash64, keyed_hash
+from ..schema import REASONS, distinct_categorical_dtype, normalize_values
+from .keys import keyed_hash, person_hashes
 from .values import (
     HOUSEHOLD_FIELDS,
     MEMBER_FIELDS,
@@ -53,6 +53,7 @@ from .values import (
 
 __all__ = [
     "CODE_COLUMNS",
+    "DEFAULT_REFERENCE_DATE",
     "NOT_A_PERSON",
     "USED_COLUMNS",
     "READ_AS_CATEGORICAL",
@@ -71,6 +72,9 @@ __all__ = [
     "read_rows",
     "resolve_villages",
 ]
+
+#: The day ages are computed at, and birth dates checked against, unless told otherwise.
+DEFAULT_REFERENCE_DATE = "2016-12-31"
 
 #: Reasons of rows that are not a person of their own (``counts_as_person`` False): a
 #: totals, signature, note or blank row, or a repeat of someone already kept.
@@ -525,7 +529,7 @@ def resolve_villages(names: pd.Series, folder: Path | None = None) -> Villages:
 
 def read_rows(
     raw: pd.DataFrame,
-    reference_date: pd.Timestamp | str = "2016-12-31",
+    reference_date: pd.Timestamp | str = DEFAULT_REFERENCE_DATE,
     reference: str | Path | None = None,
 ) -> Rows:
     """The state of every row before any rule: fields normalised, identity numbers
@@ -604,8 +608,7 @@ def identity_hashes(
     valid = checked.number >= 0
     hashes = np.zeros(len(raw_ids), dtype=np.uint64)
     if valid.any():
-        canonical = fixed_width_bytes(checked.id_number.filter(pa.array(valid)), 18)
-        hashes[valid] = hash64(canonical.view("S18").ravel(), salt, "person")
+        hashes[valid] = person_hashes(checked.id_number.filter(pa.array(valid)), salt)
     return pd.Series(pd.arrays.IntegerArray(hashes, ~valid), index=raw_ids.index)
 
 

@@ -26,9 +26,9 @@ import pandas as pd
 import pyarrow as pa
 
 from ..reference import load_villages
-from ..schema import REASONS, VOCABULARIES, fixed_width_bytes
+from ..schema import REASONS, VOCABULARIES
 from .exits import exit_flags
-from .keys import hash64, hex_keys, keyed_hash
+from .keys import hash64, hex_keys, keyed_hash, person_hashes
 from .result import HOUSEHOLD_TABLE_COLUMNS, MEMBER_COLUMNS
 from .state import NOT_A_PERSON, Kept, Rows
 
@@ -49,8 +49,7 @@ def _members(kept: Kept, household_hash: np.ndarray, salt: str) -> pd.DataFrame:
     """One row per kept row; person fields parsed, the rest from the identity number."""
     members = pd.DataFrame(index=pd.RangeIndex(len(kept.work)))
     # kept identity numbers are distinct (duplicate_person) and canonical: 18 bytes each
-    ids = fixed_width_bytes(kept.id_numbers, 18)
-    members["person_key"] = hex_keys(hash64(ids.view("S18").ravel(), salt, "person"))
+    members["person_key"] = hex_keys(person_hashes(kept.id_numbers, salt))
     members["household_key"] = hex_keys(household_hash)
     household_village = kept.village[kept.head_of[kept.household]]
     members["village_code"] = pd.Series(kept.villages.codes.take(household_village))

@@ -110,8 +110,7 @@ class PartitionedClean:
     partitions : pandas.DataFrame
         One row per partition: ``partition``, ``rows``, ``members``, ``households``,
         ``quarantined``, ``excluded`` (persons found first in another partition),
-        ``cleaned`` (times the
-        partition was cleaned: 2 where step 4 had to clean it again).
+        ``cleaned`` (times the partition was cleaned: 2 where step 4 cleaned it again).
     quality : pandas.DataFrame
         The quality table of the whole roster.
     seconds : dict of str to float
@@ -157,8 +156,8 @@ def _private_parquet(table: pa.Table, path: Path, mode: int) -> None:
 
 
 def _stage_rows(table: pa.Table, path: Path) -> None:
-    """Staged rows (read once, then removed) as an Arrow IPC file with LZ4: half the
-    time of Parquet to write and read back, for three times its size on disk."""
+    """Staged rows (read once, then removed) as an Arrow IPC file with LZ4: about half
+    the time of Parquet to write and read back, for a larger file."""
     options = pa.ipc.IpcWriteOptions(compression="lz4")
     with _private_file(path, 0o600) as handle, pa.ipc.new_file(
         handle, table.schema, options=options
