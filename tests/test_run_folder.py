@@ -188,6 +188,9 @@ def _state(proc: subprocess.Popen, below: set[int]) -> str:
     alive = [p for p in sorted(below) if _alive(p)]
     described = "; ".join(f"{p} {_command(p)}" for p in alive) or "none"
     main = "fupin still running" if proc.poll() is None else f"fupin exited {proc.returncode}"
+    with contextlib.suppress(OSError):  # signals blocked, ignored, caught: SIGINT is bit 2
+        status = Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+        main += " (" + ", ".join(s for s in status if s.startswith(("SigBlk", "SigIgn"))) + ")"
     for pid in [proc.pid, *alive]:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
