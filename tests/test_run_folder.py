@@ -197,6 +197,10 @@ def _state(proc: subprocess.Popen, below: set[int]) -> str:
     return f"{main}; alive below it: {described}"
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(config: Path, out: Path) -> tuple[subprocess.Popen, set[int]]:
     """Start ``fupin report`` and wait until two notebooks are running in kernels."""
     proc = subprocess.Popen(
@@ -205,6 +209,9 @@ def _start(config: Path, out: Path) -> tuple[subprocess.Popen, set[int]]:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
+        # as in a terminal: a suite started in the background (``make test &``, nohup)
+        # passes SIGINT on ignored, and Python then never raises KeyboardInterrupt
+        preexec_fn=_default_sigint,
     )  # fmt: skip
     deadline = time.monotonic() + 120
     kernels: set[int] = set()
